@@ -1,0 +1,67 @@
+"""Low-confidence handling: ask to rephrase with the likeliest topics as buttons; on the
+second miss in a row, hand over to the clinic instead of asking again."""
+
+from typing import Any, Dict, Iterable, List, Sequence, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.topics import DEFAULT_SUGGESTIONS, TOPIC_TITLES
+
+FALLBACK_INTENT = "nlu_fallback"
+MAX_SUGGESTIONS = 3
+# Topics below this classifier confidence are noise rather than a plausible reading.
+MIN_SUGGESTION_CONFIDENCE = 0.05
+
+
+def suggested_topics(intent_ranking: Sequence[Dict[str, Any]]) -> List[str]:
+    """The likeliest suggestible intents, best first, padded with defaults to at least two."""
+    topics = [
+        entry["name"]
+        for entry in intent_ranking
+        if entry.get("name") in TOPIC_TITLES
+        and (entry.get("confidence") or 0.0) >= MIN_SUGGESTION_CONFIDENCE
+    ][:MAX_SUGGESTIONS]
+    for default in DEFAULT_SUGGESTIONS:
+        if len(topics) >= 2:
+            break
+        if default not in topics:
+            topics.append(default)
+    return topics
+
+
+def consecutive_misses(events: Iterable[Dict[str, Any]]) -> int:
+    """How many of the latest user messages in a row ended in the fallback intent."""
+    misses = 0
+    for event in reversed(list(events)):
+        if event.get("event") == "session_started":
+            break
+        if event.get("event") != "user":
+            continue
+        if (event.get("parse_data") or {}).get("intent", {}).get("name") != FALLBACK_INTENT:
+            break
+        misses += 1
+    return misses
+
+
+class ActionSuggestRephrase(Action):
+    def name(self) -> Text:
+        return "action_suggest_rephrase"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[EventType]:
+        if consecutive_misses(tracker.events) >= 2:
+            dispatcher.utter_message(response="utter_fallback_contact")
+            return []
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        buttons = [
+            {"title": TOPIC_TITLES[topic], "payload": f"/{topic}"}
+            for topic in suggested_topics(ranking)
+        ]
+        dispatcher.utter_message(response="utter_ask_rephrase", buttons=buttons)
+        return []

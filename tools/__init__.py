@@ -1,0 +1,1 @@
+"""Project tooling: model training, evaluation, server control for tests and benchmarks."""
