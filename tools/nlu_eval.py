@@ -84,7 +84,13 @@ def score(gold: List[str], predicted: List[str]) -> Tuple[float, Dict[str, Inten
 
 
 async def predict(model_path: Path, texts: List[str]) -> List[Dict[str, object]]:
+    import logging
+
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    # One debug line per parsed message would bury the report.
+    configure_structlog(logging.WARNING)
 
     agent = Agent.load(str(model_path))
     return [await agent.parse_message(text) for text in texts]

@@ -1,0 +1,202 @@
+"""`make bench`: the project's configuration against Rasa's default one, on the same data and
+the same machine, in the same run. Writes BENCHMARKS.md and test-artifacts/bench.json."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import aiohttp
+
+from tools.ensure_model import ROOT, ensure_model, fingerprint, input_files
+from tools.nlu_eval import evaluate
+from tools.servers import running_assistant
+
+CONFIGS = {"project": ROOT / "config.yml", "rasa default": ROOT / "bench" / "default_config.yml"}
+CONCURRENCY = (1, 10, 50)
+REQUESTS_PER_USER = {1: 60, 10: 20, 50: 8}
+MESSAGES = [
+    "how long does an infusion take",
+    "is ketamine safe",
+    "what are the side effects",
+    "does insurance cover it",
+    "how much does it cost",
+    "how soon does it work",
+    "what is ketamine therapy",
+    "i'd like to book a consultation",
+]
+BASELINE_CACHE = ROOT / "models" / "bench"
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown CPU")
+    memory_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                         if line.startswith("MemTotal")))
+    import rasa
+
+    return (f"{cpu}, {os.cpu_count()} cores, {memory_kb / 2**20:.0f} GiB RAM, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
+            f"Rasa {rasa.__version__}")
+
+
+def train_timed(config: Path, out: Path, force: bool) -> Dict[str, object]:
+    """Train (or reuse, for the slow baseline) and report the wall time of training."""
+    timing_file = out / f"{config.stem}-{fingerprint(ROOT, input_files(ROOT, config))}.seconds"
+    if not force and timing_file.exists():
+        model = ensure_model(config, out)
+        return {"model": model, "train_seconds": float(timing_file.read_text()), "reused": True}
+    started = time.monotonic()
+    model = ensure_model(config, out, force=True)
+    seconds = time.monotonic() - started
+    timing_file.write_text(f"{seconds:.1f}")
+    return {"model": model, "train_seconds": seconds, "reused": False}
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB."""
+    total_kb = 0
+    pids = [pid]
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    pids += [int(c) for c in children]
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total_kb / 1024
+
+
+async def load(url: str, users: int, per_user: int, tag: str) -> Dict[str, float]:
+    latencies: List[float] = []
+    errors = 0
+
+    async def user(index: int, session: aiohttp.ClientSession) -> None:
+        nonlocal errors
+        sender = f"bench-{tag}-{users}-{index}"
+        for n in range(per_user):
+            message = MESSAGES[(index + n) % len(MESSAGES)]
+            started = time.perf_counter()
+            try:
+                async with session.post(url, json={"sender": sender, "message": message}) as response:
+                    await response.read()
+                    if response.status != 200:
+                        errors += 1
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                errors += 1
+            latencies.append(time.perf_counter() - started)
+
+    timeout = aiohttp.ClientTimeout(total=300)
+    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(user(i, session) for i in range(users)))
+        elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {
+        "users": users,
+        "requests": len(latencies),
+        "errors": errors,
+        "p50_ms": 1000 * statistics.median(ordered),
+        "p95_ms": 1000 * ordered[int(0.95 * (len(ordered) - 1))],
+        "throughput_rps": len(latencies) / elapsed,
+    }
+
+
+def serve_and_measure(model: Path, tag: str) -> Dict[str, object]:
+    with tempfile.TemporaryDirectory() as workdir, running_assistant(model, Path(workdir)) as assistant:
+        idle = rss_mb(assistant.rasa.pid)
+        asyncio.run(load(assistant.rest_webhook, 5, 4, f"{tag}-warmup"))
+        runs = [asyncio.run(load(assistant.rest_webhook, users, REQUESTS_PER_USER[users], tag))
+                for users in CONCURRENCY]
+        return {"memory_idle_mb": idle, "memory_after_mb": rss_mb(assistant.rasa.pid), "load": runs}
+
+
+def write_report(results: Dict[str, Dict[str, object]], description: str) -> str:
+    project, baseline = results["project"], results["rasa default"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured by `make bench` on {time.strftime('%Y-%m-%d')}: {description}.",
+        "Both configurations are trained on the same data and served the same way (REST channel,",
+        "action server, SQLite tracker store) one after the other in the same run.",
+        "The baseline is Rasa's default configuration (`bench/default_config.yml`, as `rasa init` writes it).",
+        "",
+        "## Accuracy on the held-out set (tests/nlu_holdout.yml)",
+        "",
+        "| configuration | intent accuracy | lowest FAQ F1 | training time |",
+        "|---|---|---|---|",
+    ]
+    for name, r in results.items():
+        faq_f1 = [v["f1"] for k, v in r["per_intent"].items() if k.startswith("ask_") and k != "ask_not_covered"]
+        reused = " (cached from an earlier run on the same data)" if r["reused"] else ""
+        lines.append(f"| {name} | {r['accuracy']:.3f} | {min(faq_f1):.2f} | {r['train_seconds']:.0f} s{reused} |")
+    lines += ["", "## REST latency and throughput", "",
+              "| configuration | users | requests | errors | p50 ms | p95 ms | requests/s |",
+              "|---|---|---|---|---|---|---|"]
+    for name, r in results.items():
+        for run in r["load"]:
+            lines.append(f"| {name} | {run['users']} | {run['requests']} | {run['errors']} | "
+                         f"{run['p50_ms']:.0f} | {run['p95_ms']:.0f} | {run['throughput_rps']:.1f} |")
+    at50 = {name: next(run for run in r["load"] if run["users"] == 50) for name, r in results.items()}
+    lines += [
+        "",
+        f"At 50 concurrent users the project's configuration serves "
+        f"**{at50['project']['throughput_rps'] / at50['rasa default']['throughput_rps']:.1f}x** the default's "
+        f"throughput with a p95 latency of **{at50['project']['p95_ms'] / at50['rasa default']['p95_ms']:.2f}x** the default's.",
+        "",
+        "## Rasa server memory (resident set)",
+        "",
+        "| configuration | after start-up | after the load runs |",
+        "|---|---|---|",
+    ]
+    for name, r in results.items():
+        lines.append(f"| {name} | {r['memory_idle_mb']:.0f} MB | {r['memory_after_mb']:.0f} MB |")
+    lines += ["", "## Per-intent F1 on the held-out set", "", "| intent | project | rasa default |", "|---|---|---|"]
+    for intent in sorted(project["per_intent"]):
+        lines.append(f"| {intent} | {project['per_intent'][intent]['f1']:.2f} | "
+                     f"{baseline['per_intent'].get(intent, {'f1': 0})['f1']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    description = machine()
+    print(f"benchmarking on {description}", flush=True)
+    results: Dict[str, Dict[str, object]] = {}
+    with tempfile.TemporaryDirectory() as fresh:
+        for name, config in CONFIGS.items():
+            print(f"[{name}] training ...", flush=True)
+            # The project model is always trained afresh to time it; the baseline takes
+            # many minutes and is reused while the data and its config are unchanged.
+            BASELINE_CACHE.mkdir(parents=True, exist_ok=True)
+            trained = train_timed(config, Path(fresh) if name == "project" else BASELINE_CACHE,
+                                  force=name == "project")
+            report = evaluate(trained["model"], ROOT / "tests" / "nlu_holdout.yml")
+            print(f"[{name}] held-out accuracy {report.accuracy:.3f}; serving ...", flush=True)
+            served = serve_and_measure(trained["model"], name.replace(" ", "-"))
+            results[name] = {
+                "train_seconds": trained["train_seconds"], "reused": trained["reused"],
+                "accuracy": report.accuracy,
+                "per_intent": {k: vars(v) for k, v in report.per_intent.items()},
+                **served,
+            }
+            print(json.dumps({k: v for k, v in results[name].items() if k != "per_intent"}, indent=1), flush=True)
+    (ROOT / "BENCHMARKS.md").write_text(write_report(results, description))
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "bench.json").write_text(json.dumps(results, indent=2, default=str))
+    print("wrote BENCHMARKS.md", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

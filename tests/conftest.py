@@ -1,0 +1,82 @@
+"""Shared fixtures: project data loaded once, the trained model, and real servers."""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tools.nlu_eval import load_examples  # noqa: E402
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def read_yaml(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict:
+    return read_yaml(ROOT / "domain.yml")
+
+
+@pytest.fixture(scope="session")
+def topic_contract() -> Dict[str, List[str]]:
+    """Intent names from the shared FAQ topic contract, by table."""
+    contract = ROOT.parent / "shared" / "faq-topics.md"
+    faq, conversation, section = [], [], None
+    for line in contract.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            section = line
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("|") or not cells or cells[0] in ("intent", "---") or set(cells[0]) <= {"-"}:
+            continue
+        names = [n.strip() for n in cells[0].split(",")]
+        (faq if "FAQ" in (section or "") else conversation).extend(names)
+    return {"faq": faq, "conversation": conversation}
+
+
+@pytest.fixture(scope="session")
+def faq_intents(domain) -> List[str]:
+    return [i for i in domain["intents"] if i.startswith("ask_") and i != "ask_not_covered"]
+
+
+@pytest.fixture(scope="session")
+def training_examples() -> List[Tuple[str, str, str]]:
+    """(text, intent, file) for every NLU training example."""
+    rows = []
+    for path in sorted(glob.glob(str(ROOT / "data" / "nlu" / "*.yml"))):
+        rows += [(text, intent, os.path.relpath(path, ROOT)) for text, intent in load_examples(Path(path))]
+    return rows
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    model = os.environ.get("ASSISTANT_MODEL")
+    if model:
+        return Path(model)
+    from tools.ensure_model import ROOT as _, ensure_model
+
+    return ensure_model(ROOT / "config.yml", ROOT / "models")
+
+
+@pytest.fixture(scope="session")
+def assistant(model_path, tmp_path_factory):
+    """The real action server and Rasa server, on free loopback ports."""
+    from tools.servers import running_assistant
+
+    with running_assistant(model_path, tmp_path_factory.mktemp("assistant")) as running:
+        yield running

@@ -1,0 +1,77 @@
+"""The clinic profile loader (unit tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from actions.clinic_profile import (
+    DEFAULT_PROFILE,
+    ProfileError,
+    load_profile,
+    parse_profile,
+    profile_path,
+)
+
+
+@pytest.fixture()
+def demo_raw() -> dict:
+    return yaml.safe_load(DEFAULT_PROFILE.read_text())
+
+
+def test_demo_profile_is_marked_as_demo():
+    profile = load_profile(DEFAULT_PROFILE)
+    assert profile.demo is True
+    assert "sample" in profile.name.lower() or "demo" in profile.name.lower()
+
+
+def test_slot_values_cover_every_clinic_slot(domain):
+    slots = load_profile(DEFAULT_PROFILE).slot_values()
+    clinic_slots = {name for name in domain["slots"] if name.startswith("clinic_")}
+    assert set(slots) == clinic_slots
+    assert all(isinstance(v, str) and v for v in slots.values())
+
+
+def test_insurers_become_a_readable_list(demo_raw):
+    demo_raw["insurers"] = ["Aetna", "Cigna"]
+    assert parse_profile(demo_raw, Path("x.yml")).slot_values()["clinic_insurers"] == "Aetna, Cigna"
+
+
+def test_profile_is_chosen_by_environment_variable(tmp_path):
+    assert profile_path({}) == DEFAULT_PROFILE
+    assert profile_path({"CLINIC_PROFILE": str(tmp_path / "c.yml")}) == tmp_path / "c.yml"
+    assert profile_path({"CLINIC_PROFILE": "clinic/other.yml"}).name == "other.yml"
+
+
+@pytest.mark.parametrize("key", ["name", "phone", "hours", "booking_url"])
+def test_missing_required_fact_is_named(demo_raw, key):
+    del demo_raw[key]
+    with pytest.raises(ProfileError, match=key):
+        parse_profile(demo_raw, Path("clinic/broken.yml"))
+
+
+@pytest.mark.parametrize("insurers", [None, "Aetna", [""], [1, 2]])
+def test_malformed_insurers_are_refused(demo_raw, insurers):
+    demo_raw["insurers"] = insurers
+    with pytest.raises(ProfileError, match="insurers"):
+        parse_profile(demo_raw, Path("x.yml"))
+
+
+def test_unreadable_or_invalid_files_raise_profile_error(tmp_path):
+    with pytest.raises(ProfileError, match="cannot read"):
+        load_profile(tmp_path / "missing.yml")
+    broken = tmp_path / "broken.yml"
+    broken.write_text("name: [unclosed")
+    with pytest.raises(ProfileError, match="not valid YAML"):
+        load_profile(broken)
+    listing = tmp_path / "list.yml"
+    listing.write_text("- a\n- b\n")
+    with pytest.raises(ProfileError, match="mapping"):
+        load_profile(listing)
+
+
+def test_whitespace_in_values_is_collapsed(demo_raw):
+    demo_raw["hours"] = "Mon-Fri\n  9 to 5 "
+    assert parse_profile(demo_raw, Path("x.yml")).hours == "Mon-Fri 9 to 5"

@@ -1,0 +1,54 @@
+"""`make run`: the action server and the Rasa server on their usual local ports until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+
+from tools.servers import HOST, ROOT, start_action_server, start_rasa_server, stop, wait_until_up
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("model", type=Path)
+    parser.add_argument("--port", type=int, default=5005)
+    parser.add_argument("--action-port", type=int, default=5055)
+    args = parser.parse_args()
+
+    logs = ROOT / "var" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    actions = rasa = None
+    with open(logs / "actions.log", "ab") as action_log, open(logs / "rasa.log", "ab") as rasa_log:
+        try:
+            actions = start_action_server(args.action_port, action_log)
+            rasa = start_rasa_server(args.model, args.port, ROOT / "endpoints.yml", rasa_log)
+            print(f"starting the assistant with {args.model.name} (logs in {logs}) ...", flush=True)
+            wait_until_up(f"http://{HOST}:{args.action_port}/health", actions)
+            wait_until_up(f"http://{HOST}:{args.port}/webhooks/rest/", rasa)
+            url = f"http://{HOST}:{args.port}"
+            print(
+                f"\nThe assistant is running.\n"
+                f"  REST:      curl -s -X POST {url}/webhooks/rest/webhook "
+                f"-H 'Content-Type: application/json' "
+                f"-d '{{\"sender\": \"me\", \"message\": \"how long does an infusion take?\"}}'\n"
+                f"  Socket.IO: {url}/socket.io (for the website widget)\n"
+                f"  Terminal:  make shell (in another terminal)\n"
+                f"Press Ctrl-C to stop.",
+                flush=True,
+            )
+            while actions.poll() is None and rasa.poll() is None:
+                time.sleep(1)
+            sys.exit("a server stopped unexpectedly; see the logs in var/logs")
+        except KeyboardInterrupt:
+            print("\nstopping ...", flush=True)
+        finally:
+            stop(rasa)
+            stop(actions)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Start and stop the action server and the Rasa server: used by `make run`, the end-to-end
+tests and the benchmarks, so every one of them runs the assistant the same way."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Iterator, List, Optional, Sequence
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def write_endpoints(path: Path, action_port: int, tracker_db: Path) -> Path:
+    path.write_text(
+        f'action_endpoint:\n  url: "http://{HOST}:{action_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_db}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def _spawn(command: Sequence[str], log: IO[bytes], env: Optional[dict] = None) -> subprocess.Popen:
+    environment = {**os.environ, **(env or {})}
+    # Own process group, so that stopping the server also stops Sanic's workers.
+    return subprocess.Popen(
+        list(command), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=environment,
+        start_new_session=True,
+    )
+
+
+def start_action_server(port: int, log: IO[bytes], env: Optional[dict] = None) -> subprocess.Popen:
+    return _spawn(
+        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+        log,
+        # The SDK binds 0.0.0.0 unless told otherwise; the action server is internal.
+        {"SANIC_HOST": HOST, **(env or {})},
+    )
+
+
+def start_rasa_server(
+    model: Path,
+    port: int,
+    endpoints: Path,
+    log: IO[bytes],
+    credentials: Path = ROOT / "credentials.yml",
+    extra_args: Sequence[str] = (),
+    env: Optional[dict] = None,
+) -> subprocess.Popen:
+    command: List[str] = [
+        str(BIN / "rasa"), "run", "--model", str(model), "--interface", HOST,
+        "--port", str(port), "--endpoints", str(endpoints), "--credentials", str(credentials),
+        *extra_args,
+    ]
+    return _spawn(command, log, env)
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with code {process.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f}s")
+
+
+def stop(process: Optional[subprocess.Popen], timeout: float = 15.0) -> None:
+    if process is None or process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
+
+
+@dataclass
+class Assistant:
+    rasa_url: str
+    action_url: str
+    rasa: subprocess.Popen
+    actions: subprocess.Popen
+    workdir: Path
+
+    @property
+    def rest_webhook(self) -> str:
+        return f"{self.rasa_url}/webhooks/rest/webhook"
+
+
+@contextmanager
+def running_assistant(
+    model: Path,
+    workdir: Path,
+    rasa_port: Optional[int] = None,
+    action_port: Optional[int] = None,
+    extra_args: Sequence[str] = (),
+    env: Optional[dict] = None,
+) -> Iterator[Assistant]:
+    """Both servers on free loopback ports with a private SQLite tracker store."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    rasa_port = rasa_port or free_port()
+    action_port = action_port or free_port()
+    endpoints = write_endpoints(workdir / "endpoints.yml", action_port, workdir / "tracker.db")
+    with open(workdir / "actions.log", "ab") as action_log, open(workdir / "rasa.log", "ab") as rasa_log:
+        actions = rasa = None
+        try:
+            actions = start_action_server(action_port, action_log, env)
+            rasa = start_rasa_server(model, rasa_port, endpoints, rasa_log, extra_args=extra_args, env=env)
+            action_url = f"http://{HOST}:{action_port}"
+            rasa_url = f"http://{HOST}:{rasa_port}"
+            wait_until_up(f"{action_url}/health", actions)
+            wait_until_up(f"{rasa_url}/webhooks/rest/", rasa)
+            yield Assistant(rasa_url, action_url, rasa, actions, workdir)
+        finally:
+            stop(rasa)
+            stop(actions)
