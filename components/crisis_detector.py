@@ -1,0 +1,237 @@
+"""Crisis detection that runs on every message after intent classification.
+
+Curated patterns (suicide, self-harm, overdose, plans and means, emergencies, third person,
+slang and misspellings) and the classifier's own `crisis` score decide together; on a hit
+the intent becomes `crisis` with confidence 1.0 and the message records which rule fired
+(`crisis_detection` in the parse data). Questions about treatment ("can ketamine help with
+suicidal thoughts") are not a crisis unless the message also says the writer or someone
+else is in danger now.
+
+Patterns are deliberately broad: a false alarm costs a visitor one extra paragraph of
+crisis resources, a miss can cost a life.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Pattern, Text, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+CRISIS_INTENT = "crisis"
+DETECTION_KEY = "crisis_detection"
+
+# Building blocks. "self" covers myself, my self, meself, himself, herself, themselves...
+SELF = r"(?:my\s?self|me\s?self|myslef|mysefl|my\s?selfe|him\s?self|her\s?self|them\s?sel(?:f|ves)|ur\s?self|yourself)"
+SOMEONE = r"(?:he|she|they|my\s+\w+(?:\s+\w+)?|someone|somebody|friend|partner|son|daughter|wife|husband|mum|mom|dad|brother|sister)"
+KILL = r"(?:kill|kil|kll|killl|murder)"
+DIE = r"(?:die|dye(?!\s+(?:\w+\s+)?hair)|dead|be\s+dead|not\s+(?:be\s+)?(?:alive|here|around)|not\s+exist|disappear\s+forever|stop\s+existing)"
+PILLS = r"(?:pills?|meds|medications?|tablets?|tylenol|paracetamol|sleeping\s+pills|xanax|oxy\w*|insulin)"
+
+STRONG_PATTERNS: List[Tuple[str, str]] = [
+    # suicide: explicit intent or wish, in the first or third person
+    ("kill_self", rf"\b{KILL}(?:ing|ed|s)?\s+{SELF}\b"),
+    ("kms", r"(?<!\d )(?<!\d)\b(?:kms|kys)\b(?!\s+(?:away|from|to|drive|north|south|east|west))|\b(?:unalive\w*|un-alive\w*|sewerslide|su1c1de)\b"),
+    ("end_life", r"\b(?:end|ending|ended|take|taking|took)\s+(?:my|his|her|their|ur|your)\s+(?:own\s+)?li(?:fe|ves)\b"),
+    ("end_it", r"\b(?:end|ending|finish)\s+it\s*(?:all|tonight|today|now|for good|tbh|$)"),
+    ("want_to_die", rf"\b(?:wants?|wanna|wanted|going|gonna|ready|trying|plan(?:ning)?|wish|hope)\s+(?:to\s+)?{DIE}\b"),
+    ("wish_dead", r"\bwish\s+(?:i|he|she)\s+(?:was|were|had\s+never\s+been|could)\s+(?:dead|born|disappear|gone)"),
+    ("better_off", r"\bbetter\s+off\s+(?:without\s+(?:me|him|her|them)|dead|if\s+i\s+(?:was|were)n?'?t?\s+(?:here|around|alive|dead|gone))"),
+    ("no_reason_to_live", r"\b(?:no|any)\s+(?:reason|point|purpose)\s+(?:to|in|of)\s+(?:liv\w*|go(?:ing)?\s+on|be(?:ing)?\s+(?:here|alive)|carry(?:ing)?\s+on|wak\w+\s+up)"),
+    ("cant_go_on", r"\b(?:can'?t|cannot|cant|won'?t)\s+(?:go\s+on|keep\s+going|do\s+this\s+any\s*more|take\s+(?:it|this)\s+any\s*more|live\s+like\s+this)"),
+    ("not_wake_up", r"\b(?:hope|hoping|wish|pray\w*)\s+(?:i\s+)?(?:don'?t|dont|never|won'?t|wont)\s+wake\s+up|\b(?:don'?t|dont|never)\s+(?:want\s+to|wanna)\s+wake\s+up"),
+    ("not_be_around", r"\b(?:won'?t|wont|will\s+not|not\s+gonna|not\s+going\s+to|not\s+like\s+i'?ll|i'?ll\s+not)\s+(?:still\s+)?be\s+(?:here|around|alive)\b|\b(?:don'?t|dont|do\s+not|not)\s+(?:plan|expect|intend)\w*\s+(?:on\s+|to\s+)?be(?:ing)?\s+(?:here|around|alive)\b"),
+    ("not_make_it", r"\b(?:don'?t|dont|not|won'?t|wont|can'?t|cant)\s+(?:think\s+|know\s+if\s+|sure\s+)?(?:i'?ll|ill|i\s+will|i\s+can|i'?m\s+going\s+to)?\s*(?:make\s+it|survive|last)\s+(?:through\s+)?(?:tonight|the\s+night|today|this\s+week|the\s+week|much\s+longer)"),
+    ("farewell", r"\blast\s+time\s+(?:anyone|you|they|u|people)\s+(?:will\s+|'ll\s+)?(?:hear|see|talk)|\bwon'?t\s+(?:hear|see)\s+(?:from\s+)?me\s+again\b|\bthis\s+is\s+(?:my\s+)?goodbye\b"),
+    ("permanent_fix", r"\b(?:permanent|final)\s+(?:solution|fix|way\s+out|exit)\b|\bfix\s+(?:it|that|this|everything)\s+(?:permanently|for\s+good)\b|\bburden\b.{0,60}\b(?:permanent\w*|for\s+good|without\s+me)\b"),
+    ("means_seeking", r"\bhow\s+(?:many|much)\b.{0,40}\b(?:to\s+)?(?:overdose|die|kill\s+(?:myself|me|someone)|od)\b|\b(?:lethal|fatal|deadly)\s+(?:dose|amount)\b|\b(?:painless|easiest|quickest|best)\s+way\s+to\s+(?:die|go|end\s+it|kill)"),
+    ("goodbye_note", r"\b(?:goodbye|suicide|farewell)\s+(?:note|letter|message|text)s?\b|\bsaying\s+goodbye\s+to\s+(?:every|my)\w*"),
+    # plans and means
+    ("weapon", r"\b(?:have|got|bought|holding|hold|found|loaded|sitting\s+with)\s+(?:a|the|my|his|her|some)\s+(?:gun|rope|noose|knife|razor(?:\s+blades?)?|blades?)\b"),
+    ("means", rf"\b(?:have|got|bought|saved|saving|stockpil\w*|hoard\w*|collected|counted)\s+(?:up\s+)?(?:a\s+|the\s+|my\s+|some\s+|enough\s+|all\s+(?:my|the)\s+)?{PILLS}\b.*\b(?:ready|end|die|kill|enough|tonight|done|for\s+it|to\s+do\s+it|decided|next\s+to\s+me|in\s+my\s+hand|scared)"),
+    ("method", rf"\b(?:hang|hanging|shoot|shooting|drown|drowning|poison\w*)\s+{SELF}\b|\bjump(?:ing)?\s+(?:off|in\s+front)|\bslit\w*\s+(?:my|his|her)\s+wrists?\b|\bgarage\b.{{0,40}}\b(?:car|engine)\b.{{0,15}}\b(?:running|on)\b|\b(?:car|engine)\s+running\b.{{0,30}}\bgarage\b|\bcarbon\s+monoxide\b"),
+    # self-harm
+    ("self_harm", rf"\b(?:cut|cuts|cutting|burn|burned|burning|hurt|hurting|harm|harming|hit|hitting|starv\w*|punish\w*)\s+{SELF}\b|\bself[\s-]?harm\w*\b|\bcutting\s+again\b|\bsh\s+(?:urges?|again|relapse)\b|\burges?\s+to\s+(?:cut|hurt|harm|burn)\b"),
+    # overdose and poisoning happening now
+    ("overdose", rf"\b(?:i|i'?ve|he|she|they|my\s+\w+)\s+(?:just\s+|think\s+i\s+|might\s+have\s+|may\s+have\s+)?(?:overdosed|od'?d|o\.d\.?'?d|took\s+an?\s+(?:overdose|od))\b"),
+    ("took_too_many", rf"\b(?:took|taken|swallowed|downed|ate|had)\s+(?:a\s+|the\s+|my\s+|his\s+|her\s+|their\s+)?(?:whole|entire|full|all|lots|bunch|handful|bottle|box|pack|too\s+many|too\s+much|way\s+too|so\s+many|\d{{2,}})\b.{{0,40}}\b(?:{PILLS}|bottle|box|pack|of\s+(?:my|them|it))"),
+    ("overdosing_now", r"\b(?:overdosing|od'?ing)\b"),
+    # emergencies happening now
+    ("emergency", r"\b(?:not|isn'?t|isnt|stopped|barely|can'?t|cant)\s+breath\w*|\bunconscious\b|\bunresponsive\b|\b(?:won'?t|wont|isn'?t|isnt|not|can'?t)\s+(?:wake|waking)\s+(?:up|her|him|them)\b|\bpassed\s+out\b|\b(?:having|had)\s+a\s+seizure\b|\bseizing\b|\bcollapsed\b|\bturning\s+blue\b|\bbleeding\s+(?:a\s+lot|badly|heavily|everywhere|out)\b|\bcall(?:ed|ing)?\s+(?:an?\s+)?ambulance\b"),
+    # third person intent
+    ("third_person_intent", rf"\b{SOMEONE}\s+(?:says?|said|saying|keeps?\s+saying|told\s+me|texted|wants?|is\s+going|is\s+gonna|will|threaten\w*|talk\w*\s+about)\s+(?:that\s+)?(?:(?:she|he|they)\s+(?:is\s+going\s+to|will|wants?\s+to|wanna|gonna)\s+)?(?:to\s+)?(?:{KILL}\s+{SELF}|{DIE}|end\s+(?:it|(?:his|her|their)\s+li(?:fe|ves))|suicide)"),
+]
+
+# A mention that is a crisis unless the message is a question about treatment or facts.
+MENTION_PATTERNS: List[Tuple[str, str]] = [
+    ("suicide_mention", r"\bs+u+i+c+i+d+\w*|\bsuicid\w*|\bsucid\w*|\bsuic?ide\w*|\bsuisid\w*|\bsuicdal\b|\bsuicde\b"),
+    ("overdose_mention", r"\boverdos\w*|\bod\b"),
+]
+
+# Words that make a message about treatment, the clinic or evidence rather than about now.
+TREATMENT_WORDS = re.compile(
+    r"\b(?:ketamine|ketamin|treatment|therapy|infusions?|spravato|esketamine|clinic|doctors?|"
+    r"psychiatrists?|evaluation|screening|intake|candidate|contraindicat\w*|studies|study|research|"
+    r"dose|iv|drip|medication|effect|mechanism|candida\w*|eligib\w*|qualif\w*)\b"
+)
+# A question word opening the message or one of its clauses, or a question mark.
+QUESTION = re.compile(
+    r"(?:^|[,.;:!-]\s*|\b(?:and|but|so|also)\s+)(?:can|could|does|do|did|is|are|was|will|would|"
+    r"should|how|what|what'?s|whats|why|when|which|who|where|if|has|have)\b|\?"
+)
+# Past episodes asked about now ("I self-harmed years ago, am I a candidate?").
+PAST_CONTEXT = re.compile(
+    r"\b(?:years?\s+ago|months\s+ago|long\s+ago|as\s+a\s+(?:teen\w*|kid|child)|"
+    r"in\s+(?:high\s+school|college|my\s+teens|my\s+twenties|the\s+past|\d{4}|the\s+'?\d0s)|back\s+(?:in|when)|"
+    r"when\s+i\s+was\s+(?:\d+|younger|a\s+\w+)|(?:i'?m|im)\s+(?:\d+\s+now\s+and\s+)?(?:clean|sober)|"
+    r"history\s+of|previous(?:ly)?|past|former|prior|old\s+(?:[\w-]+\s+){0,2}scars|long\s+behind\s+me|"
+    r"been\s+(?:free|clean|well|fine|stable)|doing\s+(?:much\s+|a\s+lot\s+)?better|in\s+recovery|recovered)\b"
+)
+# ...unless something says it is happening again or now.
+PRESENT_MARKER = re.compile(
+    r"\b(?:again|tonight|right\s+now|at\s+the\s+moment|these\s+days|lately|this\s+week|"
+    r"can'?t\s+stop|started\s+again|relapsed|relapsing|currently)\b"
+)
+# Rules about acts that a past-history question may legitimately describe.
+PAST_EXCUSABLE = {"kill_self", "end_life", "self_harm", "overdose", "took_too_many", "method"}
+
+# A disclosure that the writer or someone else is at risk now.
+PRESENT_DANGER = re.compile(
+    r"\b(?:i'?m|i\s+am|im|i\s+feel|i'?ve\s+been|ive\s+been|i\s+keep|i\s+have|i\s+got|been\s+having|"
+    r"having|right\s+now|tonight|today|currently|at\s+the\s+moment|rn|again|can'?t\s+stop|"
+    r"(?:he|she|they)\s+(?:is|are|has|have)|my\s+\w+\s+(?:is|has))\b.{0,40}\b(?:suicid\w*|sucid\w*|overdos\w*)"
+    r"|\b(?:suicid\w*|sucid\w*)\s+(?:thoughts?|feelings?|urges?)?\s*(?:right\s+now|tonight|today|again|rn)\b"
+    r"|\bfeel(?:ing)?\s+(?:really\s+|very\s+|so\s+)?suicid\w*"
+)
+NEGATED_MENTION = re.compile(
+    r"\b(?:free\s+(?:of|from)|no\s+longer\s+(?:\w+\s+)?|not|never|stopped(?:\s+having)?|without|no)\s+(?:\w+\s+)?(?:suicid|overdos)"
+)
+
+# Figures of speech ("this paperwork is killing me") are never a crisis on their own.
+FIGURE_OF_SPEECH = re.compile(
+    r"\b(?:is|are|was|it'?s|its)\s+killing\s+me\b|\bdying\s+(?:to|for)\b|\bi'?d\s+die\s+for\b|"
+    r"\bkiller\b|\bmurder\b|\bto\s+die\s+for\b"
+)
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    # Zero-width characters are used to dodge filters and never carry meaning here.
+    text = re.sub(r"[\u200b-\u200f\u2060\ufeff]", "", text)
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Detection:
+    rule: str
+    matched: str
+    source: str  # "pattern" or "classifier"
+
+    def as_dict(self) -> Dict[str, str]:
+        return {"rule": self.rule, "matched": self.matched, "source": self.source}
+
+
+class CrisisRules:
+    """The curated patterns; pure, so that they can be tested on their own."""
+
+    def __init__(self, classifier_threshold: float) -> None:
+        self.classifier_threshold = classifier_threshold
+        self.strong: List[Tuple[str, Pattern[str]]] = [
+            (name, re.compile(pattern)) for name, pattern in STRONG_PATTERNS
+        ]
+        self.mentions: List[Tuple[str, Pattern[str]]] = [
+            (name, re.compile(pattern)) for name, pattern in MENTION_PATTERNS
+        ]
+
+    def detect(
+        self, text: str, crisis_score: float = 0.0, classifier_says_crisis: bool = False
+    ) -> Optional[Detection]:
+        message = normalise(text)
+        if not message:
+            return None
+        danger = PRESENT_DANGER.search(message)
+        if danger and NEGATED_MENTION.search(message):
+            danger = None
+        past = bool(PAST_CONTEXT.search(message)) and not danger and not PRESENT_MARKER.search(message)
+        for name, pattern in self.strong:
+            found = pattern.search(message)
+            if found and not (past and name in PAST_EXCUSABLE):
+                return Detection(name, found.group(0), "pattern")
+        informational = past or bool(TREATMENT_WORDS.search(message) and QUESTION.search(message))
+        for name, pattern in self.mentions:
+            found = pattern.search(message)
+            if not found:
+                continue
+            if danger:
+                return Detection(f"{name}_present", danger.group(0), "pattern")
+            if not (informational or QUESTION.search(message)):
+                return Detection(name, found.group(0), "pattern")
+        if (classifier_says_crisis or crisis_score >= self.classifier_threshold) and not (
+            informational or FIGURE_OF_SPEECH.search(message)
+        ):
+            return Detection("classifier_score", f"{crisis_score:.2f}", "classifier")
+        return None
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
+class CrisisDetector(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        # The classifier's crisis probability above which a message counts as a crisis even
+        # when no pattern matched.
+        return {"classifier_threshold": 0.5}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.rules = CrisisRules(float(config["classifier_threshold"]))
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "CrisisDetector":
+        return cls({**cls.get_default_config(), **config})
+
+    @staticmethod
+    def crisis_score(message: Message) -> float:
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        return max(
+            (float(e.get("confidence") or 0.0) for e in ranking if e.get("name") == CRISIS_INTENT),
+            default=0.0,
+        )
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            ranking = [
+                e for e in (message.get(INTENT_RANKING_KEY) or []) if e.get("name") != CRISIS_INTENT
+            ]
+            classifier_says_crisis = (message.get(INTENT) or {}).get("name") == CRISIS_INTENT
+            detection = self.rules.detect(
+                message.get(TEXT) or "", self.crisis_score(message), classifier_says_crisis
+            )
+            if detection is not None:
+                crisis = {"name": CRISIS_INTENT, "confidence": 1.0}
+                message.set(INTENT, crisis, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [crisis] + ranking, add_to_output=True)
+                message.set(DETECTION_KEY, detection.as_dict(), add_to_output=True)
+            elif classifier_says_crisis and ranking:
+                # A figure of speech or a question about treatment or past history: the
+                # classifier's next reading answers it.
+                message.set(INTENT, ranking[0], add_to_output=True)
+                message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data):  # type: ignore[no-untyped-def]
+        return training_data
