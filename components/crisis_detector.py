@@ -40,25 +40,27 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
     ("kill_self", rf"\b{KILL}(?:ing|ed|s)?\s+{SELF}\b"),
     ("kms", r"(?<!\d )(?<!\d)\b(?:kms|kys)\b(?!\s+(?:away|from|to|drive|north|south|east|west))|\b(?:unalive\w*|un-alive\w*|sewerslide|su1c1de)\b"),
     ("end_life", r"\b(?:end|ending|ended|take|taking|took)\s+(?:my|his|her|their|ur|your)\s+(?:own\s+)?li(?:fe|ves)\b"),
-    ("end_it", r"\b(?:end|ending|finish)\s+it\s*(?:all|tonight|today|now|for good|tbh|$)"),
+    ("end_it", r"\b(?:end|ending|finish)\s+it\s*(?:all|tonight|today|now|for good|tbh|$)|\b(?:end|ending)\s+(?:everything|things)\b"),
     ("want_to_die", rf"\b(?:wants?|wanna|wanted|going|gonna|ready|trying|plan(?:ning)?|wish|hope)\s+(?:to\s+)?{DIE}\b"),
     ("wish_dead", r"\bwish\s+(?:i|he|she)\s+(?:was|were|had\s+never\s+been|could)\s+(?:dead|born|disappear|gone)"),
     ("better_off", r"\bbetter\s+off\s+(?:without\s+(?:me|him|her|them)|dead|if\s+i\s+(?:was|were)n?'?t?\s+(?:here|around|alive|dead|gone))"),
-    ("no_reason_to_live", r"\b(?:no|any)\s+(?:reason|point|purpose)\s+(?:to|in|of)\s+(?:liv\w*|go(?:ing)?\s+on|be(?:ing)?\s+(?:here|alive)|carry(?:ing)?\s+on|wak\w+\s+up)"),
+    ("no_reason_to_live", r"\b(?:no|any)\s+(?:reason|point|purpose)\s+(?:to|in|of)\s+(?:liv\w*|go(?:ing)?\s+on|be(?:ing)?\s+(?:here|alive)|carry(?:ing)?\s+on|wak\w+\s+up|keep\s+(?:going|living|trying)|stay(?:ing)?\s+alive)"),
+    ("survival_in_doubt", r"\bif\s+i\s+(?:make\s+it|survive|live|(?:am|'?m)\s+still\s+(?:here|alive|around))\b|\b(?:won'?t|wont|will\s+not)\s+(?:be\s+able\s+to\s+)?(?:reach|find|see|hear\s+from)\s+me\b|\b(?:i'?ll|ill|i\s+will)\s+be\s+gone\b|\breason\s+to\s+(?:stay|keep)\s+(?:alive|going|living)\b|\bpills\s+win\b|\b(?:i'?m|im|i\s+am)\s+not\s+safe\b|\bdon'?t\s+feel\s+safe\s+(?:with|around)\s+myself\b|\bstill\s+here\W+barely\b"),
+    ("plan", r"\b(?:got|have|made)\s+(?:a|the|my)\s+plan\s+(?:for|on)\s+(?:(?:this|next)\s+)?(?:sunday|monday|tuesday|wednesday|thursday|friday|saturday|tonight|tomorrow|the\s+weekend)\b|\b(?:got|have|made)\s+(?:a|the|my)\s+plan\s*(?:$|[.!]|to\s+(?:end|die|do\s+it|kill))"),
     ("cant_go_on", r"\b(?:can'?t|cannot|cant|won'?t)\s+(?:go\s+on|keep\s+going|do\s+this\s+any\s*more|take\s+(?:it|this)\s+any\s*more|live\s+like\s+this)"),
     ("not_wake_up", r"\b(?:hope|hoping|wish|pray\w*)\s+(?:i\s+)?(?:don'?t|dont|never|won'?t|wont)\s+wake\s+up|\b(?:don'?t|dont|never)\s+(?:want\s+to|wanna)\s+wake\s+up"),
     ("not_be_around", r"\b(?:won'?t|wont|will\s+not|not\s+gonna|not\s+going\s+to|not\s+like\s+i'?ll|i'?ll\s+not)\s+(?:still\s+)?be\s+(?:here|around|alive)\b|\b(?:don'?t|dont|do\s+not|not)\s+(?:plan|expect|intend)\w*\s+(?:on\s+|to\s+)?be(?:ing)?\s+(?:here|around|alive)\b"),
     ("not_make_it", r"\b(?:don'?t|dont|not|won'?t|wont|can'?t|cant)\s+(?:think\s+|know\s+if\s+|sure\s+)?(?:i'?ll|ill|i\s+will|i\s+can|i'?m\s+going\s+to)?\s*(?:make\s+it|survive|last)\s+(?:through\s+)?(?:tonight|the\s+night|today|this\s+week|the\s+week|much\s+longer)"),
     ("farewell", r"\blast\s+time\s+(?:anyone|you|they|u|people)\s+(?:will\s+|'ll\s+)?(?:hear|see|talk)|\bwon'?t\s+(?:hear|see)\s+(?:from\s+)?me\s+again\b|\bthis\s+is\s+(?:my\s+)?goodbye\b"),
-    ("permanent_fix", r"\b(?:permanent|final)\s+(?:solution|fix|way\s+out|exit)\b|\bfix\s+(?:it|that|this|everything)\s+(?:permanently|for\s+good)\b|\bburden\b.{0,60}\b(?:permanent\w*|for\s+good|without\s+me)\b"),
-    ("means_seeking", r"\bhow\s+(?:many|much)\b.{0,40}\b(?:to\s+)?(?:overdose|die|kill\s+(?:myself|me|someone)|od)\b|\b(?:lethal|fatal|deadly)\s+(?:dose|amount)\b|\b(?:painless|easiest|quickest|best)\s+way\s+to\s+(?:die|go|end\s+it|kill)"),
+    ("permanent_fix", r"\bfix\s+(?:it|that|this|everything)\s+(?:permanently|for\s+good)\b|\bburden\b.{0,60}\b(?:permanent\w*|for\s+good|without\s+me)\b"),
+    ("means_seeking", r"\bhow\s+(?:many|much)\b.{0,40}\b(?:to\s+)?(?:overdose|die|kill\s+(?:myself|me|someone)|od)\b|\bhow\s+many\b.{0,40}\btoo\s+many\b|\b(?:lethal|fatal|deadly)\s+(?:dose|amount)\b|\b(?:painless|easiest|quickest|best)\s+way\s+to\s+(?:die|go|end\s+it|kill)"),
     ("goodbye_note", r"\b(?:goodbye|suicide|farewell)\s+(?:note|letter|message|text)s?\b|\bsaying\s+goodbye\s+to\s+(?:every|my)\w*"),
     # plans and means
-    ("weapon", r"\b(?:have|got|bought|holding|hold|found|loaded|sitting\s+with)\s+(?:a|the|my|his|her|some)\s+(?:gun|rope|noose|knife|razor(?:\s+blades?)?|blades?)\b"),
+    ("weapon", r"\b(?:have|got|bought|holding|hold|found|loaded|sitting\s+with|with)\s+(?:a|the|my|his|her|some)\s+(?:gun|rope|noose|knife|razor(?:\s+blades?)?|blades?)\b|\b(?:holding|bought|found|hid)\s+(?:the|my|some|a\s+bottle\s+of|enough)\s+(?:pills|meds|tablets|knives)\b|\b(?:on|from|at)\s+(?:the|a)\s+(?:balcony\s+)?(?:ledge|roof\s+edge|edge\s+of\s+the\s+roof|train\s+tracks|railway\s+tracks)\b"),
     ("means", rf"\b(?:have|got|bought|saved|saving|stockpil\w*|hoard\w*|collected|counted)\s+(?:up\s+)?(?:a\s+|the\s+|my\s+|some\s+|enough\s+|all\s+(?:my|the)\s+)?{PILLS}\b.*\b(?:ready|end|die|kill|enough|tonight|done|for\s+it|to\s+do\s+it|decided|next\s+to\s+me|in\s+my\s+hand|scared)"),
     ("method", rf"\b(?:hang|hanging|shoot|shooting|drown|drowning|poison\w*)\s+{SELF}\b|\bjump(?:ing)?\s+(?:off|in\s+front)|\bslit\w*\s+(?:my|his|her)\s+wrists?\b|\bgarage\b.{{0,40}}\b(?:car|engine)\b.{{0,15}}\b(?:running|on)\b|\b(?:car|engine)\s+running\b.{{0,30}}\bgarage\b|\bcarbon\s+monoxide\b"),
     # self-harm
-    ("self_harm", rf"\b(?:cut|cuts|cutting|burn|burned|burning|hurt|hurting|harm|harming|hit|hitting|starv\w*|punish\w*)\s+{SELF}\b|\bself[\s-]?harm\w*\b|\bcutting\s+again\b|\bsh\s+(?:urges?|again|relapse)\b|\burges?\s+to\s+(?:cut|hurt|harm|burn)\b"),
+    ("self_harm", rf"\b(?:cut|cuts|cutting|burn|burned|burning|hurt|hurting|harm|harming|hit|hitting|starv\w*|punish\w*)\s+{SELF}\b|\b(?:cut|cutting)\s+again\b|\b(?:cut|scratched|slashed|sliced|opened)\s+(?:my|his|her)\s+(?:wrists?|arms?|legs?|thighs?)\b|\bsh\s+(?:urges?|again|relapse)\b|\burges?\s+to\s+(?:cut|hurt|harm|burn)\b"),
     # overdose and poisoning happening now
     ("overdose", rf"\b(?:i|i'?ve|he|she|they|my\s+\w+)\s+(?:just\s+|think\s+i\s+|might\s+have\s+|may\s+have\s+)?(?:overdosed|od'?d|o\.d\.?'?d|took\s+an?\s+(?:overdose|od))\b"),
     ("took_too_many", rf"\b(?:took|taken|swallowed|downed|ate|had)\s+(?:a\s+|the\s+|my\s+|his\s+|her\s+|their\s+)?(?:whole|entire|full|all|lots|bunch|handful|bottle|box|pack|too\s+many|too\s+much|way\s+too|so\s+many|\d{{2,}})\b.{{0,40}}\b(?:{PILLS}|bottle|box|pack|of\s+(?:my|them|it))"),
@@ -73,6 +75,9 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
 MENTION_PATTERNS: List[Tuple[str, str]] = [
     ("suicide_mention", r"\bs+u+i+c+i+d+\w*|\bsuicid\w*|\bsucid\w*|\bsuic?ide\w*|\bsuisid\w*|\bsuicdal\b|\bsuicde\b"),
     ("overdose_mention", r"\boverdos\w*|\bod\b"),
+    ("self_harm_mention", r"\bself[\s-]?harm\w*"),
+    ("way_out_mention", r"\b(?:permanent|final)\s+(?:solution|way\s+out|exit)\b"),
+    ("emergency_mention", r"\bbleeding\b|\blot\s+of\s+blood\b|\b(?:about\s+to|going\s+to|gonna)\s+pass\s+out\b|\bpassing\s+out\b|\bfainted\b|\bhit\s+(?:her|his|my|their)\s+head\b|\bnot\s+making\s+sense\b|\bheart\s+(?:is\s+)?(?:going|racing|pounding)\b.{0,30}\b(?:1[5-9]\d|2\d\d|pass\s+out|can'?t\s+breathe)"),
 ]
 
 # Words that make a message about treatment, the clinic or evidence rather than about now.
@@ -104,7 +109,7 @@ PAST_EXCUSABLE = {"kill_self", "end_life", "self_harm", "overdose", "took_too_ma
 
 # A disclosure that the writer or someone else is at risk now.
 PRESENT_DANGER = re.compile(
-    r"\b(?:i'?m|i\s+am|im|i\s+feel|i'?ve\s+been|ive\s+been|i\s+keep|i\s+have|i\s+got|been\s+having|"
+    r"\b(?:i'?m|i\s+am|im|i\s+feel|i'?ve\s+been|ive\s+been|i\s+keep|i\s+have|been\s+having|"
     r"having|right\s+now|tonight|today|currently|at\s+the\s+moment|rn|again|can'?t\s+stop|"
     r"(?:he|she|they)\s+(?:is|are|has|have)|my\s+\w+\s+(?:is|has))\b.{0,40}\b(?:suicid\w*|sucid\w*|overdos\w*)"
     r"|\b(?:suicid\w*|sucid\w*)\s+(?:thoughts?|feelings?|urges?)?\s*(?:right\s+now|tonight|today|again|rn)\b"

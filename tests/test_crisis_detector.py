@@ -31,7 +31,7 @@ RULES = CrisisRules(classifier_threshold=0.5)
         ("i've saved up enough pills to do it", "means"),
         ("thinking about jumping off the bridge", "method"),
         ("i cut myself again last night", "self_harm"),
-        ("relapsed on self harm", "self_harm"),
+        ("relapsed on self harm", "self_harm_mention"),
         ("i think i overdosed", "overdose"),
         ("i took a whole bottle of my sleeping pills", "took_too_many"),
         ("my dad is unconscious and barely breathing", "emergency"),
