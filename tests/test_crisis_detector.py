@@ -39,6 +39,12 @@ RULES = CrisisRules(classifier_threshold=0.5)
         ("suicidal", "suicide_mention"),
         ("i've been feeling suicidal, can ketamine help?", "suicide_mention_present"),
         ("how much is it? also i keep having suicidal thoughts", "suicide_mention_present"),
+        ("can i book for friday, if im still alive by then", "survival_in_doubt"),
+        ("im standing on the bridge", "means_at_hand"),
+        ("i have a plan and a date", "plan"),
+        ("my husband isn't waking up after his dose", "emergency"),
+        ("she's bleeding and not making sense", "emergency_mention"),
+        ("how many of my lithium would be too many", "means_seeking"),
     ],
 )
 def test_crisis_patterns_fire_and_name_their_rule(text, rule):
@@ -60,6 +66,9 @@ def test_crisis_patterns_fire_and_name_their_rule(text, rule):
         "this insurance paperwork is killing me",
         "i'm dying to know the price",
         "the clinic is 5 kms from my house",
+        "im not suicidal, just depressed",
+        "is bleeding a side effect of the iv?",
+        "is ketamine a permanent solution for depression?",
         "i want to dye my hair before my appointment",
         "how long does an infusion take",
         "i don't wake up until 10, can i book the afternoon",
