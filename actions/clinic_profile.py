@@ -9,12 +9,16 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROFILE = PROJECT_ROOT / "clinic" / "demo.yml"
 PROFILE_ENV_VAR = "CLINIC_PROFILE"
+
+
+NOT_SLOTS = ("demo", "timezone")
 
 
 class ProfileError(ValueError):
@@ -34,13 +38,15 @@ class ClinicProfile:
     pricing: str
     booking_url: str
     demo: bool = False
+    # The clinic's time zone, for reading "tomorrow at 3pm".
+    timezone: str = "America/New_York"
 
     def slot_values(self) -> Dict[str, str]:
         """The profile as the `clinic_*` slots that responses use."""
         values = {
             f"clinic_{f.name}": getattr(self, f.name)
             for f in fields(self)
-            if f.name != "demo"
+            if f.name not in NOT_SLOTS
         }
         values["clinic_insurers"] = ", ".join(self.insurers)
         return values
@@ -61,11 +67,17 @@ def parse_profile(raw: object, source: Path) -> ClinicProfile:
         isinstance(i, str) and i.strip() for i in insurers
     ):
         raise ProfileError(f"{source}: 'insurers' must be a list of insurer names")
-    text_keys = [f.name for f in fields(ClinicProfile) if f.name not in ("insurers", "demo")]
+    text_keys = [f.name for f in fields(ClinicProfile) if f.name not in ("insurers",) + NOT_SLOTS]
+    zone = str(raw.get("timezone") or ClinicProfile.timezone)
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ProfileError(f"{source}: 'timezone' {zone!r} is not a known time zone") from error
     return ClinicProfile(
         **{key: _required_text(raw, key, source) for key in text_keys},
         insurers=[i.strip() for i in insurers] or ["(none listed)"],
         demo=bool(raw.get("demo", False)),
+        timezone=zone,
     )
 
 

@@ -80,3 +80,18 @@ def assistant(model_path, tmp_path_factory):
 
     with running_assistant(model_path, tmp_path_factory.mktemp("assistant")) as running:
         yield running
+
+
+def say(assistant, sender: str, message: str) -> List[dict]:
+    """One message to the REST channel; the bot's replies."""
+    import requests
+
+    response = requests.post(
+        assistant.rest_webhook, json={"sender": sender, "message": message}, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def texts(replies: List[dict]) -> List[str]:
+    return [r.get("text") or "" for r in replies]

@@ -15,6 +15,11 @@ MIN_OUT_OF_SCOPE_EXAMPLES = 60
 MAX_FAQ_ANSWER_WORDS = 90
 SLOT_REFERENCE = re.compile(r"\{(\w+)\}")
 SEED_IDS = {p.name[:3] for p in (ROOT.parent / "shared" / "seeds").glob("*.txt")}
+# Rasa's own actions, usable in rules without being declared.
+RASA_DEFAULT_ACTIONS = {"action_listen", "action_deactivate_loop", "action_restart", "action_back",
+                        "action_default_fallback", "action_two_stage_fallback"}
+# Template variables that actions pass with the response rather than as slots.
+ACTION_VARIABLES = {"time_window", "reference"}
 
 
 def normalised(text: str) -> str:
@@ -78,7 +83,8 @@ def test_every_intent_has_a_response_or_action_in_a_rule(domain):
         f"data/rules/: add a rule answering these intents (see data/rules/faq.yml): {unanswered}"
     )
     unknown = {a for actions in following.values() for a in actions
-               if a not in domain["responses"] and a not in domain["actions"]}
+               if a not in domain["responses"] and a not in domain["actions"]
+               and a not in domain.get("forms", {}) and a not in RASA_DEFAULT_ACTIONS}
     assert not unknown, f"domain.yml: these actions used in rules or stories do not exist: {unknown}"
 
 
@@ -88,7 +94,7 @@ def test_every_faq_intent_has_its_own_answer(domain, faq_intents):
 
 
 def test_responses_are_non_empty_and_use_only_known_slots(domain):
-    slots = set(domain.get("slots", {}))
+    slots = set(domain.get("slots", {})) | ACTION_VARIABLES
     for name, variations in domain["responses"].items():
         assert variations, f"domain.yml: response {name} has no variation"
         for variation in variations:
@@ -135,11 +141,16 @@ def test_faq_answers_note_their_source_articles(faq_intents):
 def test_responses_sent_by_actions_exist(domain):
     """Responses that only custom actions send must exist, and every response is reachable."""
     code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").glob("*.py"))
-    sent_by_actions = set(re.findall(r'response="(utter_\w+)"', code))
+    sent_by_actions = set(re.findall(r'"(utter_\w+)"', code))
     assert sent_by_actions <= set(domain["responses"]), (
         f"domain.yml: actions send responses that do not exist: {sent_by_actions - set(domain['responses'])}"
     )
-    used = {a for actions in rule_and_story_actions().values() for a in actions} | sent_by_actions
+    asked_by_forms = {f"utter_ask_{slot}" for form in domain.get("forms", {}).values()
+                      for slot in form["required_slots"]}
+    missing_questions = asked_by_forms - set(domain["responses"])
+    assert not missing_questions, f"domain.yml: forms need these questions: {missing_questions}"
+    used = ({a for actions in rule_and_story_actions().values() for a in actions}
+            | sent_by_actions | asked_by_forms)
     unused = sorted(set(domain["responses"]) - used)
     assert not unused, f"domain.yml: these responses are never sent; use or remove them: {unused}"
 
@@ -149,7 +160,9 @@ def test_button_payloads_name_known_intents(domain):
     for name, variations in domain["responses"].items():
         for variation in variations:
             for button in variation.get("buttons", []):
-                intent = button["payload"].lstrip("/")
+                if not button["payload"].startswith("/"):
+                    continue  # plain text, read by the classifier like typed text
+                intent = button["payload"].lstrip("/").split("{")[0]
                 if intent not in domain["intents"]:
                     bad[name] = button["payload"]
     assert not bad, f"domain.yml: these buttons send unknown intents: {bad}"

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from actions.clinic_profile import load_profile, DEFAULT_PROFILE
-from tests.conftest import ROOT
+from tests.conftest import ROOT, say
 
 # Fresh phrasings, in no training or held-out file.
 QUESTIONS: Dict[str, str] = {
@@ -35,14 +35,6 @@ QUESTIONS: Dict[str, str] = {
     "ask_dosage": "what dose of ketamine do you give",
     "ask_contact": "what is your address and opening hours",
 }
-
-
-def say(assistant, sender: str, message: str) -> List[dict]:
-    response = requests.post(
-        assistant.rest_webhook, json={"sender": sender, "message": message}, timeout=30
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def rendered(domain: dict, response_name: str, profile=None) -> str:
@@ -120,7 +112,7 @@ def other_clinic(model_path, tmp_path_factory):
     raw = (ROOT / "clinic" / "demo.yml").read_text()
     profile.write_text(
         raw.replace("Demo Ketamine Clinic (sample profile)", "Lakeside Wellness")
-        .replace("(555) 010-0123", "(555) 010-0199")
+        .replace("(202) 555-0123", "(202) 555-0199")
         .replace("demo: true", "demo: false")
     )
     with running_assistant(model_path, workdir, env={"CLINIC_PROFILE": str(profile)}) as running:
@@ -133,4 +125,4 @@ def test_clinic_profile_is_chosen_by_environment(other_clinic, domain):
     texts = [r.get("text") for r in replies]
     assert rendered(domain, "utter_welcome", profile) in texts
     assert rendered(domain, "utter_ask_contact", profile) in texts
-    assert any("Lakeside Wellness" in t and "(555) 010-0199" in t for t in texts)
+    assert any("Lakeside Wellness" in t and "(202) 555-0199" in t for t in texts)

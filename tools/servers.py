@@ -105,6 +105,8 @@ class Assistant:
     rasa: subprocess.Popen
     actions: subprocess.Popen
     workdir: Path
+    action_port: int
+    env: dict
 
     @property
     def rest_webhook(self) -> str:
@@ -120,8 +122,9 @@ def running_assistant(
     extra_args: Sequence[str] = (),
     env: Optional[dict] = None,
 ) -> Iterator[Assistant]:
-    """Both servers on free loopback ports with a private SQLite tracker store."""
+    """Both servers on free loopback ports with a private SQLite tracker store and outbox."""
     workdir.mkdir(parents=True, exist_ok=True)
+    env = {"OUTBOX_DB_URL": f"sqlite:///{workdir / 'outbox.db'}", **(env or {})}
     rasa_port = rasa_port or free_port()
     action_port = action_port or free_port()
     endpoints = write_endpoints(workdir / "endpoints.yml", action_port, workdir / "tracker.db")
@@ -134,7 +137,7 @@ def running_assistant(
             rasa_url = f"http://{HOST}:{rasa_port}"
             wait_until_up(f"{action_url}/health", actions)
             wait_until_up(f"{rasa_url}/webhooks/rest/", rasa)
-            yield Assistant(rasa_url, action_url, rasa, actions, workdir)
+            yield Assistant(rasa_url, action_url, rasa, actions, workdir, action_port, env)
         finally:
             stop(rasa)
             stop(actions)

@@ -1,0 +1,170 @@
+"""Booking a consultation: details given up front are used, the form collects the rest, a
+summary asks Confirm / Change / Cancel, and a confirmed request is stored in the outbox before
+the patient gets its reference number."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.clinic_profile import current_profile
+from actions.forms import (
+    NOT_GIVEN,
+    ValidatingForm,
+    clear_personal_slots,
+    clinic_now,
+    store_request,
+)
+from actions.parsing import TimeWindow, clean_text, parse_contact, parse_name, parse_preferred_time, prefill_from_message
+
+logger = logging.getLogger(__name__)
+
+# Detail a patient can change at the confirmation, by the words they might use for it.
+CHANGEABLE = {
+    "full_name": ("name",),
+    "contact_details": ("phone", "number", "email", "e-mail", "mail", "contact"),
+    "preferred_time_text": ("time", "date", "day", "when", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "morning", "afternoon", "evening"),
+    "reason": ("reason",),
+    "insurance_plan": ("insurance", "insurer", "plan"),
+}
+FIELD_TITLES = {
+    "full_name": "Name", "contact_details": "Phone or e-mail", "preferred_time_text": "Day and time",
+    "reason": "Reason", "insurance_plan": "Insurance",
+}
+
+
+class ValidateBookingForm(ValidatingForm):
+    optional_slots = ["reason", "insurance_plan"]
+    skippable_after_failures = ["full_name", "preferred_time_text"]
+
+    def name(self) -> Text:
+        return "validate_booking_form"
+
+
+class ActionPrefillBooking(Action):
+    """Use what the patient already said ("book me for tuesday, I'm Ann")."""
+
+    def name(self) -> Text:
+        return "action_prefill_booking"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        found = prefill_from_message(tracker.latest_message.get("text") or "", clinic_now())
+        events: List[EventType] = []
+        if "full_name" in found:
+            events.append(SlotSet("full_name", found["full_name"]))
+        if "phone" in found or "email" in found:
+            events += [SlotSet("contact_details", " / ".join(v for k, v in found.items() if k in ("phone", "email"))),
+                       SlotSet("phone", found.get("phone")), SlotSet("email", found.get("email"))]
+        if "preferred_time_text" in found:
+            window = parse_preferred_time(found["preferred_time_text"], clinic_now())
+            if window:
+                events += [SlotSet("preferred_time_text", found["preferred_time_text"]),
+                           SlotSet("preferred_time", window.start.isoformat()),
+                           SlotSet("preferred_time_end", window.end.isoformat())]
+        if "reason" in found:
+            events.append(SlotSet("reason", found["reason"]))
+        dispatcher.utter_message(response="utter_booking_start")
+        return events
+
+
+def describe_time(tracker: Tracker) -> str:
+    start, end = tracker.get_slot("preferred_time"), tracker.get_slot("preferred_time_end")
+    if not start or not end:
+        return "to be arranged"
+    return TimeWindow(datetime.fromisoformat(start), datetime.fromisoformat(end)).describe()
+
+
+class ActionBookingSummary(Action):
+    def name(self) -> Text:
+        return "action_booking_summary"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if tracker.get_slot("consent") is False:
+            dispatcher.utter_message(response="utter_booking_no_consent", **current_profile().slot_values())
+            return clear_personal_slots()
+        dispatcher.utter_message(
+            response="utter_booking_summary",
+            full_name=tracker.get_slot("full_name") or NOT_GIVEN,
+            contact_details=tracker.get_slot("contact_details") or NOT_GIVEN,
+            time_window=describe_time(tracker),
+            reason=tracker.get_slot("reason") or NOT_GIVEN,
+            insurance_plan=tracker.get_slot("insurance_plan") or NOT_GIVEN,
+        )
+        return []
+
+
+class ActionSubmitBooking(Action):
+    def name(self) -> Text:
+        return "action_submit_booking"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if not tracker.get_slot("contact_details"):
+            # Nothing to submit (already submitted, or the form never finished).
+            dispatcher.utter_message(response="utter_nothing_to_confirm")
+            return []
+        fields = {
+            "name": tracker.get_slot("full_name"),
+            "phone": tracker.get_slot("phone"),
+            "email": tracker.get_slot("email"),
+            "preferred_time": tracker.get_slot("preferred_time"),
+            "preferred_time_end": tracker.get_slot("preferred_time_end"),
+            "preferred_time_text": tracker.get_slot("preferred_time_text"),
+            "reason": tracker.get_slot("reason"),
+            "insurance": tracker.get_slot("insurance_plan"),
+            "message": None,
+            "consent_to_contact": True,
+        }
+        try:
+            payload = store_request("booking", tracker, fields)
+        except Exception:
+            logger.exception("could not store a booking request")
+            dispatcher.utter_message(response="utter_request_not_stored", **current_profile().slot_values())
+            return []
+        dispatcher.utter_message(response="utter_booking_confirmed", reference=payload["request_id"],
+                                 **current_profile().slot_values())
+        return clear_personal_slots() + [SlotSet("request_reference", payload["request_id"])]
+
+
+class ActionChangeBooking(Action):
+    """At the confirmation: clear the detail to change and let the form ask for it again."""
+
+    def name(self) -> Text:
+        return "action_change_booking"
+
+    @staticmethod
+    def field_to_change(tracker: Tracker) -> Optional[str]:
+        chosen = next(tracker.get_latest_entity_values("booking_field"), None)
+        if chosen in CHANGEABLE:
+            return chosen
+        text = clean_text(tracker.latest_message.get("text")).lower()
+        return next((field for field, words in CHANGEABLE.items() if any(w in text.split() or w in text for w in words)), None)
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        field = self.field_to_change(tracker)
+        if field is None:
+            buttons = [{"title": title, "payload": f'/change_booking{{"booking_field": "{slot}"}}'}
+                       for slot, title in FIELD_TITLES.items()]
+            dispatcher.utter_message(response="utter_ask_booking_field", buttons=buttons)
+            return []
+        cleared = [SlotSet(field, None)]
+        if field == "contact_details":
+            cleared += [SlotSet("phone", None), SlotSet("email", None)]
+        if field == "preferred_time_text":
+            cleared += [SlotSet("preferred_time", None), SlotSet("preferred_time_end", None)]
+        return cleared + [FollowupAction("booking_form")]
+
+
+class ActionCancelRequest(Action):
+    """Leave a booking or call-back cleanly: nothing stored, details forgotten."""
+
+    def name(self) -> Text:
+        return "action_cancel_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_request_cancelled", **current_profile().slot_values())
+        return clear_personal_slots()

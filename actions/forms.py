@@ -1,0 +1,196 @@
+"""What the booking and call-back forms share: slot validators with re-prompts, the offer to
+skip or call after two failures on one slot, FAQ digressions answered mid-form, and
+storing a request in the outbox before confirming it."""
+
+from __future__ import annotations
+
+import logging
+from abc import abstractmethod
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Text
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from actions.clinic_profile import current_profile
+from actions.outbox import Outbox
+from actions.parsing import (
+    MAX_FREE_TEXT,
+    PastDateError,
+    clean_text,
+    is_skip,
+    looks_like_question,
+    parse_contact,
+    parse_name,
+    parse_preferred_time,
+    parse_reason,
+)
+
+logger = logging.getLogger(__name__)
+
+NOT_GIVEN = "not given"
+FAILURES_SLOT, FAILED_SLOT = "form_failures", "form_failed_slot"
+# Personal details cleared from the conversation once a request is stored.
+PERSONAL_SLOTS = [
+    "full_name", "contact_details", "phone", "email", "preferred_time_text", "preferred_time",
+    "preferred_time_end", "reason", "insurance_plan", "consent", "callback_message",
+]
+# Confident FAQ questions asked mid-form are answered, then the form asks again.
+DIGRESSION_CONFIDENCE = 0.5
+YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "of course", "please do", "yes please", "fine", "agree", "i agree"}
+NO = {"no", "n", "nope", "nah", "no thanks", "don't", "do not", "i don't agree"}
+
+
+_outbox: Optional[Outbox] = None
+
+
+def outbox() -> Outbox:
+    """One outbox per action-server process, opened on first use."""
+    global _outbox
+    if _outbox is None:
+        _outbox = Outbox()
+    return _outbox
+
+
+def clinic_now() -> datetime:
+    return datetime.now(ZoneInfo(current_profile().timezone))
+
+
+def faq_digression(tracker: Tracker) -> Optional[str]:
+    intent = tracker.latest_message.get("intent") or {}
+    name = intent.get("name") or ""
+    if name.startswith("ask_") and name != "ask_not_covered" and (intent.get("confidence") or 0) >= DIGRESSION_CONFIDENCE:
+        return name
+    return None
+
+
+class ValidatingForm(FormValidationAction):
+    """Shared validation for the clinic's forms. Subclasses name the form."""
+
+    # Slots that may be skipped at any time, and those skippable after two failures.
+    optional_slots: List[str] = []
+    skippable_after_failures: List[str] = []
+
+    @abstractmethod
+    def name(self) -> Text:
+        """Abstract, so that the action server registers only the concrete forms."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        requested = tracker.get_slot("requested_slot")
+        topic = faq_digression(tracker)
+        if (
+            requested
+            and topic
+            and requested in tracker.slots_to_validate()
+            and looks_like_question(tracker.latest_message.get("text"))
+        ):
+            dispatcher.utter_message(response=f"utter_{topic}")
+            dispatcher.utter_message(response="utter_back_to_form")
+            return [SlotSet(requested, None)]
+        return await super().run(dispatcher, tracker, domain)
+
+    # ------------------------------------------------------------------ failure handling
+    def _failed(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker, reprompt: str, **values: Any) -> Dict[str, Any]:
+        failures = int(tracker.get_slot(FAILURES_SLOT) or 0) + 1 if tracker.get_slot(FAILED_SLOT) == slot else 1
+        dispatcher.utter_message(response=reprompt, **values)
+        if failures >= 2:
+            offer = "utter_offer_skip_or_call" if slot in self.skippable_after_failures else "utter_offer_call"
+            dispatcher.utter_message(response=offer, **current_profile().slot_values())
+        return {slot: None, FAILURES_SLOT: float(failures), FAILED_SLOT: slot}
+
+    @staticmethod
+    def _passed(slot_values: Dict[str, Any]) -> Dict[str, Any]:
+        return {**slot_values, FAILURES_SLOT: None, FAILED_SLOT: None}
+
+    def _skipped(self, slot: str, tracker: Tracker, value: Any = None) -> bool:
+        # NOT_GIVEN comes back for re-validation when the form restarts for a change.
+        if value == NOT_GIVEN:
+            return True
+        return slot in self.optional_slots or (
+            slot in self.skippable_after_failures
+            and tracker.get_slot(FAILED_SLOT) == slot
+            and int(tracker.get_slot(FAILURES_SLOT) or 0) >= 2
+        )
+
+    # ------------------------------------------------------------------ validators
+    def validate_full_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+        if (value == NOT_GIVEN or is_skip(value)) and self._skipped("full_name", tracker, value):
+            return self._passed({"full_name": NOT_GIVEN})
+        name = parse_name(value if isinstance(value, str) else "")
+        if name:
+            return self._passed({"full_name": name})
+        return self._failed("full_name", dispatcher, tracker, "utter_invalid_full_name")
+
+    def validate_contact_details(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+        found = parse_contact(value if isinstance(value, str) else "")
+        if found:
+            return self._passed({"contact_details": " / ".join(found.values()), "phone": found.get("phone"), "email": found.get("email")})
+        return self._failed("contact_details", dispatcher, tracker, "utter_invalid_contact")
+
+    def validate_preferred_time_text(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+        text = clean_text(value if isinstance(value, str) else "")[:MAX_FREE_TEXT]
+        if (text == NOT_GIVEN or is_skip(text)) and self._skipped("preferred_time_text", tracker, text):
+            return self._passed({"preferred_time_text": NOT_GIVEN, "preferred_time": None, "preferred_time_end": None})
+        try:
+            window = parse_preferred_time(text, clinic_now())
+        except PastDateError:
+            return self._failed("preferred_time_text", dispatcher, tracker, "utter_past_preferred_time")
+        if window is None:
+            return self._failed("preferred_time_text", dispatcher, tracker, "utter_invalid_preferred_time")
+        return self._passed({
+            "preferred_time_text": text,
+            "preferred_time": window.start.isoformat(),
+            "preferred_time_end": window.end.isoformat(),
+        })
+
+    def validate_reason(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+        if value == NOT_GIVEN or is_skip(value):
+            return self._passed({"reason": NOT_GIVEN})
+        reason = parse_reason(value if isinstance(value, str) else "")
+        if reason:
+            return self._passed({"reason": reason})
+        return self._failed("reason", dispatcher, tracker, "utter_invalid_reason")
+
+    def validate_insurance_plan(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+        text = clean_text(value if isinstance(value, str) else "")[:200]
+        if not text:
+            return self._failed("insurance_plan", dispatcher, tracker, "utter_invalid_insurance")
+        return self._passed({"insurance_plan": NOT_GIVEN if is_skip(text) else text})
+
+    def validate_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+        if isinstance(value, bool):  # accepted earlier, re-validated when the form restarts
+            return self._passed({"consent": value})
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        answer = clean_text(value if isinstance(value, str) else "").lower().strip(" .!")
+        if intent == "affirm" or answer in YES:
+            return self._passed({"consent": True})
+        if intent == "deny" or answer in NO:
+            return self._passed({"consent": False})
+        return self._failed("consent", dispatcher, tracker, "utter_invalid_consent")
+
+    def validate_callback_message(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+        text = clean_text(value if isinstance(value, str) else "")
+        if text == NOT_GIVEN or is_skip(text):
+            return self._passed({"callback_message": NOT_GIVEN})
+        if not text:
+            return self._failed("callback_message", dispatcher, tracker, "utter_invalid_callback_message")
+        # Kept as the user wrote it (up to a sensible length): it is data, never markup.
+        return self._passed({"callback_message": text[:MAX_FREE_TEXT]})
+
+
+def store_request(kind: str, tracker: Tracker, fields: Dict[str, Any]) -> Dict[str, Any]:
+    """Write the request durably; raises if it could not be stored."""
+    payload = outbox().add(kind, {
+        **fields,
+        "conversation_id": tracker.sender_id,
+        "channel": (tracker.get_latest_input_channel() or "unknown"),
+    })
+    logger.info("stored %s request %s", kind, payload["request_id"])
+    return payload
+
+
+def clear_personal_slots() -> List[EventType]:
+    return [SlotSet(slot, None) for slot in PERSONAL_SLOTS] + [SlotSet(FAILURES_SLOT, None), SlotSet(FAILED_SLOT, None)]
