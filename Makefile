@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install lock train run shell test validate test-stories test-python bench clean
+.PHONY: help install lock train run shell test validate test-stories test-python bench bookings clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ test: validate test-stories test-python ## every test of the project
 
 bench: train ## benchmarks against Rasa's default configuration; writes BENCHMARKS.md
 	$(PY) -m bench.run
+
+bookings: install ## list booking and call-back requests in the outbox (EXPORT=file.csv to export)
+	@$(PY) -m tools.bookings $(if $(EXPORT),--export "$(EXPORT)")
 
 clean: ## remove trained models, results and local state (keeps .venv)
 	rm -rf models results test-artifacts var

@@ -131,7 +131,7 @@ class ActionSubmitBooking(Action):
 
 
 class ActionChangeBooking(Action):
-    """At the confirmation: clear the detail to change and let the form ask for it again."""
+    """At the confirmation: clear the detail to change; the rule re-opens the form to ask it."""
 
     def name(self) -> Text:
         return "action_change_booking"
@@ -150,13 +150,14 @@ class ActionChangeBooking(Action):
             buttons = [{"title": title, "payload": f'/change_booking{{"booking_field": "{slot}"}}'}
                        for slot, title in FIELD_TITLES.items()]
             dispatcher.utter_message(response="utter_ask_booking_field", buttons=buttons)
-            return []
+            # Wait for the choice instead of re-opening the form (which the rule would do).
+            return [FollowupAction("action_listen")]
         cleared = [SlotSet(field, None)]
         if field == "contact_details":
             cleared += [SlotSet("phone", None), SlotSet("email", None)]
         if field == "preferred_time_text":
             cleared += [SlotSet("preferred_time", None), SlotSet("preferred_time_end", None)]
-        return cleared + [FollowupAction("booking_form")]
+        return cleared
 
 
 class ActionCancelRequest(Action):

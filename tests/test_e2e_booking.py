@@ -164,3 +164,10 @@ def test_outbox_file_is_readable_by_its_owner_only(assistant, outbox):
     path = Path(assistant.env["OUTBOX_DB_URL"].split(":///", 1)[1])
     assert path.exists()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_no_personal_details_in_the_logs(assistant):
+    """Runs after the bookings above: names, numbers and addresses never reach INFO logs."""
+    logs = "".join((assistant.workdir / name).read_text(errors="replace") for name in ("actions.log", "rasa.log"))
+    for detail in (NAME, "2025550143", "555-0143", "ann@example.org"):
+        assert detail not in logs

@@ -8,6 +8,9 @@ import sys
 import time
 from pathlib import Path
 
+import os
+import subprocess
+
 from tools.servers import HOST, ROOT, start_action_server, start_rasa_server, stop, wait_until_up
 
 
@@ -21,11 +24,15 @@ def main() -> None:
     logs = ROOT / "var" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    actions = rasa = None
-    with open(logs / "actions.log", "ab") as action_log, open(logs / "rasa.log", "ab") as rasa_log:
+    actions = rasa = worker = None
+    with open(logs / "actions.log", "ab") as action_log, open(logs / "rasa.log", "ab") as rasa_log, \
+            open(logs / "delivery.log", "ab") as delivery_log:
         try:
             actions = start_action_server(args.action_port, action_log)
             rasa = start_rasa_server(args.model, args.port, ROOT / "endpoints.yml", rasa_log)
+            if os.environ.get("BOOKING_WEBHOOK_URL"):
+                worker = subprocess.Popen([sys.executable, "-m", "actions.delivery"], cwd=ROOT,
+                                          stdout=delivery_log, stderr=subprocess.STDOUT, start_new_session=True)
             print(f"starting the assistant with {args.model.name} (logs in {logs}) ...", flush=True)
             wait_until_up(f"http://{HOST}:{args.action_port}/health", actions)
             wait_until_up(f"http://{HOST}:{args.port}/webhooks/rest/", rasa)
@@ -37,15 +44,18 @@ def main() -> None:
                 f"-d '{{\"sender\": \"me\", \"message\": \"how long does an infusion take?\"}}'\n"
                 f"  Socket.IO: {url}/socket.io (for the website widget)\n"
                 f"  Terminal:  make shell (in another terminal)\n"
-                f"Press Ctrl-C to stop.",
+                + (f"  Bookings:  delivered to BOOKING_WEBHOOK_URL (log: {logs / 'delivery.log'})\n"
+                   if worker else "  Bookings:  kept in the outbox; list them with make bookings\n")
+                + "Press Ctrl-C to stop.",
                 flush=True,
             )
-            while actions.poll() is None and rasa.poll() is None:
+            while actions.poll() is None and rasa.poll() is None and (worker is None or worker.poll() is None):
                 time.sleep(1)
             sys.exit("a server stopped unexpectedly; see the logs in var/logs")
         except KeyboardInterrupt:
             print("\nstopping ...", flush=True)
         finally:
+            stop(worker)
             stop(rasa)
             stop(actions)
 
