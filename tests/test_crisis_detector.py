@@ -21,6 +21,7 @@ RULES = CrisisRules(classifier_threshold=0.5)
         ("i'm going to end my life", "end_life"),
         ("i just want to end it all", "end_it"),
         ("i wanna die", "want_to_die"),
+        ("i dont want to live anymore", "not_want_to_live"),
         ("i want to dye", "want_to_die"),
         ("everyone would be better off without me", "better_off"),
         ("there's no reason to live anymore", "no_reason_to_live"),

@@ -24,8 +24,12 @@ def messages(name: str) -> List[Tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def parse(model_path):
-    from rasa.core.agent import Agent
+    import logging
 
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
     agent = Agent.load(str(model_path))
 
     def run(texts: List[str]) -> List[dict]:
