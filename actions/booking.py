@@ -4,7 +4,6 @@ the patient gets its reference number."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
@@ -18,11 +17,10 @@ from actions.forms import (
     ValidatingForm,
     clear_personal_slots,
     clinic_now,
-    store_request,
+    submit_request,
 )
-from actions.parsing import TimeWindow, clean_text, parse_contact, parse_name, parse_preferred_time, prefill_from_message
+from actions.parsing import TimeWindow, clean_text, parse_preferred_time, prefill_from_message
 
-logger = logging.getLogger(__name__)
 
 # Detail a patient can change at the confirmation, by the words they might use for it.
 CHANGEABLE = {
@@ -119,15 +117,7 @@ class ActionSubmitBooking(Action):
             "message": None,
             "consent_to_contact": True,
         }
-        try:
-            payload = store_request("booking", tracker, fields)
-        except Exception:
-            logger.exception("could not store a booking request")
-            dispatcher.utter_message(response="utter_request_not_stored", **current_profile().slot_values())
-            return []
-        dispatcher.utter_message(response="utter_booking_confirmed", reference=payload["request_id"],
-                                 **current_profile().slot_values())
-        return clear_personal_slots() + [SlotSet("request_reference", payload["request_id"])]
+        return submit_request("booking", fields, "utter_booking_confirmed", dispatcher, tracker)
 
 
 class ActionChangeBooking(Action):

@@ -181,15 +181,25 @@ class ValidatingForm(FormValidationAction):
         return self._passed({"callback_message": text[:MAX_FREE_TEXT]})
 
 
-def store_request(kind: str, tracker: Tracker, fields: Dict[str, Any]) -> Dict[str, Any]:
-    """Write the request durably; raises if it could not be stored."""
-    payload = outbox().add(kind, {
-        **fields,
-        "conversation_id": tracker.sender_id,
-        "channel": (tracker.get_latest_input_channel() or "unknown"),
-    })
+def submit_request(
+    kind: str, fields: Dict[str, Any], confirmation: str, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> List[EventType]:
+    """Store the request durably first and confirm it only then; afterwards the personal
+    details leave the conversation. If it cannot be stored, say so and keep the details."""
+    clinic = current_profile().slot_values()
+    try:
+        payload = outbox().add(kind, {
+            **fields,
+            "conversation_id": tracker.sender_id,
+            "channel": tracker.get_latest_input_channel() or "unknown",
+        })
+    except Exception:
+        logger.exception("could not store a %s request", kind)
+        dispatcher.utter_message(response="utter_request_not_stored", **clinic)
+        return []
     logger.info("stored %s request %s", kind, payload["request_id"])
-    return payload
+    dispatcher.utter_message(response=confirmation, reference=payload["request_id"], **clinic)
+    return clear_personal_slots() + [SlotSet("request_reference", payload["request_id"])]
 
 
 def clear_personal_slots() -> List[EventType]:

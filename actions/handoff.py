@@ -10,8 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinic_profile import current_profile
-from actions.forms import ValidatingForm, clear_personal_slots, outbox, store_request
+from actions.forms import ValidatingForm, outbox, submit_request
 
 logger = logging.getLogger(__name__)
 
@@ -39,15 +38,7 @@ class ActionSubmitCallback(Action):
             "message": tracker.get_slot("callback_message"),
             "crisis_flagged": bool(tracker.get_slot("crisis_flagged")),
         }
-        try:
-            payload = store_request("callback", tracker, fields)
-        except Exception:
-            logger.exception("could not store a call-back request")
-            dispatcher.utter_message(response="utter_request_not_stored", **current_profile().slot_values())
-            return []
-        dispatcher.utter_message(response="utter_callback_confirmed", reference=payload["request_id"],
-                                 **current_profile().slot_values())
-        return clear_personal_slots() + [SlotSet("request_reference", payload["request_id"])]
+        return submit_request("callback", fields, "utter_callback_confirmed", dispatcher, tracker)
 
 
 class ActionFlagCrisis(Action):

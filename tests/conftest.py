@@ -68,7 +68,7 @@ def model_path() -> Path:
     model = os.environ.get("ASSISTANT_MODEL")
     if model:
         return Path(model)
-    from tools.ensure_model import ROOT as _, ensure_model
+    from tools.ensure_model import ensure_model
 
     return ensure_model(ROOT / "config.yml", ROOT / "models")
 

@@ -4,10 +4,9 @@ through POST /webhooks/rest/webhook, checked against the answer the domain defin
 from __future__ import annotations
 
 import uuid
-from typing import Dict, List
+from typing import Dict
 
 import pytest
-import requests
 
 from actions.clinic_profile import load_profile, DEFAULT_PROFILE
 from tests.conftest import ROOT, say
@@ -126,3 +125,15 @@ def test_clinic_profile_is_chosen_by_environment(other_clinic, domain):
     assert rendered(domain, "utter_welcome", profile) in texts
     assert rendered(domain, "utter_ask_contact", profile) in texts
     assert any("Lakeside Wellness" in t and "(202) 555-0199" in t for t in texts)
+
+
+def test_conversations_are_kept_in_the_sqlite_tracker_store(assistant):
+    """Rasa falls back to an in-memory store when a custom store fails to load: check the file."""
+    import sqlite3
+
+    sender = f"stored-{uuid.uuid4().hex[:8]}"
+    say(assistant, sender, "is ketamine safe?")
+    with sqlite3.connect(assistant.workdir / "tracker.db") as db:
+        [(count,)] = db.execute("select count(*) from events where sender_id = ?", (sender,)).fetchall()
+        [(mode,)] = db.execute("pragma journal_mode").fetchall()
+    assert count >= 4 and mode == "wal"

@@ -29,7 +29,7 @@ def free_port() -> int:
 def write_endpoints(path: Path, action_port: int, tracker_db: Path) -> Path:
     path.write_text(
         f'action_endpoint:\n  url: "http://{HOST}:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_db}"\n',
+        f'tracker_store:\n  type: components.tracker_store.LocalSQLiteTrackerStore\n  db: "{tracker_db}"\n',
         encoding="utf-8",
     )
     return path
