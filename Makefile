@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install lock train run shell test validate test-stories test-python bench bookings clean
+.PHONY: help install system-packages lock train run shell test validate test-stories test-python bench bookings clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ $(STAMP): requirements.txt constraints.txt tools/find_python.sh
 	@touch $@
 
 install: $(STAMP) ## create .venv with Python 3.10 and the locked dependencies
+
+system-packages: ## Debian packages the tests need (PostgreSQL), installed when missing
+	@bash tools/install_system_packages.sh
 
 lock: ## after editing requirements.txt: resolve afresh and lock the result in constraints.txt
 	@python=$$(bash tools/find_python.sh) || exit 1; rm -rf /tmp/lock-venv && "$$python" -m venv /tmp/lock-venv
@@ -50,7 +53,7 @@ validate: install ## check the training data and domain
 test-stories: train ## run the test stories; any wrong prediction fails
 	$(RASA) test core --model "$(MODEL)" --stories tests/stories --fail-on-prediction-errors --out results/stories
 
-test-python: train ## unit, consistency, held-out NLU gate and end-to-end tests
+test-python: train system-packages ## unit, consistency, held-out NLU gate and end-to-end tests
 	ASSISTANT_MODEL="$(MODEL)" $(PY) -m pytest tests
 
 test: validate test-stories test-python ## every test of the project

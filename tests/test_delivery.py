@@ -153,3 +153,17 @@ def test_booking_survives_the_action_server_being_killed_after_confirming(model_
             assert wait_for(lambda: status(outbox, row["request_id"])["status"] == DELIVERED)
         assert receiver.payloads()[0]["name"] == "Ann Smith"
         assert receiver.payloads()[0]["preferred_time_text"] == "next tuesday afternoon"
+
+
+def test_postgresql_outbox_when_configured():
+    """OUTBOX_DB_URL pointing at a real PostgreSQL server: stored, delivered once, listed."""
+    from tests.postgres import postgres_server
+
+    with postgres_server() as url:
+        outbox = Outbox(url)
+        payload = outbox.add("booking", {**FIELDS, "name": "Zoë O'Brien"})
+        assert outbox.requests()[0]["payload"] == payload
+        with Receiver(SECRET) as receiver, Worker(outbox, receiver.url):
+            assert wait_for(lambda: status(outbox, payload["request_id"])["status"] == DELIVERED)
+        assert receiver.payloads() == [payload]
+        outbox.engine.dispose()
