@@ -16,7 +16,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 .PHONY: help install system-packages lock train run shell test validate test-stories test-python bench bookings clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt constraints.txt tools/find_python.sh
 	@python=$$(bash tools/find_python.sh) || exit 1; \
