@@ -8,7 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional
 
 MAX_NAME_LENGTH = 100
 MAX_EMAIL_LENGTH = 254
@@ -333,7 +333,3 @@ def prefill_from_message(text: str, now: datetime) -> Dict[str, str]:
     if reason and reason != "other":
         values["reason"] = reason
     return values
-
-
-def split_window(window: TimeWindow) -> Tuple[str, str]:
-    return window.start.isoformat(), window.end.isoformat()

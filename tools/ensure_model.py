@@ -1,6 +1,6 @@
-"""Train a model only when its inputs changed: the model file is named after a hash of
-config.yml, domain.yml, data/ and any custom NLU components, so an unchanged project reuses
-its model. Prints the model's path on stdout (training output goes to stderr)."""
+"""Train a model only when its inputs changed: the model file is named after a hash of the
+config, domain.yml, data/ and the custom components the config names, so an unchanged project
+reuses its model. Prints the model's path on stdout (training output goes to stderr)."""
 
 from __future__ import annotations
 
@@ -11,22 +11,21 @@ import sys
 from pathlib import Path
 from typing import Iterable, List
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
-MODEL_INPUTS = ("config.yml", "domain.yml", "data", "components")
+def component_files(root: Path, config: Path) -> List[Path]:
+    """Source files of the project's own components that the config uses ("components.x.Y")."""
+    document = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    names = [entry.get("name", "") for key in ("pipeline", "policies") for entry in (document.get(key) or [])]
+    modules = {name.rsplit(".", 1)[0] for name in names if name.count(".") >= 2}
+    return sorted(root.joinpath(*module.split(".")).with_suffix(".py") for module in modules)
 
 
 def input_files(root: Path, config: Path) -> List[Path]:
-    files: List[Path] = [config]
-    for name in MODEL_INPUTS[1:]:
-        path = root / name
-        if path.is_file():
-            files.append(path)
-        elif path.is_dir():
-            files.extend(
-                p for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix in (".yml", ".yaml", ".py")
-            )
-    return files
+    files: List[Path] = [config, root / "domain.yml"]
+    files.extend(p for p in sorted((root / "data").rglob("*")) if p.is_file() and p.suffix in (".yml", ".yaml"))
+    return files + [p for p in component_files(root, config) if p.is_file()]
 
 
 def fingerprint(root: Path, files: Iterable[Path]) -> str:
