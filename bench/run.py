@@ -24,6 +24,8 @@ from tools.servers import running_assistant
 CONFIGS = {"project": ROOT / "config.yml", "rasa default": ROOT / "bench" / "default_config.yml"}
 CONCURRENCY = (1, 10, 50)
 REQUESTS_PER_USER = {1: 60, 10: 20, 50: 8}
+# FAQ questions: what this comparison is about. (A booking turns every later message into a form
+# answer validated by the action server, the same cost for both configurations.)
 MESSAGES = [
     "how long does an infusion take",
     "is ketamine safe",
@@ -32,7 +34,7 @@ MESSAGES = [
     "how much does it cost",
     "how soon does it work",
     "what is ketamine therapy",
-    "i'd like to book a consultation",
+    "what happens during an infusion",
 ]
 BASELINE_CACHE = ROOT / "models" / "bench"
 
@@ -156,7 +158,8 @@ def write_report(results: Dict[str, Dict[str, object]], description: str) -> str
         "",
         f"Measured by `make bench` on {time.strftime('%Y-%m-%d')}: {description}.",
         "Both configurations are trained on the same data and served the same way (REST channel,",
-        "action server, SQLite tracker store) one after the other in the same run.",
+        "action server, SQLite tracker store) one after the other in the same run. Each simulated",
+        f"user asks FAQ questions in one conversation ({len(MESSAGES)} different questions in turn).",
         "The baseline is Rasa's default configuration (`bench/default_config.yml`, as `rasa init` writes it).",
         "",
         "## Accuracy on the held-out set (tests/nlu_holdout.yml)",
