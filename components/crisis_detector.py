@@ -1,11 +1,14 @@
 """Crisis detection that runs on every message after intent classification.
 
 Curated patterns (suicide, self-harm, overdose, plans and means, emergencies, third person,
-slang and misspellings) and the classifier's own `crisis` score decide together; on a hit
+slang and misspellings) and the classifier's own `crisis` reading decide together. On a hit
 the intent becomes `crisis` with confidence 1.0 and the message records which rule fired
-(`crisis_detection` in the parse data). Questions about treatment ("can ketamine help with
-suicidal thoughts") are not a crisis unless the message also says the writer or someone
-else is in danger now.
+(`crisis_detection` in the parse data). A message the classifier reads as a crisis (its top
+intent, or a crisis score above the threshold) stays one unless it is plainly a question about
+treatment or past history, a figure of speech ("this form is killing me") or an explicit
+denial ("I'm not suicidal"); then the classifier's next reading answers it. So "can ketamine
+help with suicidal thoughts" stays `ask_conditions_treated`, while the same words with "I've
+been having..." are a crisis.
 
 Patterns are deliberately broad: a false alarm costs a visitor one extra paragraph of
 crisis resources, a miss can cost a life.
