@@ -93,11 +93,12 @@ class ValidatingForm(FormValidationAction):
         return await super().run(dispatcher, tracker, domain)
 
     # ------------------------------------------------------------------ failure handling
-    def _failed(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker, reprompt: str, **values: Any) -> Dict[str, Any]:
+    def _failed(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker, reprompt: str) -> Dict[str, Any]:
         failures = int(tracker.get_slot(FAILURES_SLOT) or 0) + 1 if tracker.get_slot(FAILED_SLOT) == slot else 1
-        dispatcher.utter_message(response=reprompt, **values)
+        dispatcher.utter_message(response=reprompt)
         if failures >= 2:
-            offer = "utter_offer_skip_or_call" if slot in self.skippable_after_failures else "utter_offer_call"
+            can_skip = slot in self.skippable_after_failures or slot in self.optional_slots
+            offer = "utter_offer_skip_or_call" if can_skip else "utter_offer_call"
             dispatcher.utter_message(response=offer, **current_profile().slot_values())
         return {slot: None, FAILURES_SLOT: float(failures), FAILED_SLOT: slot}
 
