@@ -49,20 +49,20 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
     ("wish_dead", r"\bwish\s+(?:i|he|she)\s+(?:was|were|had\s+never\s+been|could)\s+(?:dead|born|disappear|gone)"),
     ("better_off", r"\bbetter\s+off\s+(?:without\s+(?:me|him|her|them)|dead|if\s+i\s+(?:was|were)n?'?t?\s+(?:here|around|alive|dead|gone))"),
     ("no_reason_to_live", r"\b(?:no|any)\s+(?:reason|point|purpose)\s+(?:to|in|of)\s+(?:liv\w*|go(?:ing)?\s+on|be(?:ing)?\s+(?:here|alive)|carry(?:ing)?\s+on|wak\w+\s+up|keep\s+(?:going|living|trying)|stay(?:ing)?\s+alive)"),
-    ("survival_in_doubt", r"\bif\s+i\s+(?:make\s+it|survive|live)\b|\bif\s+(?:i'?m|im|i\s+am)\s+still\s+(?:here|alive|around)\b|\b(?:i'?m|im|i\s+am|i'?ll\s+be|ill\s+be)\s+(?:dead|gone)\s+(?:before|by)\b|\b(?:after|when|once)\s+(?:i'?m|im|i\s+am)\s+gone\b|\breason\s+not\s+to\s+(?:do\s+it|end\s+it|kill|die)\b|\b(?:will|gonna|going\s+to)\s+find\s+(?:me|my\s+body)\b|\bgave\s+away\s+(?:my|all\s+my)\b|\b(?:won'?t|wont|will\s+not)\s+(?:be\s+)?need(?:ing)?\s+(?:it|this|that|anything|them|my\s+\w+)\s+(?:after|past|beyond)\s+(?:tonight|today|tomorrow|this\s+week)\b|\bbleed\s+out\b|\b(?:won'?t|wont|will\s+not)\s+(?:be\s+able\s+to\s+)?(?:reach|find|see|hear\s+from)\s+me\b|\b(?:i'?ll|ill|i\s+will)\s+be\s+gone\b|\breason\s+to\s+(?:stay|keep)\s+(?:alive|going|living)\b|\bpills\s+win\b|\b(?:i'?m|im|i\s+am)\s+not\s+safe\b|\bdon'?t\s+feel\s+safe\s+(?:with|around)\s+myself\b|\bstill\s+here\W+barely\b"),
+    ("survival_in_doubt", r"\bif\s+i\s+(?:make\s+it|survive|live)\b|\bif\s+(?:i'?m|im|i\s+am)\s+still\s+(?:here|alive|around)\b|\b(?:i'?m|im|i\s+am|i'?ll\s+be|ill\s+be)\s+(?:dead|gone)\s+(?:before|by)\b|\b(?:after|when|once)\s+(?:i'?m|im|i\s+am)\s+gone\b|\breason\s+not\s+to\s+(?:do\s+it|end\s+it|kill|die)\b|\b(?:will|gonna|going\s+to)\s+find\s+(?:me|my\s+body)\b|\bgave\s+away\s+(?:my|all\s+my)\b|\b(?:won'?t|wont|will\s+not)\s+(?:be\s+)?need(?:ing)?\s+(?:it|this|that|anything|them|(?:my|the|an?)\s+\w+)\s+(?:after|past|beyond)\s+(?:tonight|today|tomorrow|this\s+week)\b|\bbleed\s+out\b|\b(?:won'?t|wont|will\s+not)\s+(?:be\s+able\s+to\s+)?(?:reach|find|see|hear\s+from)\s+me\b|\b(?:i'?ll|ill|i\s+will)\s+be\s+gone\b|\breason\s+to\s+(?:stay|keep)\s+(?:alive|going|living)\b|\bpills\s+win\b|\b(?:i'?m|im|i\s+am)\s+not\s+safe\b|\bdon'?t\s+feel\s+safe\s+(?:with|around)\s+myself\b|\bstill\s+here\W+barely\b"),
     ("plan", r"\b(?:a|the|my)\s+plan\s+and\s+(?:a\s+date|the\s+means|the\s+pills|a\s+time)\b|\b(?:picked|set|chose|chosen)\s+(?:a|the)\s+(?:date|day)\b|\bwrote\s+(?:my|a)\s+will\b|\b(?:got|have|made)\s+(?:a|the|my)\s+plan\s+(?:for|on)\s+(?:(?:this|next)\s+)?(?:sunday|monday|tuesday|wednesday|thursday|friday|saturday|tonight|tomorrow|the\s+weekend)\b|\b(?:got|have|made)\s+(?:a|the|my)\s+plan\s*(?:$|[.!]|to\s+(?:end|die|do\s+it|kill))"),
     ("cant_go_on", r"\b(?:can'?t|cannot|cant|won'?t)\s+(?:go\s+on|keep\s+going|do\s+this\s+any\s*more|take\s+(?:it|this)\s+any\s*more|live\s+like\s+this)"),
     ("not_wake_up", r"\b(?:hope|hoping|wish|pray\w*)\s+(?:i\s+)?(?:don'?t|dont|never|won'?t|wont)\s+wake\s+up|\b(?:don'?t|dont|never)\s+(?:want\s+to|wanna)\s+wake\s+up"),
     ("not_be_around", r"\b(?:won'?t|wont|will\s+not|not\s+gonna|not\s+going\s+to|not\s+like\s+i'?ll|i'?ll\s+not)\s+(?:still\s+)?be\s+(?:here|around|alive)\b|\b(?:don'?t|dont|do\s+not|not)\s+(?:plan|expect|intend)\w*\s+(?:on\s+|to\s+)?be(?:ing)?\s+(?:here|around|alive)\b"),
     ("not_make_it", r"\b(?:don'?t|dont|not|won'?t|wont|can'?t|cant)\s+(?:think\s+|know\s+if\s+|sure\s+)?(?:i'?ll|ill|i\s+will|i\s+can|i'?m\s+going\s+to)?\s*(?:make\s+it|survive|last)\s+(?:through\s+)?(?:tonight|the\s+night|today|this\s+week|the\s+week|much\s+longer)"),
-    ("farewell", r"\blast\s+time\s+(?:anyone|you|they|u|people)\s+(?:will\s+|'ll\s+)?(?:hear|see|talk)|\bwon'?t\s+(?:hear|see)\s+(?:from\s+)?me\s+again\b|\bthis\s+is\s+(?:my\s+)?goodbye\b"),
+    ("farewell", r"\b(?:wasn'?t|was\s+not|isn'?t|is\s+not)\s+(?:his|her|their|your|anyone'?s|u'?re)\s+fault\b|\blet\s+(?:it|myself|me)\s+(?:happen|go|die|freeze|drown|fade)\b|\bwon'?t\s+stop\s+unless\s+i\b|\bunless\s+i\s+(?:die|end\s+it|kill)|\blast\s+time\s+(?:anyone|you|they|u|people)\s+(?:will\s+|'ll\s+)?(?:hear|see|talk)|\bwon'?t\s+(?:hear|see)\s+(?:from\s+)?me\s+again\b|\bthis\s+is\s+(?:my\s+)?goodbye\b"),
     ("permanent_fix", r"\bfix\s+(?:it|that|this|everything)\s+(?:permanently|for\s+good)\b|\bburden\b.{0,60}\b(?:permanent\w*|for\s+good|without\s+me)\b"),
     ("means_seeking", r"\bhow\s+(?:many|much)\b.{0,40}\b(?:to\s+)?(?:overdose|die|kill\s+(?:myself|me|someone)|od)\b|\bhow\s+many\b.{0,40}\btoo\s+many\b|\b(?:lethal|fatal|deadly)\s+(?:dose|amount)\b|\b(?:painless|easiest|quickest|best)\s+way\s+to\s+(?:die|go|end\s+it|kill)"),
     ("goodbye_note", r"\b(?:goodbye|suicide|farewell)\s+(?:note|letter|message|text)s?\b|\bsaying\s+goodbye\s+to\s+(?:every|my)\w*"),
     # plans and means
-    ("means_at_hand", r"\b(?:have|got|bought|holding|hold|found|loaded|sitting\s+with|with)\s+(?:a|the|my|his|her|some)\s+(?:gun|rope|noose|knife|razor(?:\s+blades?)?|blades?)\b|\b(?:holding|bought|found|hid)\s+(?:the|my|some|a\s+bottle\s+of|enough)\s+(?:pills|meds|tablets|knives)\b|\b(?:on|from|at)\s+(?:the|a)\s+(?:balcony\s+)?(?:ledge|roof\s+edge|edge\s+of\s+the\s+roof|train\s+tracks|railway\s+tracks)\b|\b(?:i'?m|im|i\s+am)\s+(?:standing|sitting|up|at|on|by)\s+(?:on\s+|at\s+|by\s+)?(?:the\s+)?(?:top\s+of\s+(?:the|a)\s+)?(?:train\s+tracks|tracks|railway|bridge|ledge|roof|rooftop|parking\s+garage|cliff|edge)\b|\b(?:pills|meds|tablets)\s+(?:are\s+)?(?:counted|lined\s+up|laid\s+out|set\s+out|ready)\b"),
-    ("means", rf"\b(?:have|got|bought|saved|saving|stockpil\w*|hoard\w*|collected|counted)\s+(?:up\s+)?(?:a\s+|the\s+|my\s+|some\s+|enough\s+|all\s+(?:my|the)\s+)?{PILLS}\b.*\b(?:ready|end|die|kill|enough|tonight|done|for\s+it|to\s+do\s+it|decided|next\s+to\s+me|in\s+my\s+hand|scared)"),
-    ("method", rf"\b(?:hang|hanging|shoot|shooting|drown|drowning|poison\w*)\s+{SELF}\b|\bjump(?:ing)?\s+(?:off|in\s+front)|\bslit\w*\s+(?:my|his|her)\s+wrists?\b|\bgarage\b.{{0,40}}\b(?:car|engine)\b.{{0,15}}\b(?:running|on)\b|\b(?:car|engine)\s+running\b.{{0,30}}\bgarage\b|\bcarbon\s+monoxide\b"),
+    ("means_at_hand", r"\b(?:have|got|bought|holding|hold|found|loaded|sitting\s+with|with)\s+(?:a|the|my|his|her|some)\s+(?:gun|rope|noose|knife|razor(?:\s+blades?)?|blades?)\b|\b(?:holding|bought|found|hid)\s+(?:the|my|some|a\s+bottle\s+of|enough)\s+(?:pills|meds|tablets|knives)\b|\b(?:on|from|at)\s+(?:the|a)\s+(?:balcony\s+)?(?:ledge|roof\s+edge|edge\s+of\s+the\s+roof|train\s+tracks|railway\s+tracks)\b|\b(?:i'?m|im|i\s+am)\s+(?:standing|sitting|up|at|on|by)\s+(?:on\s+|at\s+|by\s+)?(?:the\s+)?(?:top\s+of\s+(?:the|a)\s+)?(?:train\s+tracks|tracks|railway|bridges?|ledge|roof|rooftop|parking\s+garage|cliffs?|edge)\b|\b(?:pills|meds|tablets)\s+(?:are\s+)?(?:counted|lined\s+up|laid\s+out|set\s+out|ready)\b"),
+    ("means", rf"\b(?:have|got|bought|saved|saving|stash\w*|stockpil\w*|hoard\w*|collected|counted)\s+(?:up\s+)?(?:a\s+|the\s+|my\s+|some\s+|enough\s+|all\s+(?:my|the)\s+)?{PILLS}\b.*\b(?:ready|end|die|kill|enough|tonight|done|for\s+it|to\s+do\s+it|decided|next\s+to\s+me|in\s+my\s+hand|scared)"),
+    ("method", rf"\b(?:hang|hanging|shoot|shooting|drown|drowning|poison\w*)\s+{SELF}\b|\bjump(?:ing)?\s+(?:off|in\s+front)|\bslit\w*\s+(?:my|his|her)\s+wrists?\b|\bgarage\b.{{0,40}}\b(?:car|engine)\b.{{0,15}}\b(?:running|on)\b|\b(?:car|engine)\s+running\b.{{0,30}}\bgarage\b|\bcarbon\s+monoxide\b|\b(?:drive|driving|crash|crashing|steer|swerve|walk|walking)\s+(?:my\s+car\s+|the\s+car\s+)?(?:into|off|in\s+front\s+of)\s+(?:the\s+|a\s+)?(?:river|lake|sea|ocean|wall|tree|traffic|bridge|cliff|train|truck|bus|oncoming)|\bedge\s+of\s+(?:the\s+|a\s+)?(?:platform|roof|bridge|cliff|building|balcony|tracks)\b"),
     # self-harm
     ("self_harm", rf"\b(?:cut|cuts|cutting|burn|burned|burning|hurt|hurting|harm|harming|hit|hitting|starv\w*|punish\w*)\s+{SELF}\b|\b(?:cut|cutting)\s+again\b|\b(?:cut|scratched|slashed|sliced|opened)\s+(?:my|his|her)\s+(?:wrists?|arms?|legs?|thighs?)\b|\bsh\s+(?:urges?|again|relapse)\b|\burges?\s+to\s+(?:cut|hurt|harm|burn)\b"),
     # overdose and poisoning happening now
@@ -93,7 +93,7 @@ TREATMENT_WORDS = re.compile(
 # A question word opening the message or one of its clauses, or a question mark.
 QUESTION = re.compile(
     r"(?:^|[,.;:!-]\s*|\b(?:and|but|so|also)\s+)(?:can|could|does|do|did|is|are|was|will|would|"
-    r"should|how|what|what'?s|whats|why|when|which|who|where|if|has|have)\b|\?"
+    r"should|how|what|what'?s|whats|why|when|which|who|where|if|has|have)\b|\?|\b(?:curious|wondering|wonder)\b"
 )
 # Past episodes asked about now ("I self-harmed years ago, am I a candidate?").
 PAST_CONTEXT = re.compile(
@@ -118,8 +118,11 @@ PRESENT_DANGER = re.compile(
     r"right\s+now|tonight|today|currently|at\s+the\s+moment|rn|again|can'?t\s+stop|"
     r"(?:he|she|they)\s+(?:is|are|has|have)|my\s+\w+\s+(?:is|has))\b.{0,40}\b(?:suicid\w*|sucid\w*|overdos\w*)"
     r"|\b(?:suicid\w*|sucid\w*)\s+(?:thoughts?|feelings?|urges?)?\s*(?:right\s+now|tonight|today|again|rn)\b"
-    r"|\bfeel(?:ing)?\s+(?:really\s+|very\s+|so\s+)?suicid\w*"
+    r"|(?:^|\bi\s+|\bi'?m\s+|\bim\s+|\bbeen\s+)feel(?:ing)?\s+(?:really\s+|very\s+|so\s+)?suicid\w*"
 )
+# "I'm doing fine": excuses a classifier-only reading, never a pattern.
+DOING_FINE = re.compile(r"\b(?:i'?m|im|i\s+am)\s+doing\s+(?:fine|ok|okay|good|well)\b(?!\s+(?:but|except))")
+
 NEGATED_MENTION = re.compile(
     r"\b(?:free\s+(?:of|from)|no\s+longer\s+(?:\w+\s+)?|not|never|stopped(?:\s+having)?|without|no)\s+(?:\w+\s+)?(?:suicid|overdos)"
 )
@@ -189,7 +192,7 @@ class CrisisRules:
                 return Detection(name, found.group(0), "pattern")
         figure_of_speech = FIGURE_OF_SPEECH.search(message) and not NOT_JOKING.search(message)
         if (classifier_says_crisis or crisis_score >= self.classifier_threshold) and not (
-            informational or figure_of_speech or NEGATED_MENTION.search(message)
+            informational or figure_of_speech or NEGATED_MENTION.search(message) or DOING_FINE.search(message)
         ):
             return Detection("classifier_score", f"{crisis_score:.2f}", "classifier")
         return None

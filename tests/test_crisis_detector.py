@@ -46,6 +46,9 @@ RULES = CrisisRules(classifier_threshold=0.5)
         ("my husband isn't waking up after his dose", "emergency"),
         ("she's bleeding and not making sense", "emergency_mention"),
         ("how many of my lithium would be too many", "means_seeking"),
+        ("tell my mom it wasn't her fault", "farewell"),
+        ("i keep wanting to drive into the river", "method"),
+        ("im up at the cliffs", "means_at_hand"),
     ],
 )
 def test_crisis_patterns_fire_and_name_their_rule(text, rule):
@@ -70,6 +73,7 @@ def test_crisis_patterns_fire_and_name_their_rule(text, rule):
         "im not suicidal, just depressed",
         "is bleeding a side effect of the iv?",
         "is ketamine a permanent solution for depression?",
+        "what's your protocol if a patient says they feel suicidal during treatment?",
         "i want to dye my hair before my appointment",
         "how long does an infusion take",
         "i don't wake up until 10, can i book the afternoon",
