@@ -19,7 +19,7 @@ from actions.forms import (
     clinic_now,
     submit_request,
 )
-from actions.parsing import TimeWindow, clean_text, parse_preferred_time, prefill_from_message
+from actions.parsing import TimeWindow, clean_text, prefill_from_message
 
 
 # Detail a patient can change at the confirmation, by the words they might use for it.
@@ -52,20 +52,7 @@ class ActionPrefillBooking(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         found = prefill_from_message(tracker.latest_message.get("text") or "", clinic_now())
-        events: List[EventType] = []
-        if "full_name" in found:
-            events.append(SlotSet("full_name", found["full_name"]))
-        if "phone" in found or "email" in found:
-            events += [SlotSet("contact_details", " / ".join(v for k, v in found.items() if k in ("phone", "email"))),
-                       SlotSet("phone", found.get("phone")), SlotSet("email", found.get("email"))]
-        if "preferred_time_text" in found:
-            window = parse_preferred_time(found["preferred_time_text"], clinic_now())
-            if window:
-                events += [SlotSet("preferred_time_text", found["preferred_time_text"]),
-                           SlotSet("preferred_time", window.start.isoformat()),
-                           SlotSet("preferred_time_end", window.end.isoformat())]
-        if "reason" in found:
-            events.append(SlotSet("reason", found["reason"]))
+        events: List[EventType] = [SlotSet(slot, value) for slot, value in found.items()]
         dispatcher.utter_message(response="utter_booking_start")
         return events
 

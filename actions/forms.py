@@ -21,6 +21,7 @@ from actions.parsing import (
     MAX_FREE_TEXT,
     PastDateError,
     clean_text,
+    contact_slots,
     is_skip,
     looks_like_question,
     parse_contact,
@@ -128,7 +129,7 @@ class ValidatingForm(FormValidationAction):
     def validate_contact_details(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
         found = parse_contact(value if isinstance(value, str) else "")
         if found:
-            return self._passed({"contact_details": " / ".join(found.values()), "phone": found.get("phone"), "email": found.get("email")})
+            return self._passed(contact_slots(found))
         return self._failed("contact_details", dispatcher, tracker, "utter_invalid_contact")
 
     def validate_preferred_time_text(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:

@@ -163,6 +163,11 @@ def parse_contact(text: Optional[str]) -> Dict[str, str]:
     return found
 
 
+def contact_slots(found: Dict[str, str]) -> Dict[str, Optional[str]]:
+    """The form's contact slots for what parse_contact found."""
+    return {"contact_details": " / ".join(found.values()), "phone": found.get("phone"), "email": found.get("email")}
+
+
 # ----------------------------------------------------------------------------- dates
 
 @dataclass(frozen=True)
@@ -315,20 +320,23 @@ def parse_reason(text: Optional[str]) -> Optional[str]:
     return None
 
 
-def prefill_from_message(text: str, now: datetime) -> Dict[str, str]:
+def prefill_from_message(text: str, now: datetime) -> Dict[str, Optional[str]]:
     """Booking details given up front ("book me for tuesday, I'm Ann"), by slot name."""
-    values: Dict[str, str] = {}
+    values: Dict[str, Optional[str]] = {}
     name = find_name(text)
     if name:
         values["full_name"] = name
     contact = parse_contact(text)
-    values.update(contact)
+    if contact:
+        values.update(contact_slots(contact))
     try:
         window = parse_preferred_time(text, now)
     except PastDateError:
         window = None
     if window:
         values["preferred_time_text"] = clean_text(text)[:MAX_FREE_TEXT]
+        values["preferred_time"] = window.start.isoformat()
+        values["preferred_time_end"] = window.end.isoformat()
     reason = parse_reason(text)
     if reason and reason != "other":
         values["reason"] = reason
