@@ -7,13 +7,15 @@ PY      := $(VENV)/bin/python
 RASA    := $(VENV)/bin/rasa
 STAMP   := $(VENV)/.installed
 MODEL    = $$($(PY) -m tools.ensure_model)
+NPM_STAMP := node_modules/.installed
+WIDGET  := widget/dist/clinic-chat.js
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install system-packages lock train run shell test validate test-stories test-python bench bookings clean
+.PHONY: help install system-packages widget lock train run shell test validate test-stories test-python bench bookings clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -28,7 +30,17 @@ $(STAMP): requirements.txt constraints.txt tools/find_python.sh
 
 install: $(STAMP) ## create .venv with Python 3.10 and the locked dependencies
 
-system-packages: ## Debian packages the tests need (PostgreSQL), installed when missing
+$(NPM_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 18 or newer (with npm) to build the chat widget" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(WIDGET): $(NPM_STAMP) widget/build.mjs widget/src/widget.js widget/src/widget.css
+	node widget/build.mjs
+
+widget: $(WIDGET) ## build the website chat widget (widget/dist/clinic-chat.js) from widget/src
+
+system-packages: ## Debian packages the tests need (PostgreSQL, Chromium), installed when missing
 	@bash tools/install_system_packages.sh
 
 lock: ## after editing requirements.txt: resolve afresh and lock the result in constraints.txt
@@ -41,7 +53,7 @@ lock: ## after editing requirements.txt: resolve afresh and lock the result in c
 train: install ## train a model if data, domain, config or components changed
 	@$(PY) -m tools.ensure_model >/dev/null
 
-run: train ## start the action server and Rasa (REST + Socket.IO) on 127.0.0.1:5005
+run: train widget ## start the assistant on 127.0.0.1:5005 and the demo page with the widget on :8080
 	@$(PY) -m tools.run "$(MODEL)"
 
 shell: train ## chat with the assistant in the terminal
@@ -53,7 +65,7 @@ validate: install ## check the training data and domain
 test-stories: train ## run the test stories; any wrong prediction fails
 	$(RASA) test core --model "$(MODEL)" --stories tests/stories --fail-on-prediction-errors --out results/stories
 
-test-python: train system-packages ## unit, consistency, held-out NLU gate and end-to-end tests
+test-python: train widget system-packages ## unit, consistency, held-out NLU, end-to-end and browser tests
 	ASSISTANT_MODEL="$(MODEL)" $(PY) -m pytest tests
 
 test: validate test-stories test-python ## every test of the project
@@ -65,4 +77,4 @@ bookings: install ## list booking and call-back requests in the outbox (EXPORT=f
 	@$(PY) -m tools.bookings $(if $(EXPORT),--export "$(EXPORT)")
 
 clean: ## remove trained models, results and local state (keeps .venv)
-	rm -rf models results test-artifacts var
+	rm -rf models results test-artifacts var widget/dist

@@ -5,7 +5,8 @@ the demo profile shipped in clinic/demo.yml is the default."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+import re
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -18,7 +19,11 @@ DEFAULT_PROFILE = PROJECT_ROOT / "clinic" / "demo.yml"
 PROFILE_ENV_VAR = "CLINIC_PROFILE"
 
 
-NOT_SLOTS = ("demo", "timezone")
+NOT_SLOTS = ("demo", "timezone", "widget_colours")
+DEFAULT_WIDGET_COLOURS = {"primary": "#0b5d66", "on_primary": "#ffffff"}
+# WCAG AA for normal text: the widget's header and buttons put on_primary text on primary.
+MIN_CONTRAST = 4.5
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 class ProfileError(ValueError):
@@ -40,6 +45,8 @@ class ClinicProfile:
     demo: bool = False
     # The clinic's time zone, for reading "tomorrow at 3pm".
     timezone: str = "America/New_York"
+    # The website chat widget's colours: {"primary": "#rrggbb", "on_primary": "#rrggbb"}.
+    widget_colours: Dict[str, str] = field(default_factory=lambda: dict(DEFAULT_WIDGET_COLOURS))
 
     def slot_values(self) -> Dict[str, str]:
         """The profile as the `clinic_*` slots that responses use."""
@@ -57,6 +64,36 @@ def _required_text(raw: dict, key: str, source: Path) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ProfileError(f"{source}: '{key}' must be a non-empty text value")
     return " ".join(value.split())
+
+
+def relative_luminance(colour: str) -> float:
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG contrast ratio of two #rrggbb colours, from 1 to 21."""
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def parse_widget_colours(raw: object, source: Path) -> Dict[str, str]:
+    if raw is None:
+        return dict(DEFAULT_WIDGET_COLOURS)
+    if not isinstance(raw, dict) or set(raw) - set(DEFAULT_WIDGET_COLOURS):
+        raise ProfileError(f"{source}: 'widget_colours' takes only {', '.join(DEFAULT_WIDGET_COLOURS)}")
+    colours = {**DEFAULT_WIDGET_COLOURS, **{k: str(v) for k, v in raw.items()}}
+    for key, value in colours.items():
+        if not HEX_COLOUR.match(value):
+            raise ProfileError(f"{source}: widget_colours.{key} must look like #1a2b3c, not {value!r}")
+    ratio = contrast_ratio(colours["primary"], colours["on_primary"])
+    if ratio < MIN_CONTRAST:
+        raise ProfileError(
+            f"{source}: widget_colours contrast is {ratio:.1f}:1; text on the primary colour needs "
+            f"at least {MIN_CONTRAST}:1 to be readable (pick a darker primary or a lighter on_primary)"
+        )
+    return colours
 
 
 def parse_profile(raw: object, source: Path) -> ClinicProfile:
@@ -78,6 +115,7 @@ def parse_profile(raw: object, source: Path) -> ClinicProfile:
         insurers=[i.strip() for i in insurers] or ["(none listed)"],
         demo=bool(raw.get("demo", False)),
         timezone=zone,
+        widget_colours=parse_widget_colours(raw.get("widget_colours"), source),
     )
 
 

@@ -74,12 +74,30 @@ def model_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def assistant(model_path, tmp_path_factory):
-    """The real action server and Rasa server, on free loopback ports."""
-    from tools.servers import running_assistant
+def demo_port() -> int:
+    """The port of the demo web page: chosen before the servers start, so they allow its origin."""
+    from tools.servers import free_port
 
-    with running_assistant(model_path, tmp_path_factory.mktemp("assistant")) as running:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def assistant(model_path, tmp_path_factory, demo_port):
+    """The real action server and Rasa server, on free loopback ports."""
+    from tools.servers import HOST, running_assistant
+
+    env = {"WIDGET_ALLOWED_ORIGINS": f"http://{HOST}:{demo_port}"}
+    with running_assistant(model_path, tmp_path_factory.mktemp("assistant"), env=env) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def demo_page(assistant, demo_port) -> str:
+    """The demo clinic page with the chat widget, talking to the session's assistant."""
+    from tools.demo_site import serving_demo_page
+
+    with serving_demo_page(demo_port, assistant.rasa_url) as url:
+        yield url
 
 
 def say(assistant, sender: str, message: str) -> List[dict]:

@@ -75,3 +75,34 @@ def test_unreadable_or_invalid_files_raise_profile_error(tmp_path):
 def test_whitespace_in_values_is_collapsed(demo_raw):
     demo_raw["hours"] = "Mon-Fri\n  9 to 5 "
     assert parse_profile(demo_raw, Path("x.yml")).hours == "Mon-Fri 9 to 5"
+
+
+def test_widget_colours_come_from_the_profile(demo_raw):
+    demo_raw["widget_colours"] = {"primary": "#5a1e6e"}
+    colours = parse_profile(demo_raw, Path("x.yml")).widget_colours
+    assert colours == {"primary": "#5a1e6e", "on_primary": "#ffffff"}
+    del demo_raw["widget_colours"]
+    assert parse_profile(demo_raw, Path("x.yml")).widget_colours["primary"].startswith("#")
+
+
+def test_contrast_ratio_follows_wcag():
+    from actions.clinic_profile import contrast_ratio
+
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast_ratio("#ffffff", "#ffffff") == pytest.approx(1.0)
+    assert contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    "colours, complaint",
+    [
+        ({"primary": "#ffcc00"}, "contrast"),  # white text on yellow is unreadable
+        ({"primary": "teal"}, "#1a2b3c"),
+        ({"primary": "#0b5d66", "accent": "#000000"}, "takes only"),
+        ("#0b5d66", "takes only"),
+    ],
+)
+def test_unreadable_or_malformed_widget_colours_are_refused(demo_raw, colours, complaint):
+    demo_raw["widget_colours"] = colours
+    with pytest.raises(ProfileError, match=complaint):
+        parse_profile(demo_raw, Path("x.yml"))

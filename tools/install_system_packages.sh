@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: PostgreSQL (outbox tests against a real server).
-# Installs only what is missing; needs root (as on CI) or passwordless sudo.
+# Debian packages the test suite needs, installed only when missing: PostgreSQL (outbox tests
+# against a real server) and Chromium with a font (the chat widget's browser tests).
+# Needs root (as on CI) or passwordless sudo.
 set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 [ ${#missing[@]} -eq 0 ] && exit 0
 sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
 echo "installing Debian packages: ${missing[*]}"

@@ -1,0 +1,298 @@
+// The chat widget in a real browser (Debian's Chromium driven by playwright-core) against the
+// real Rasa and action servers. Run by tests/test_widget_browser.py, which starts the servers
+// and the demo page and passes their addresses in DEMO_URL and ARTIFACTS_DIR.
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const DEMO_URL = process.env.DEMO_URL;
+const ARTIFACTS = process.env.ARTIFACTS_DIR || "test-artifacts";
+const CLINIC_NAME = process.env.CLINIC_NAME || "Demo Ketamine Clinic (sample profile)";
+const ANSWER_TIMEOUT = 30_000;
+assert.ok(DEMO_URL, "DEMO_URL must point at the demo page (run through make test)");
+mkdirSync(ARTIFACTS, { recursive: true });
+
+let browser;
+
+before(async () => {
+  // playwright starts Chromium with a fresh temporary user-data-dir of its own.
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    chromiumSandbox: false,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** A fresh tab (fresh sessionStorage) on the demo page, with dialogs recorded. */
+async function openPage(options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  const page = await context.newPage();
+  page.dialogs = [];
+  page.on("dialog", async (dialog) => {
+    page.dialogs.push(dialog.message());
+    await dialog.dismiss();
+  });
+  await page.goto(DEMO_URL);
+  return { context, page };
+}
+
+function launcher(page) {
+  return page.getByRole("button", { name: `Open chat with ${CLINIC_NAME}` });
+}
+
+function botMessage(page, fragment) {
+  return page.locator(".cc-bot", { hasText: fragment }).last();
+}
+
+async function waitForBot(page, fragment) {
+  await botMessage(page, fragment).waitFor({ timeout: ANSWER_TIMEOUT });
+}
+
+async function openWidget(page) {
+  await launcher(page).click();
+  await waitForBot(page, "virtual assistant of");
+}
+
+async function send(page, text, expectedFragment) {
+  const before = await page.locator(".cc-bot").count();
+  await page.getByLabel("Your message").fill(text);
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.waitForFunction((n) => document.querySelectorAll(".cc-bot").length > n, before,
+    { timeout: ANSWER_TIMEOUT });
+  if (expectedFragment) await waitForBot(page, expectedFragment);
+}
+
+async function logText(page) {
+  return page.getByRole("log").innerText();
+}
+
+test("the page shows the launcher; opening the widget shows the clinic's welcome and focuses the input", async () => {
+  const { context, page } = await openPage();
+  await launcher(page).waitFor({ timeout: ANSWER_TIMEOUT });
+  assert.equal(await launcher(page).getAttribute("aria-expanded"), "false");
+  await openWidget(page);
+  const dialog = page.getByRole("dialog", { name: CLINIC_NAME });
+  assert.ok(await dialog.isVisible());
+  assert.equal(await page.evaluate(() => document.activeElement.id), "cc-input");
+  assert.match(await logText(page), /virtual assistant of Demo Ketamine Clinic/);
+  // The opening greeting is answered by the welcome alone.
+  assert.equal(await page.locator(".cc-bot").count(), 1);
+  // Colours come from the clinic profile.
+  const header = await page.locator(".cc-header").evaluate((node) => getComputedStyle(node).backgroundColor);
+  assert.equal(header, "rgb(11, 93, 102)");
+  await context.close();
+});
+
+test("an FAQ gets its answer", async () => {
+  const { context, page } = await openPage();
+  await openWidget(page);
+  await send(page, "how long does an infusion take?", "40 to 90 minutes");
+  assert.ok(page.dialogs.length === 0);
+  await context.close();
+});
+
+test("a quick reply sends its payload and shows its title", async () => {
+  const { context, page } = await openPage();
+  await openWidget(page);
+  await page.getByRole("group", { name: "Suggested replies" }).getByRole("button", { name: "What is ketamine therapy?" }).click();
+  await waitForBot(page, "used as an anesthetic for decades");
+  const userBubbles = await page.locator(".cc-user p").allInnerTexts();
+  assert.deepEqual(userBubbles, ["What is ketamine therapy?"]);
+  // Quick replies of answered messages are gone; the new answer brings its own.
+  assert.equal(await page.getByRole("group", { name: "Suggested replies" }).count(), 1);
+  await context.close();
+});
+
+test("a booking goes through to its confirmation with a reference number", async () => {
+  const { context, page } = await openPage();
+  await openWidget(page);
+  await send(page, "I'd like to book a consultation", "What is your full name?");
+  await send(page, "Ann Browser", "best phone number or e-mail");
+  await send(page, "202-555-0187", "When would you like to come in?");
+  await send(page, "next tuesday afternoon", "What would you like help with?");
+  await page.getByRole("button", { name: "Depression" }).click();
+  await waitForBot(page, "Which health insurance");
+  await send(page, "Aetna", "May Demo Ketamine Clinic");
+  await page.getByRole("button", { name: "Yes" }).click();
+  await waitForBot(page, "Here is your booking request");
+  const summary = await botMessage(page, "Here is your booking request").innerText();
+  for (const detail of ["Ann Browser", "+12025550187", "Tuesday", "depression", "Aetna"]) {
+    assert.ok(summary.includes(detail), `summary lacks ${detail}: ${summary}`);
+  }
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await waitForBot(page, "your request is saved");
+  const confirmation = await botMessage(page, "your request is saved").innerText();
+  const reference = confirmation.match(/\bBK-[A-Z0-9]{4}-[A-Z0-9]{4}\b/);
+  assert.ok(reference, `no reference in: ${confirmation}`);
+  // The clinic's phone number in the confirmation is a tel: link.
+  assert.equal(await botMessage(page, "your request is saved").locator("a[href^='tel:']").first().getAttribute("href"),
+    "tel:+12025550123");
+  writeFileSync(join(ARTIFACTS, "widget-booking.json"), JSON.stringify({ reference: reference[0] }));
+  await context.close();
+});
+
+test("a reload keeps the history and the conversation, even in the middle of a form", async () => {
+  const { context, page } = await openPage();
+  await openWidget(page);
+  await send(page, "is ketamine therapy safe?", "generally safe");
+  await send(page, "I want to book an appointment", "What is your full name?");
+  await send(page, "Ann Reload", "best phone number or e-mail");
+  await page.reload();
+  await page.getByRole("log").waitFor();
+  const history = await logText(page);
+  for (const part of ["is ketamine therapy safe?", "generally safe", "Ann Reload", "best phone number or e-mail"]) {
+    assert.ok(history.includes(part), `history after reload lacks "${part}"`);
+  }
+  assert.ok(await page.getByRole("dialog", { name: CLINIC_NAME }).isVisible(), "the open panel stays open");
+  // The server still knows the half-filled form: the next answer is the phone number.
+  await send(page, "202-555-0110", "When would you like to come in?");
+  // History is kept in sessionStorage, never in localStorage.
+  assert.equal(await page.evaluate(() => localStorage.length), 0);
+  assert.ok(await page.evaluate(() => Object.keys(sessionStorage).some((k) => k.startsWith("clinic-chat:"))));
+  await context.close();
+});
+
+test("clear conversation starts afresh with a new session", async () => {
+  const { context, page } = await openPage();
+  await openWidget(page);
+  await send(page, "how much does it cost?", "Demo prices");
+  const before = await page.evaluate(() => Object.values(sessionStorage).map((v) => JSON.parse(v).sessionId)[0]);
+  await page.getByRole("button", { name: "Clear conversation" }).click();
+  await waitForBot(page, "virtual assistant of");
+  const after = await page.evaluate(() => Object.values(sessionStorage).map((v) => JSON.parse(v).sessionId)[0]);
+  assert.notEqual(after, before);
+  const history = await logText(page);
+  assert.ok(!history.includes("Demo prices") && !history.includes("how much does it cost?"));
+  await context.close();
+});
+
+test("HTML typed by the user is shown as text and never runs", async () => {
+  const { context, page } = await openPage();
+  await openWidget(page);
+  const hostile = "<img src=x onerror=alert(1)>";
+  await send(page, hostile);
+  await page.waitForTimeout(500);
+  assert.equal(await page.locator(".cc-user p").last().innerText(), hostile);
+  assert.equal(await page.locator(".cc-log img").count(), 0);
+  assert.deepEqual(page.dialogs, []);
+  await context.close();
+});
+
+test("bot messages are rendered as text; only http(s), tel: and mailto: become links; images are shown", async () => {
+  const { context, page } = await openPage();
+  await openWidget(page);
+  // Deliver crafted bot messages through the widget's own event handler.
+  await page.evaluate(() => {
+    const deliver = window.ClinicChat.socket.listeners("bot_uttered")[0];
+    deliver({ text: "<b>bold</b> <img src=x onerror=alert(2)> javascript:alert(3) see https://example.org/a?b=1, mail hello@example.org or call 988." });
+    deliver({ attachment: { type: "image", payload: { src: "https://example.org/picture.png" } } });
+    deliver({ attachment: { type: "image", payload: { src: "javascript:alert(4)" } } });
+  });
+  const message = botMessage(page, "bold");
+  assert.ok((await message.innerText()).includes("<b>bold</b> <img src=x onerror=alert(2)>"));
+  const hrefs = await message.locator("a").evaluateAll((links) => links.map((a) => a.getAttribute("href")));
+  assert.deepEqual(hrefs, ["https://example.org/a?b=1", "mailto:hello@example.org", "tel:988"]);
+  const images = await page.locator(".cc-log img").evaluateAll((imgs) => imgs.map((i) => i.getAttribute("src")));
+  assert.deepEqual(images, ["https://example.org/picture.png"]);
+  assert.deepEqual(page.dialogs, []);
+  await context.close();
+});
+
+test("keyboard only: open, ask, pick a quick reply, close", async () => {
+  const { context, page } = await openPage();
+  await launcher(page).waitFor({ timeout: ANSWER_TIMEOUT });
+  let focusedLauncher = false;
+  for (let i = 0; i < 10 && !focusedLauncher; i += 1) {
+    await page.keyboard.press("Tab");
+    focusedLauncher = await page.evaluate(() => document.activeElement.classList.contains("cc-launcher"));
+  }
+  assert.ok(focusedLauncher, "Tab reaches the launcher");
+  await page.keyboard.press("Enter");
+  await waitForBot(page, "virtual assistant of");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "cc-input");
+  await page.keyboard.type("what are the side effects?");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelectorAll(".cc-bot").length > 1, null, { timeout: ANSWER_TIMEOUT });
+  // Shift+Tab from the input goes back through the log to the latest quick replies.
+  let onQuickReply = false;
+  for (let i = 0; i < 15 && !onQuickReply; i += 1) {
+    await page.keyboard.press("Shift+Tab");
+    onQuickReply = await page.evaluate(() => Boolean(document.activeElement.closest(".cc-replies")));
+  }
+  assert.ok(onQuickReply, "Shift+Tab reaches a quick reply");
+  const chosen = await page.evaluate(() => document.activeElement.textContent);
+  const botsBefore = await page.locator(".cc-bot").count();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((n) => document.querySelectorAll(".cc-bot").length > n, botsBefore, { timeout: ANSWER_TIMEOUT });
+  assert.equal(await page.locator(".cc-user p").last().innerText(), chosen);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "cc-input", "focus returns to the input");
+  await page.keyboard.press("Escape");
+  assert.ok(await page.getByRole("dialog").isHidden());
+  assert.ok(await page.evaluate(() => document.activeElement.classList.contains("cc-launcher")));
+  await context.close();
+});
+
+test("axe-core finds no serious or critical violations in the open widget", async () => {
+  const { context, page } = await openPage();
+  await openWidget(page);
+  await send(page, "does insurance cover it?", "insurance");
+  await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
+  const results = await page.evaluate(() => window.axe.run(".cc-root", {
+    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
+  }));
+  const summary = {
+    axeVersion: results.testEngine.version,
+    passes: results.passes.length,
+    // "Needs review" results that axe cannot decide alone (such as contrast over a gradient).
+    incomplete: results.incomplete.map((r) => ({ id: r.id, nodes: r.nodes.map((n) => n.target.join(" ")) })),
+    violations: results.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help })),
+  };
+  writeFileSync(join(ARTIFACTS, "widget-axe.json"), JSON.stringify(summary, null, 2));
+  const severe = summary.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(severe, [], JSON.stringify(severe, null, 2));
+  await context.close();
+});
+
+test("screenshots: desktop panel, and full screen on a phone", async () => {
+  const desktop = await openPage();
+  await openWidget(desktop.page);
+  await send(desktop.page, "how soon does it work?", "");
+  await desktop.page.waitForTimeout(300);
+  await desktop.page.screenshot({ path: join(ARTIFACTS, "widget-desktop.png") });
+  await desktop.context.close();
+
+  const phone = await openPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await openWidget(phone.page);
+  await send(phone.page, "is it covered by insurance?", "");
+  const box = await phone.page.getByRole("dialog").boundingBox();
+  assert.deepEqual([box.x, box.y, box.width, box.height], [0, 0, 390, 844], "the panel fills the phone screen");
+  await phone.page.waitForTimeout(300);
+  await phone.page.screenshot({ path: join(ARTIFACTS, "widget-mobile.png") });
+  await phone.context.close();
+});
+
+test("offline: a visible notice, the message is kept, and it is sent after reconnecting", async () => {
+  const { context, page } = await openPage();
+  await openWidget(page);
+  await context.setOffline(true);
+  await page.evaluate(() => window.ClinicChat.socket.io.engine.close());
+  const notice = page.getByRole("status");
+  await notice.filter({ hasText: "offline" }).waitFor({ timeout: 10_000 });
+  await page.getByLabel("Your message").fill("how long does an infusion take?");
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.locator(".cc-pending").waitFor();
+  await context.setOffline(false);
+  await waitForBot(page, "40 to 90 minutes");
+  assert.ok(await notice.isHidden(), "the notice goes once the connection is back");
+  assert.equal(await page.locator(".cc-pending").count(), 0);
+  await context.close();
+});

@@ -1,0 +1,415 @@
+/*
+ * The clinic chat widget: a launcher button and a chat panel talking to the assistant over
+ * Socket.IO. Embed with an optional config object and one script tag:
+ *
+ *   <script>window.ClinicChatConfig = { serverUrl: "https://assistant.example.org" };</script>
+ *   <script src="https://assistant.example.org/webhooks/socketio/widget.js" defer></script>
+ *
+ * Bot text is always rendered as text (never HTML). The conversation lives in sessionStorage,
+ * which the browser drops when the tab closes: it may hold health information.
+ * `io` (socket.io-client) is provided by the bundle this file is built into.
+ */
+/* global io */
+(function () {
+  "use strict";
+
+  var MAX_MESSAGE_LENGTH = 2000;
+  var MAX_HISTORY = 200;
+  var ANSWER_TIMEOUT_MS = 20000;
+  var LINKABLE_PROTOCOLS = ["http:", "https:", "tel:", "mailto:"];
+  // URLs, e-mail addresses, US phone numbers and the 911/988 emergency lines become links.
+  var LINK_PATTERN = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)])|([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})|(\(?\b\d{3}\)?[ .-]?\d{3}[ .-]\d{4}\b)|(\b(?:911|988)\b)/g;
+  var CHAT_ICON = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
+
+  var script = document.currentScript;
+  var userConfig = window.ClinicChatConfig || {};
+  var serverUrl = (userConfig.serverUrl || (script && new URL(script.src).origin) || window.location.origin)
+    .replace(/\/+$/, "");
+  var config = {
+    serverUrl: serverUrl,
+    socketPath: userConfig.socketPath || "/socket.io",
+    title: userConfig.title || "",
+    colours: userConfig.colours || {},
+    initPayload: userConfig.initPayload === undefined ? "/greet" : userConfig.initPayload,
+  };
+  var storageKey = "clinic-chat:" + config.serverUrl;
+
+  // ---- persisted state -------------------------------------------------------------------
+  function newSessionId() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID().replace(/-/g, "");
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function freshState() {
+    return { sessionId: newSessionId(), history: [], pending: [], open: false, started: false };
+  }
+
+  function loadState() {
+    try {
+      var saved = JSON.parse(window.sessionStorage.getItem(storageKey) || "null");
+      if (saved && typeof saved.sessionId === "string" && Array.isArray(saved.history)) {
+        saved.pending = Array.isArray(saved.pending) ? saved.pending : [];
+        return saved;
+      }
+    } catch (error) { /* unreadable or blocked storage: start afresh */ }
+    return freshState();
+  }
+
+  var state = loadState();
+
+  function saveState() {
+    state.history = state.history.slice(-MAX_HISTORY);
+    try {
+      window.sessionStorage.setItem(storageKey, JSON.stringify(state));
+    } catch (error) { /* storage full or blocked: the conversation still works in this page */ }
+  }
+
+  // ---- DOM helpers -----------------------------------------------------------------------
+  function el(tag, attributes, children) {
+    var node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (name) {
+      if (name === "text") node.textContent = attributes[name];
+      else if (name === "hidden") node.hidden = attributes[name];
+      else node.setAttribute(name, attributes[name]);
+    });
+    (children || []).forEach(function (child) { node.appendChild(child); });
+    return node;
+  }
+
+  function safeHref(candidate) {
+    try {
+      var url = new URL(candidate);
+      return LINKABLE_PROTOCOLS.indexOf(url.protocol) >= 0 ? url.href : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function hrefFor(match) {
+    if (match[1]) return safeHref(match[1]);
+    if (match[2]) return safeHref("mailto:" + match[2]);
+    var digits = match[0].replace(/\D/g, "");
+    return safeHref("tel:" + (digits.length === 10 ? "+1" + digits : digits));
+  }
+
+  /** Text as DOM nodes: plain text nodes, with links only for http(s), tel: and mailto:. */
+  function linkified(text) {
+    var fragment = document.createDocumentFragment();
+    var last = 0;
+    var match;
+    LINK_PATTERN.lastIndex = 0;
+    while ((match = LINK_PATTERN.exec(text)) !== null) {
+      var href = hrefFor(match);
+      if (!href) continue;
+      fragment.appendChild(document.createTextNode(text.slice(last, match.index)));
+      var link = el("a", { href: href, text: match[0] });
+      if (/^https?:/.test(href)) {
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+      }
+      fragment.appendChild(link);
+      last = match.index + match[0].length;
+    }
+    fragment.appendChild(document.createTextNode(text.slice(last)));
+    return fragment;
+  }
+
+  // ---- the widget ------------------------------------------------------------------------
+  var style = el("style", { "data-clinic-chat": "" });
+  style.textContent = "__WIDGET_CSS__";
+  document.head.appendChild(style);
+
+  var launcherLabel = el("span", { text: "Chat with us" });
+  var launcher = el("button", {
+    type: "button", class: "cc-launcher", "aria-expanded": "false", "aria-controls": "cc-panel",
+  }, [svgIcon(), launcherLabel]);
+  var title = el("h2", { id: "cc-title", class: "cc-title", text: "Chat with us" });
+  var clearButton = el("button", {
+    type: "button", class: "cc-clear", "aria-label": "Clear conversation", title: "Clear conversation", text: "Clear",
+  });
+  var closeButton = el("button", { type: "button", class: "cc-close", "aria-label": "Close chat", text: "\u00d7" });
+  var status = el("p", { class: "cc-status", role: "status", hidden: true });
+  var log = el("div", {
+    class: "cc-log", role: "log", "aria-live": "polite", "aria-label": "Conversation", tabindex: "0",
+  });
+  var typing = el("div", { class: "cc-typing", hidden: true }, [
+    el("span", { class: "cc-dots", "aria-hidden": "true" }, [el("span"), el("span"), el("span")]),
+    el("span", { text: "The assistant is typing" }),
+  ]);
+  var input = el("input", {
+    id: "cc-input", class: "cc-input", type: "text", autocomplete: "off",
+    maxlength: String(MAX_MESSAGE_LENGTH), placeholder: "Type your question",
+  });
+  var sendButton = el("button", { type: "submit", class: "cc-send", text: "Send" });
+  var form = el("form", { class: "cc-form" }, [
+    el("label", { for: "cc-input", class: "cc-sr", text: "Your message" }), input, sendButton,
+  ]);
+  var note = el("p", {
+    class: "cc-note",
+    text: "General information, not medical advice. In an emergency call 911, or call or text 988.",
+  });
+  var panel = el("section", {
+    id: "cc-panel", class: "cc-panel", role: "dialog", "aria-labelledby": "cc-title", hidden: true,
+  }, [el("div", { class: "cc-header" }, [title, clearButton, closeButton]), status, log, typing, form, note]);
+  var root = el("div", { class: "cc-root", "data-open": "false" }, [launcher, panel]);
+
+  function svgIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", CHAT_ICON);
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function applyBranding(branding) {
+    var name = config.title || (branding && branding.clinic_name) || "";
+    if (name) {
+      title.textContent = name;
+      launcherLabel.textContent = "Chat with us";
+      launcher.setAttribute("aria-label", "Open chat with " + name);
+    }
+    var colours = Object.assign({}, branding && branding.colours, config.colours);
+    if (colours.primary) root.style.setProperty("--cc-primary", colours.primary);
+    if (colours.on_primary) root.style.setProperty("--cc-on-primary", colours.on_primary);
+  }
+
+  function scrollToEnd() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function removeQuickReplies() {
+    Array.prototype.forEach.call(log.querySelectorAll(".cc-replies"), function (group) {
+      group.parentNode.removeChild(group);
+    });
+    state.history.forEach(function (entry) { delete entry.replies; });
+  }
+
+  function renderEntry(entry) {
+    var bubble = el("div", { class: "cc-msg cc-" + entry.from + (entry.pending ? " cc-pending" : "") });
+    if (entry.from === "user") {
+      bubble.appendChild(el("span", { class: "cc-sr", text: "You said:" }));
+    }
+    if (entry.text) {
+      var paragraph = el("p");
+      paragraph.appendChild(entry.from === "bot" ? linkified(entry.text) : document.createTextNode(entry.text));
+      bubble.appendChild(paragraph);
+    }
+    if (entry.image) {
+      var src = safeHref(entry.image);
+      if (src && /^https?:/.test(src)) bubble.appendChild(el("img", { src: src, alt: "Image sent by the assistant" }));
+    }
+    if (entry.pending) {
+      bubble.appendChild(el("span", { class: "cc-pending-note", text: "Not sent yet, waiting for the connection" }));
+    }
+    if (entry.replies && entry.replies.length) {
+      var group = el("div", { class: "cc-replies", role: "group", "aria-label": "Suggested replies" });
+      entry.replies.forEach(function (reply) {
+        var button = el("button", { type: "button", text: reply.title });
+        button.addEventListener("click", function () {
+          sendMessage(reply.payload, reply.title);
+          input.focus(); // the clicked button is gone with the answered quick replies
+        });
+        group.appendChild(button);
+      });
+      bubble.appendChild(group);
+    }
+    log.appendChild(bubble);
+    scrollToEnd();
+    return bubble;
+  }
+
+  function addEntry(entry) {
+    state.history.push(entry);
+    saveState();
+    return renderEntry(entry);
+  }
+
+  function renderHistory() {
+    log.textContent = "";
+    state.history.forEach(renderEntry);
+    state.pending.forEach(function (message) {
+      if (message.shown) renderEntry({ from: "user", text: message.shown, pending: true });
+    });
+  }
+
+  // ---- typing indicator ------------------------------------------------------------------
+  var typingTimer = null;
+  function showTyping() {
+    typing.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(hideTyping, ANSWER_TIMEOUT_MS);
+  }
+  function hideTyping() {
+    typing.hidden = true;
+    clearTimeout(typingTimer);
+  }
+
+  // ---- connection ------------------------------------------------------------------------
+  var socket = io(config.serverUrl, {
+    path: config.socketPath,
+    transports: ["websocket", "polling"],
+    reconnection: true,
+    reconnectionDelay: 1000,
+    reconnectionDelayMax: 15000,
+    randomizationFactor: 0.5,
+  });
+  var sessionConfirmed = false;
+
+  function setOffline(offline) {
+    status.hidden = !offline;
+    status.textContent = offline
+      ? "You're offline. Reconnecting\u2026 Messages you send now are kept and sent when the connection is back."
+      : "";
+  }
+
+  function transmit(message) {
+    socket.emit("user_uttered", { message: message.payload, session_id: state.sessionId });
+    showTyping();
+  }
+
+  function flushPending() {
+    if (!state.pending.length) return;
+    var queued = state.pending;
+    state.pending = [];
+    queued.forEach(function (message) {
+      if (message.shown) state.history.push({ from: "user", text: message.shown });
+      transmit(message);
+    });
+    saveState();
+    renderHistory();
+  }
+
+  /** Sends `payload`; shows `shown` as the user's bubble (nothing for the initial payload). */
+  function sendMessage(payload, shown) {
+    var message = { payload: payload, shown: shown };
+    if (shown) removeQuickReplies();
+    if (socket.connected && sessionConfirmed) {
+      if (shown) addEntry({ from: "user", text: shown });
+      transmit(message);
+    } else {
+      // Kept in sessionStorage so that a reload while offline loses nothing either.
+      state.pending.push(message);
+      saveState();
+      if (shown) renderEntry({ from: "user", text: shown, pending: true });
+    }
+  }
+
+  function requestSession() {
+    sessionConfirmed = false;
+    socket.emit("session_request", { session_id: state.sessionId });
+  }
+
+  socket.on("connect", function () {
+    setOffline(false);
+    requestSession();
+    socket.emit("widget_config", null, applyBranding);
+  });
+  socket.on("session_confirm", function (sessionId) {
+    if (typeof sessionId === "string" && sessionId && sessionId !== state.sessionId) {
+      state.sessionId = sessionId;
+      saveState();
+    }
+    sessionConfirmed = true;
+    flushPending();
+  });
+  socket.on("disconnect", function () {
+    sessionConfirmed = false;
+    setOffline(true);
+  });
+  socket.on("connect_error", function () { setOffline(true); });
+
+  socket.on("bot_uttered", function (data) {
+    if (!data || typeof data !== "object") return;
+    hideTyping();
+    var entry = { from: "bot" };
+    if (typeof data.text === "string") entry.text = data.text;
+    var replies = data.quick_replies || data.buttons;
+    if (Array.isArray(replies)) {
+      entry.replies = replies
+        .filter(function (r) { return r && typeof r.title === "string" && typeof r.payload === "string"; })
+        .map(function (r) { return { title: r.title, payload: r.payload }; });
+    }
+    if (data.attachment && data.attachment.type === "image" && data.attachment.payload) {
+      entry.image = String(data.attachment.payload.src || "");
+    }
+    if (entry.text || entry.image) addEntry(entry);
+  });
+
+  // ---- user actions ----------------------------------------------------------------------
+  function startConversation() {
+    if (state.started) return;
+    state.started = true;
+    saveState();
+    if (config.initPayload) sendMessage(config.initPayload, null);
+  }
+
+  function openPanel() {
+    state.open = true;
+    saveState();
+    root.setAttribute("data-open", "true");
+    launcher.setAttribute("aria-expanded", "true");
+    panel.hidden = false;
+    scrollToEnd();
+    input.focus();
+    startConversation();
+  }
+
+  function closePanel() {
+    state.open = false;
+    saveState();
+    root.setAttribute("data-open", "false");
+    launcher.setAttribute("aria-expanded", "false");
+    panel.hidden = true;
+    launcher.focus();
+  }
+
+  function clearConversation() {
+    state = freshState();
+    state.open = true;
+    saveState();
+    hideTyping();
+    log.textContent = "";
+    requestSession();
+    startConversation();
+    input.focus();
+  }
+
+  launcher.addEventListener("click", openPanel);
+  closeButton.addEventListener("click", closePanel);
+  clearButton.addEventListener("click", clearConversation);
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closePanel();
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim().slice(0, MAX_MESSAGE_LENGTH);
+    if (!text) return;
+    input.value = "";
+    sendMessage(text, text);
+    input.focus();
+  });
+
+  function mount() {
+    document.body.appendChild(root);
+    applyBranding(null);
+    renderHistory();
+    if (state.open) {
+      root.setAttribute("data-open", "true");
+      launcher.setAttribute("aria-expanded", "true");
+      panel.hidden = false;
+      scrollToEnd();
+    }
+  }
+
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
+
+  // A small public handle: open or close from the page, and the connection for diagnostics.
+  window.ClinicChat = { open: openPanel, close: closePanel, clear: clearConversation, socket: socket };
+})();
