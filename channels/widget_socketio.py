@@ -9,7 +9,9 @@ because it calls `enter_room` without awaiting it. This channel keeps Rasa's pro
   separated, overrides it);
 - room joins that work on every python-socketio version, repeated on each message so that an
   answer never goes to a room the sender has not joined yet;
-- checks on what clients send: malformed events are dropped, overlong messages get an answer;
+- checks on what clients send: malformed events are dropped, overlong messages get an answer,
+  a message the assistant could not process gets an apology with the clinic's phone, and a burst
+  beyond `max_pending_per_conversation` waiting messages gets a notice (channels/gate.py);
 - the widget itself (`GET /webhooks/socketio/widget.js`) and its branding from the clinic profile
   (the `widget_config` event).
 """
@@ -33,6 +35,8 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from actions.clinic_profile import ProfileError, current_profile
+from channels.gate import BUSY_TEXT, DEFAULT_MAX_PENDING, ConversationGate
+from channels.replies import log_failure, service_problem_text
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +120,7 @@ class WidgetSocketIOInput(SocketIOInput):
             metadata_key=credentials.get("metadata_key", "metadata"),
             cors_allowed_origins=allowed_origins(credentials.get("cors_allowed_origins")),
             max_message_length=int(credentials.get("max_message_length", DEFAULT_MAX_MESSAGE_LENGTH)),
+            max_pending=int(credentials.get("max_pending_per_conversation", DEFAULT_MAX_PENDING)),
         )
 
     def __init__(
@@ -128,6 +133,7 @@ class WidgetSocketIOInput(SocketIOInput):
         metadata_key: Optional[Text] = "metadata",
         cors_allowed_origins: Optional[List[str]] = None,
         max_message_length: int = DEFAULT_MAX_MESSAGE_LENGTH,
+        max_pending: int = DEFAULT_MAX_PENDING,
     ) -> None:
         super().__init__(
             user_message_evt, bot_message_evt, namespace, session_persistence, socketio_path,
@@ -135,6 +141,7 @@ class WidgetSocketIOInput(SocketIOInput):
         )
         self.cors_allowed_origins = cors_allowed_origins or allowed_origins(None)
         self.max_message_length = max_message_length
+        self.gate = ConversationGate(max_pending)
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return WidgetSocketIOOutput(self.sio, self.bot_message_evt) if self.sio else None
@@ -216,6 +223,14 @@ class WidgetSocketIOInput(SocketIOInput):
                 input_channel=self.name(),
                 metadata=metadata if isinstance(metadata, dict) else {},
             )
-            await on_new_message(message)
+            with self.gate.admit(sender_id) as admitted:
+                if not admitted:
+                    await reply(sender_id, BUSY_TEXT)
+                    return
+                try:
+                    await on_new_message(message)
+                except Exception as error:  # noqa: BLE001 (the patient gets an answer whatever failed)
+                    log_failure(logger, "handling a widget message", sender_id, error)
+                    await reply(sender_id, service_problem_text())
 
         return blueprint

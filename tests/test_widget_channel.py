@@ -90,3 +90,14 @@ def test_demo_page_shows_the_profile_facts():
     page = render_page(profile, "http://127.0.0.1:5005")
     for fact in (profile.phone, profile.hours, "Demo page"):
         assert fact in page
+
+
+def test_gate_admits_up_to_the_cap_per_conversation_and_frees_places():
+    from channels.gate import ConversationGate
+
+    gate = ConversationGate(max_pending=2)
+    with gate.admit("a") as first, gate.admit("a") as second, gate.admit("a") as third, gate.admit("b") as other:
+        assert (first, second, third, other) == (True, True, False, True)
+    assert gate.pending == {}
+    with gate.admit("a") as again:
+        assert again is True

@@ -29,7 +29,8 @@ def free_port() -> int:
 def write_endpoints(path: Path, action_port: int, tracker_db: Path) -> Path:
     path.write_text(
         f'action_endpoint:\n  url: "http://{HOST}:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: components.tracker_store.LocalSQLiteTrackerStore\n  db: "{tracker_db}"\n',
+        f'tracker_store:\n  type: components.tracker_store.LocalSQLiteTrackerStore\n  db: "{tracker_db}"\n'
+        f"nlg:\n  type: components.response_generator.ProfileResponseGenerator\n",
         encoding="utf-8",
     )
     return path
@@ -63,7 +64,8 @@ def start_rasa_server(
     env: Optional[dict] = None,
 ) -> subprocess.Popen:
     command: List[str] = [
-        str(BIN / "rasa"), "run", "--model", str(model), "--interface", HOST,
+        # Rasa's own `rasa run`, with the action deadline and API token checks of tools/rasa_server.py.
+        sys.executable, "-m", "tools.rasa_server", "run", "--model", str(model), "--interface", HOST,
         "--port", str(port), "--endpoints", str(endpoints), "--credentials", str(credentials),
         *extra_args,
     ]
@@ -107,10 +109,28 @@ class Assistant:
     workdir: Path
     action_port: int
     env: dict
+    model: Path
+    extra_args: Sequence[str] = ()
 
     @property
     def rest_webhook(self) -> str:
         return f"{self.rasa_url}/webhooks/rest/webhook"
+
+    def start_actions(self) -> None:
+        """(Re)starts the action server on its port, after it was stopped or killed."""
+        stop(self.actions)
+        with open(self.workdir / "actions.log", "ab") as log:
+            self.actions = start_action_server(self.action_port, log, self.env)
+        wait_until_up(f"{self.action_url}/health", self.actions)
+
+    def restart_rasa(self) -> None:
+        """Stops the Rasa server and starts it again on the same port, stores and model."""
+        stop(self.rasa)
+        port = int(self.rasa_url.rsplit(":", 1)[1])
+        with open(self.workdir / "rasa.log", "ab") as log:
+            self.rasa = start_rasa_server(self.model, port, self.workdir / "endpoints.yml", log,
+                                          extra_args=self.extra_args, env=self.env)
+        wait_until_up(f"{self.rasa_url}/webhooks/rest/", self.rasa)
 
 
 @contextmanager
@@ -129,7 +149,7 @@ def running_assistant(
     action_port = action_port or free_port()
     endpoints = write_endpoints(workdir / "endpoints.yml", action_port, workdir / "tracker.db")
     with open(workdir / "actions.log", "ab") as action_log, open(workdir / "rasa.log", "ab") as rasa_log:
-        actions = rasa = None
+        actions = rasa = running = None
         try:
             actions = start_action_server(action_port, action_log, env)
             rasa = start_rasa_server(model, rasa_port, endpoints, rasa_log, extra_args=extra_args, env=env)
@@ -137,7 +157,9 @@ def running_assistant(
             rasa_url = f"http://{HOST}:{rasa_port}"
             wait_until_up(f"{action_url}/health", actions)
             wait_until_up(f"{rasa_url}/webhooks/rest/", rasa)
-            yield Assistant(rasa_url, action_url, rasa, actions, workdir, action_port, env)
+            running = Assistant(rasa_url, action_url, rasa, actions, workdir, action_port, env, model, extra_args)
+            yield running
         finally:
-            stop(rasa)
-            stop(actions)
+            # A test may have restarted either server: stop the ones running now.
+            stop(running.rasa if running else rasa)
+            stop(running.actions if running else actions)

@@ -1,0 +1,38 @@
+"""A cap on the messages one conversation may have waiting in this server process.
+
+Rasa answers a conversation's messages one at a time, and a waiting message checks its turn only
+once a second; a burst of 100 messages from one sender would queue for minutes, and the ones past
+the 60-second lock lifetime would fail. Beyond the cap a message is refused at once (REST 429, a
+notice on Socket.IO), so the sender knows it was not taken, and the server keeps its time for
+everyone else."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Dict, Iterator
+
+DEFAULT_MAX_PENDING = 5
+BUSY_TEXT = "You're sending messages faster than I can answer. Please wait for my reply, then send that again."
+
+
+class ConversationGate:
+    def __init__(self, max_pending: int = DEFAULT_MAX_PENDING) -> None:
+        self.max_pending = max_pending
+        self.pending: Dict[str, int] = {}
+
+    @contextmanager
+    def admit(self, conversation_id: str) -> Iterator[bool]:
+        """Yields whether the message may go ahead; counts it while it is handled."""
+        waiting = self.pending.get(conversation_id, 0)
+        if waiting >= self.max_pending:
+            yield False
+            return
+        self.pending[conversation_id] = waiting + 1
+        try:
+            yield True
+        finally:
+            left = self.pending[conversation_id] - 1
+            if left:
+                self.pending[conversation_id] = left
+            else:
+                del self.pending[conversation_id]

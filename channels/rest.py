@@ -1,0 +1,125 @@
+"""The REST channel, hardened. Rasa's own files every message without a `sender` under one shared
+conversation ("default"), answers a body it cannot read with a 500, and returns an empty list when
+handling fails. This one keeps the same URL and reply format
+(POST /webhooks/rest/webhook {"sender": "...", "message": "..."} -> [{"recipient_id", "text", ...}])
+and answers:
+
+- 400 with {"error": "..."} for a body that is not a JSON object, a missing or malformed `sender`,
+  a `message` that is not text or is empty, or `metadata` that is not an object;
+- 413 for a message longer than `max_message_length` characters (or a body over 64 KiB);
+- 429 when the conversation already has `max_pending_per_conversation` messages waiting
+  (channels/gate.py);
+- 503 with {"error": "...", "messages": [apology]} when the assistant could not process the
+  message (its conversation store is down, say), after a log line that says so.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.gate import BUSY_TEXT, DEFAULT_MAX_PENDING, ConversationGate
+from channels.replies import log_failure, service_problem_text
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_MESSAGE_LENGTH = 2000
+MAX_BODY_BYTES = 64 * 1024
+# Printable, no whitespace other than inner spaces: the sender id names a conversation in logs
+# and in the tracker store.
+SENDER = re.compile(r"^[^\x00-\x1f\x7f]{1,128}$")
+
+
+class RequestError(ValueError):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def read_request(body: bytes, max_message_length: int) -> Dict[str, Any]:
+    """The sender, message and metadata of a webhook body, or a RequestError saying what is wrong."""
+    if len(body) > MAX_BODY_BYTES:
+        raise RequestError(413, f"the request body is larger than {MAX_BODY_BYTES // 1024} KiB")
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise RequestError(400, 'the body must be JSON (UTF-8): {"sender": "...", "message": "..."}') from None
+    if not isinstance(data, dict):
+        raise RequestError(400, 'the body must be a JSON object: {"sender": "...", "message": "..."}')
+    sender = data.get("sender")
+    if not isinstance(sender, str) or not sender.strip():
+        raise RequestError(400, "'sender' is required: a text id of the conversation, one per visitor")
+    if not SENDER.match(sender) or sender != sender.strip():
+        raise RequestError(400, "'sender' must be 1 to 128 printable characters without surrounding spaces")
+    message = data.get("message")
+    if not isinstance(message, str):
+        raise RequestError(400, "'message' is required and must be text")
+    if len(message) > max_message_length:
+        raise RequestError(413, f"'message' is longer than {max_message_length} characters")
+    if not message.strip():
+        raise RequestError(400, "'message' is empty")
+    metadata = data.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise RequestError(400, "'metadata' must be a JSON object")
+    return {"sender": sender, "message": message, "metadata": metadata}
+
+
+class HardenedRestInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "HardenedRestInput":
+        credentials = credentials or {}
+        return cls(
+            int(credentials.get("max_message_length", DEFAULT_MAX_MESSAGE_LENGTH)),
+            int(credentials.get("max_pending_per_conversation", DEFAULT_MAX_PENDING)),
+        )
+
+    def __init__(self, max_message_length: int = DEFAULT_MAX_MESSAGE_LENGTH,
+                 max_pending: int = DEFAULT_MAX_PENDING) -> None:
+        self.max_message_length = max_message_length
+        self.gate = ConversationGate(max_pending)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = Blueprint("hardened_rest_webhook", __name__)
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @blueprint.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                parsed = read_request(request.body or b"", self.max_message_length)
+            except RequestError as error:
+                return response.json({"error": str(error)}, status=error.status)
+            collector = CollectingOutputChannel()
+            message = UserMessage(
+                parsed["message"], collector, parsed["sender"],
+                input_channel=self.name(), metadata=parsed["metadata"],
+            )
+            with self.gate.admit(parsed["sender"]) as admitted:
+                if not admitted:
+                    return response.json({"error": BUSY_TEXT}, status=429)
+                try:
+                    await on_new_message(message)
+                except Exception as error:  # noqa: BLE001 (the patient gets an answer whatever failed)
+                    log_failure(logger, "handling a REST message", parsed["sender"], error)
+                    apology = {"recipient_id": parsed["sender"], "text": service_problem_text()}
+                    return response.json(
+                        {"error": "the assistant could not process this message; it was not recorded",
+                         "messages": [apology]},
+                        status=503,
+                    )
+            return response.json(collector.messages)
+
+        return blueprint

@@ -1,0 +1,49 @@
+"""The payload guard: typed `/intent{...}` shortcuts (unit tests; end-to-end in test_bad_input.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.payload_guard import PayloadGuard, guarded_text
+
+INTERNAL = frozenset(PayloadGuard.get_default_config()["internal_intents"])
+ENTITIES = frozenset({"booking_field"})
+
+
+@pytest.mark.parametrize("text", [
+    "/affirm", "/ask_cost", "/request_human", '/change_booking{"booking_field": "phone"}',
+    "how much does it cost?", "I paid $450 / session", "",
+])
+def test_buttons_and_ordinary_text_pass_unchanged(text):
+    assert guarded_text(text, INTERNAL, ENTITIES) == text
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("/crisis", "crisis"),
+    ("/restart", "restart"),
+    ("/session_start", "session start"),
+    ("/nlu_fallback", "nlu fallback"),
+    ('/book_appointment{"full_name": "Ann Smith", "phone": "+12025550100"}',
+     "book appointment full name Ann Smith phone +12025550100"),
+    ('/change_booking{"booking_field": "full name; drop table"}', "change booking booking field full name; drop table"),
+    ('/change_booking{"consent": "yes"}', "change booking consent yes"),
+    ('/affirm{"booking_field": ["a"]}', "affirm booking field a"),
+    ('/ask_cost{"x": "i want to kill myself"}', "ask cost x i want to kill myself"),
+    ("/ask_cost{not json}", "ask cost not json"),
+    ("/", ""),
+    ("/ what is this", "what is this"),
+])
+def test_other_payloads_are_read_as_ordinary_words(text, expected):
+    assert guarded_text(text, INTERNAL, ENTITIES) == expected
+
+
+def test_confidence_suffix_is_not_honoured():
+    assert guarded_text("/ask_cost@0.99", INTERNAL, ENTITIES) == "ask cost 0.99"
+
+
+def test_component_rewrites_only_what_it_must():
+    from rasa.shared.nlu.training_data.message import Message
+
+    guard = PayloadGuard({**PayloadGuard.get_default_config(), "payload_entities": ["booking_field"]})
+    messages = [Message({"text": "/crisis"}), Message({"text": "/affirm"}), Message({"text": "hello"})]
+    assert [m.get("text") for m in guard.process(messages)] == ["crisis", "/affirm", "hello"]
