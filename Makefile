@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install system-packages widget lock train run shell test validate test-stories test-python bench bookings clean
+.PHONY: help install system-packages widget lock train run shell test validate test-stories test-python bench bookings purge-conversations clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ test: validate test-stories test-python ## every test of the project
 
 bench: train ## benchmarks against Rasa's default configuration; writes BENCHMARKS.md
 	$(PY) -m bench.run
+
+purge-conversations: install ## delete conversations idle for more than RETENTION_DAYS days (default 30)
+	@$(PY) -m tools.retention $(if $(RETENTION_DAYS),--days "$(RETENTION_DAYS)")
 
 bookings: install ## list booking and call-back requests in the outbox (EXPORT=file.csv to export)
 	@$(PY) -m tools.bookings $(if $(EXPORT),--export "$(EXPORT)")

@@ -37,6 +37,13 @@ MESSAGES = [
     "what happens during an infusion",
 ]
 BASELINE_CACHE = ROOT / "models" / "bench"
+# Load and soak (the project's model): each simulated patient asks two questions, books a
+# consultation through to its reference number, and says thanks; then starts a new conversation.
+LOAD_USERS, LOAD_SECONDS = 50, 60
+SOAK_USERS, SOAK_SECONDS, SOAK_SAMPLE_SECONDS = 10, 300, 30
+BOOKING = ["i'd like to book a consultation", "Sam Patient", "202-555-0148", "next tuesday afternoon",
+           "depression", "skip", "yes", "/affirm"]
+CONFIRM_STEP = 2 + len(BOOKING) - 1
 
 
 def machine() -> str:
@@ -115,6 +122,84 @@ async def load(url: str, users: int, per_user: int, tag: str) -> Dict[str, float
     }
 
 
+def percentile(ordered: List[float], share: float) -> float:
+    return 1000 * ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def patient_script(user: int, cycle: int) -> List[str]:
+    questions = [MESSAGES[(user + cycle) % len(MESSAGES)], MESSAGES[(user + cycle + 3) % len(MESSAGES)]]
+    return questions + BOOKING + ["thanks"]
+
+
+async def mixed_load(url: str, users: int, seconds: float, tag: str) -> Dict[str, float]:
+    """Patients asking and booking for `seconds`; an error is a non-200 answer, a failed request, or
+    a booking whose confirmation lacks its reference number."""
+    latencies: List[float] = []
+    errors = bookings = 0
+    deadline = time.monotonic() + seconds
+
+    async def patient(index: int, session: aiohttp.ClientSession) -> None:
+        nonlocal errors, bookings
+        cycle = 0
+        while time.monotonic() < deadline:
+            sender = f"{tag}-{index}-{cycle}"
+            for step, message in enumerate(patient_script(index, cycle)):
+                started = time.perf_counter()
+                try:
+                    async with session.post(url, json={"sender": sender, "message": message}) as response:
+                        body = await response.text()
+                        ok = response.status == 200
+                except (aiohttp.ClientError, asyncio.TimeoutError):
+                    body, ok = "", False
+                latencies.append(time.perf_counter() - started)
+                if step == CONFIRM_STEP and ok:
+                    ok = "BK-" in body
+                    bookings += ok
+                errors += not ok
+            cycle += 1
+
+    timeout = aiohttp.ClientTimeout(total=300)
+    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(patient(i, session) for i in range(users)))
+        elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {
+        "users": users, "seconds": round(elapsed, 1), "requests": len(latencies), "errors": errors,
+        "bookings": bookings, "p50_ms": percentile(ordered, 0.50), "p95_ms": percentile(ordered, 0.95),
+        "p99_ms": percentile(ordered, 0.99), "throughput_rps": len(latencies) / elapsed,
+    }
+
+
+def load_and_soak(model: Path) -> Dict[str, object]:
+    """The mixed load on the project's serving and on stock `rasa run` (Rasa's REST channel, no
+    safety nets) in the same run; then a soak of the project's serving with memory samples."""
+    results: Dict[str, object] = {}
+    for name, stock in (("project serving", False), ("stock rasa run", True)):
+        with tempfile.TemporaryDirectory() as workdir, running_assistant(model, Path(workdir), stock=stock) as assistant:
+            asyncio.run(mixed_load(assistant.rest_webhook, 5, 5, f"warmup-{stock}"))
+            print(f"[load] {name}: {LOAD_USERS} users for {LOAD_SECONDS} s ...", flush=True)
+            results[name] = asyncio.run(mixed_load(assistant.rest_webhook, LOAD_USERS, LOAD_SECONDS, f"load-{stock}"))
+            print(json.dumps(results[name]), flush=True)
+    with tempfile.TemporaryDirectory() as workdir, running_assistant(model, Path(workdir)) as assistant:
+        print(f"[soak] {SOAK_USERS} users for {SOAK_SECONDS} s ...", flush=True)
+        asyncio.run(mixed_load(assistant.rest_webhook, SOAK_USERS, SOAK_SAMPLE_SECONDS, "soak-warmup"))
+        samples = [(0, rss_mb(assistant.rasa.pid), rss_mb(assistant.actions.pid))]
+        runs = []
+        for elapsed in range(SOAK_SAMPLE_SECONDS, SOAK_SECONDS + 1, SOAK_SAMPLE_SECONDS):
+            runs.append(asyncio.run(mixed_load(assistant.rest_webhook, SOAK_USERS, SOAK_SAMPLE_SECONDS, f"soak-{elapsed}")))
+            samples.append((elapsed, rss_mb(assistant.rasa.pid), rss_mb(assistant.actions.pid)))
+        results["soak"] = {
+            "users": SOAK_USERS, "seconds": SOAK_SECONDS, "samples": samples,
+            "requests": sum(r["requests"] for r in runs), "errors": sum(r["errors"] for r in runs),
+            "bookings": sum(r["bookings"] for r in runs),
+            "rasa_growth_pct": 100 * (samples[-1][1] / samples[0][1] - 1),
+            "actions_growth_pct": 100 * (samples[-1][2] / samples[0][2] - 1),
+        }
+        print(json.dumps(results["soak"]), flush=True)
+    return results
+
+
 def in_process_ms(model: Path, action_url: str, messages: int = 200) -> float:
     """Milliseconds per message inside one Rasa agent: NLU, policies and actions, but no HTTP
     and an in-memory tracker store. What a configuration itself costs per message."""
@@ -151,7 +236,8 @@ def serve_and_measure(model: Path, tag: str) -> Dict[str, object]:
                 "in_process_ms": per_message}
 
 
-def write_report(results: Dict[str, Dict[str, object]], description: str) -> str:
+def write_report(results: Dict[str, Dict[str, object]], description: str,
+                 load_results: Dict[str, Dict[str, object]]) -> str:
     project, baseline = results["project"], results["rasa default"]
     lines = [
         "# Benchmarks",
@@ -205,6 +291,7 @@ def write_report(results: Dict[str, Dict[str, object]], description: str) -> str
     ]
     for name, r in results.items():
         lines.append(f"| {name} | {r['memory_idle_mb']:.0f} MB | {r['memory_after_mb']:.0f} MB |")
+    lines += load_report(load_results)
     lines += ["", "## Per-intent F1 on the held-out set", "", "| intent | project | rasa default |", "|---|---|---|"]
     for intent in sorted(project["per_intent"]):
         lines.append(f"| {intent} | {project['per_intent'][intent]['f1']:.2f} | "
@@ -212,10 +299,47 @@ def write_report(results: Dict[str, Dict[str, object]], description: str) -> str
     return "\n".join(lines) + "\n"
 
 
+def load_report(load: Dict[str, Dict[str, object]]) -> List[str]:
+    soak = load["soak"]
+    lines = [
+        "",
+        f"## Load: {LOAD_USERS} patients for {LOAD_SECONDS} s, questions and bookings",
+        "",
+        "Each simulated patient asks two questions, books a consultation through to its reference",
+        "number (8 messages, custom actions and the outbox on every step) and says thanks, then",
+        "starts a new conversation. An error is a non-200 answer, a failed request or a confirmation",
+        "without its reference. The project's model is served twice in the same run: as the project",
+        "serves it (hardened channels, action deadline, profile-filled responses) and by stock",
+        "`rasa run` with Rasa's REST channel, to show what the safety nets cost.",
+        "",
+        "| serving | requests | errors | bookings | p50 ms | p95 ms | p99 ms | requests/s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name in ("project serving", "stock rasa run"):
+        r = load[name]
+        lines.append(f"| {name} | {r['requests']} | {r['errors']} | {r['bookings']} | {r['p50_ms']:.0f} | "
+                     f"{r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {r['throughput_rps']:.1f} |")
+    lines += [
+        "",
+        f"## Soak: {soak['users']} patients for {soak['seconds'] // 60} minutes",
+        "",
+        f"{soak['requests']} requests, {soak['errors']} errors, {soak['bookings']} bookings confirmed. "
+        f"Resident memory after a 30-s warm-up, then every {SOAK_SAMPLE_SECONDS} s:",
+        "",
+        "| seconds | Rasa server MB | action server MB |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {t} | {rasa:.0f} | {actions:.0f} |" for t, rasa, actions in soak["samples"]]
+    lines += ["", f"Growth over the soak: Rasa server {soak['rasa_growth_pct']:+.1f}%, "
+                  f"action server {soak['actions_growth_pct']:+.1f}%."]
+    return lines
+
+
 def main() -> None:
     description = machine()
     print(f"benchmarking on {description}", flush=True)
     results: Dict[str, Dict[str, object]] = {}
+    load_results: Dict[str, Dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as fresh:
         for name, config in CONFIGS.items():
             print(f"[{name}] training ...", flush=True)
@@ -234,10 +358,12 @@ def main() -> None:
                 **served,
             }
             print(json.dumps({k: v for k, v in results[name].items() if k != "per_intent"}, indent=1), flush=True)
-    (ROOT / "BENCHMARKS.md").write_text(write_report(results, description))
+            if name == "project":
+                load_results = load_and_soak(trained["model"])
+    (ROOT / "BENCHMARKS.md").write_text(write_report(results, description, load_results))
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
-    (artifacts / "bench.json").write_text(json.dumps(results, indent=2, default=str))
+    (artifacts / "bench.json").write_text(json.dumps({**results, "load": load_results}, indent=2, default=str))
     print("wrote BENCHMARKS.md", flush=True)
 
 

@@ -53,6 +53,8 @@ def main() -> None:
                 f"  Website:   {demo_url} (demo clinic page with the chat widget)\n"
                 f"  Widget:    {url}/webhooks/socketio/widget.js (Socket.IO at {url}/socket.io)\n"
                 f"  Terminal:  make shell (in another terminal)\n"
+                + (f"  HTTP API:  {url} (enabled by RASA_AUTH_TOKEN; add ?token=...)\n"
+                   if os.environ.get("RASA_AUTH_TOKEN", "").strip() else "  HTTP API:  off (set RASA_AUTH_TOKEN to enable it)\n")
                 + (f"  Bookings:  delivered to BOOKING_WEBHOOK_URL (log: {logs / 'delivery.log'})\n"
                    if worker else "  Bookings:  kept in the outbox; list them with make bookings\n")
                 + "Press Ctrl-C to stop.",

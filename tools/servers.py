@@ -26,14 +26,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def write_endpoints(path: Path, action_port: int, tracker_db: Path) -> Path:
-    path.write_text(
+def write_endpoints(path: Path, action_port: int, tracker_db: Path, stock: bool = False) -> Path:
+    text = (
         f'action_endpoint:\n  url: "http://{HOST}:{action_port}/webhook"\n'
         f'tracker_store:\n  type: components.tracker_store.LocalSQLiteTrackerStore\n  db: "{tracker_db}"\n'
-        f"nlg:\n  type: components.response_generator.ProfileResponseGenerator\n",
-        encoding="utf-8",
     )
+    if not stock:
+        text += "nlg:\n  type: components.response_generator.ProfileResponseGenerator\n"
+    path.write_text(text, encoding="utf-8")
     return path
+
+
+# Rasa's stock REST channel, for benchmarks that measure what the project's safety nets cost.
+STOCK_CREDENTIALS = "rest:\n"
 
 
 def _spawn(command: Sequence[str], log: IO[bytes], env: Optional[dict] = None) -> subprocess.Popen:
@@ -62,10 +67,12 @@ def start_rasa_server(
     credentials: Path = ROOT / "credentials.yml",
     extra_args: Sequence[str] = (),
     env: Optional[dict] = None,
+    stock: bool = False,
 ) -> subprocess.Popen:
+    # Rasa's own `rasa run`, with the safety nets of tools/rasa_server.py unless `stock` (benchmarks).
+    launcher = [str(BIN / "rasa")] if stock else [sys.executable, "-m", "tools.rasa_server"]
     command: List[str] = [
-        # Rasa's own `rasa run`, with the action deadline and API token checks of tools/rasa_server.py.
-        sys.executable, "-m", "tools.rasa_server", "run", "--model", str(model), "--interface", HOST,
+        *launcher, "run", "--model", str(model), "--interface", HOST,
         "--port", str(port), "--endpoints", str(endpoints), "--credentials", str(credentials),
         *extra_args,
     ]
@@ -141,18 +148,25 @@ def running_assistant(
     action_port: Optional[int] = None,
     extra_args: Sequence[str] = (),
     env: Optional[dict] = None,
+    stock: bool = False,
 ) -> Iterator[Assistant]:
-    """Both servers on free loopback ports with a private SQLite tracker store and outbox."""
+    """Both servers on free loopback ports with a private SQLite tracker store and outbox.
+    `stock` serves the model with plain `rasa run` and Rasa's REST channel (for benchmarks)."""
     workdir.mkdir(parents=True, exist_ok=True)
     env = {"OUTBOX_DB_URL": f"sqlite:///{workdir / 'outbox.db'}", **(env or {})}
     rasa_port = rasa_port or free_port()
     action_port = action_port or free_port()
-    endpoints = write_endpoints(workdir / "endpoints.yml", action_port, workdir / "tracker.db")
+    endpoints = write_endpoints(workdir / "endpoints.yml", action_port, workdir / "tracker.db", stock)
+    credentials = ROOT / "credentials.yml"
+    if stock:
+        credentials = workdir / "credentials.yml"
+        credentials.write_text(STOCK_CREDENTIALS, encoding="utf-8")
     with open(workdir / "actions.log", "ab") as action_log, open(workdir / "rasa.log", "ab") as rasa_log:
         actions = rasa = running = None
         try:
             actions = start_action_server(action_port, action_log, env)
-            rasa = start_rasa_server(model, rasa_port, endpoints, rasa_log, extra_args=extra_args, env=env)
+            rasa = start_rasa_server(model, rasa_port, endpoints, rasa_log, credentials=credentials,
+                                     extra_args=extra_args, env=env, stock=stock)
             action_url = f"http://{HOST}:{action_port}"
             rasa_url = f"http://{HOST}:{rasa_port}"
             wait_until_up(f"{action_url}/health", actions)
