@@ -81,7 +81,7 @@ MENTION_PATTERNS: List[Tuple[str, str]] = [
     ("overdose_mention", r"\boverdos\w*|\bod\b"),
     ("self_harm_mention", r"\bself[\s-]?harm\w*"),
     ("way_out_mention", r"\b(?:permanent|final)\s+(?:solution|way\s+out|exit)\b"),
-    ("emergency_mention", r"\bbleeding\b|\blot\s+of\s+blood\b|\b(?:about\s+to|going\s+to|gonna)\s+pass\s+out\b|\bpassing\s+out\b|\bfainted\b|\bhit\s+(?:her|his|my|their)\s+head\b|\bnot\s+making\s+sense\b|\bheart\s+(?:is\s+)?(?:going|racing|pounding)\b.{0,30}\b(?:1[5-9]\d|2\d\d|pass\s+out|can'?t\s+breathe)"),
+    ("emergency_mention", r"\bbleeding\b|\blot\s+of\s+blood\b|\b(?:about\s+to|going\s+to|gonna)\s+pass\s+out\b|\bpassing\s+out\b|\bfainted\b|\bhit\s+(?:her|his|my|their)\s+head\b|\bnot\s+making\s+sense\b|\bcrashed\b.{0,40}\b(?:car|glass|airbags?|into)\b|\bglass\s+everywhere\b|\bairbags?\s+(?:went\s+off|deployed)\b|\b(?:car\s+)?(?:accident|crash)\b.{0,20}\b(?:just\s+now|just\s+happened|right\s+now)\b|\bheart\s+(?:is\s+)?(?:going|racing|pounding)\b.{0,30}\b(?:1[5-9]\d|2\d\d|pass\s+out|can'?t\s+breathe)"),
 ]
 
 # Words that make a message about treatment, the clinic or evidence rather than about now.

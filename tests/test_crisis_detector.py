@@ -15,6 +15,7 @@ RULES = CrisisRules(classifier_threshold=0.5)
     "text, rule",
     [
         ("i want to kill myself", "kill_self"),
+        ("i think i crashed the car on the way home, theres glass everywhere", "emergency_mention"),
         ("gonna kil my self tonight", "kill_self"),
         ("kms", "kms"),
         ("honestly might just unalive myself", "kms"),
@@ -63,6 +64,8 @@ def test_crisis_patterns_fire_and_name_their_rule(text, rule):
     "text",
     [
         "can ketamine help with suicidal thoughts",
+        "i totally crashed and slept 12 hours after my infusion",
+        "i was in a car accident years ago, can i still get treatment?",
         "is ketamine used for suicidal ideation",
         "i attempted suicide years ago, am i still a candidate",
         "can you overdose on ketamine during an infusion",
