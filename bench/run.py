@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Awaitable, Callable, Dict, List, Tuple
 
 import aiohttp
 
@@ -87,6 +87,28 @@ def rss_mb(pid: int) -> float:
     return total_kb / 1024
 
 
+async def post_timed(session: aiohttp.ClientSession, url: str, sender: str, message: str,
+                     latencies: List[float]) -> Tuple[bool, str]:
+    """One REST message; records its latency; whether it got a 200, and the body."""
+    started = time.perf_counter()
+    try:
+        async with session.post(url, json={"sender": sender, "message": message}) as response:
+            body, ok = await response.text(), response.status == 200
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        body, ok = "", False
+    latencies.append(time.perf_counter() - started)
+    return ok, body
+
+
+async def run_users(users: int, user: Callable[[int, aiohttp.ClientSession], Awaitable[None]]) -> float:
+    """Runs `users` simulated users at once on one HTTP client; the elapsed seconds."""
+    timeout = aiohttp.ClientTimeout(total=300)
+    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(user(i, session) for i in range(users)))
+        return time.perf_counter() - started
+
+
 async def load(url: str, users: int, per_user: int, tag: str) -> Dict[str, float]:
     latencies: List[float] = []
     errors = 0
@@ -95,22 +117,10 @@ async def load(url: str, users: int, per_user: int, tag: str) -> Dict[str, float
         nonlocal errors
         sender = f"bench-{tag}-{users}-{index}"
         for n in range(per_user):
-            message = MESSAGES[(index + n) % len(MESSAGES)]
-            started = time.perf_counter()
-            try:
-                async with session.post(url, json={"sender": sender, "message": message}) as response:
-                    await response.read()
-                    if response.status != 200:
-                        errors += 1
-            except (aiohttp.ClientError, asyncio.TimeoutError):
-                errors += 1
-            latencies.append(time.perf_counter() - started)
+            ok, _ = await post_timed(session, url, sender, MESSAGES[(index + n) % len(MESSAGES)], latencies)
+            errors += not ok
 
-    timeout = aiohttp.ClientTimeout(total=300)
-    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
-        started = time.perf_counter()
-        await asyncio.gather(*(user(i, session) for i in range(users)))
-        elapsed = time.perf_counter() - started
+    elapsed = await run_users(users, user)
     ordered = sorted(latencies)
     return {
         "users": users,
@@ -144,25 +154,14 @@ async def mixed_load(url: str, users: int, seconds: float, tag: str) -> Dict[str
         while time.monotonic() < deadline:
             sender = f"{tag}-{index}-{cycle}"
             for step, message in enumerate(patient_script(index, cycle)):
-                started = time.perf_counter()
-                try:
-                    async with session.post(url, json={"sender": sender, "message": message}) as response:
-                        body = await response.text()
-                        ok = response.status == 200
-                except (aiohttp.ClientError, asyncio.TimeoutError):
-                    body, ok = "", False
-                latencies.append(time.perf_counter() - started)
+                ok, body = await post_timed(session, url, sender, message, latencies)
                 if step == CONFIRM_STEP and ok:
                     ok = "BK-" in body
                     bookings += ok
                 errors += not ok
             cycle += 1
 
-    timeout = aiohttp.ClientTimeout(total=300)
-    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
-        started = time.perf_counter()
-        await asyncio.gather(*(patient(i, session) for i in range(users)))
-        elapsed = time.perf_counter() - started
+    elapsed = await run_users(users, patient)
     ordered = sorted(latencies)
     return {
         "users": users, "seconds": round(elapsed, 1), "requests": len(latencies), "errors": errors,

@@ -21,12 +21,11 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Pattern, Text, Tuple
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from components.stateless import StatelessComponent
 
 CRISIS_INTENT = "crisis"
 DETECTION_KEY = "crisis_detection"
@@ -201,7 +200,7 @@ class CrisisRules:
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
-class CrisisDetector(GraphComponent):
+class CrisisDetector(StatelessComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         # The classifier's crisis probability above which a message counts as a crisis even
@@ -210,16 +209,6 @@ class CrisisDetector(GraphComponent):
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.rules = CrisisRules(float(config["classifier_threshold"]))
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "CrisisDetector":
-        return cls({**cls.get_default_config(), **config})
 
     @staticmethod
     def crisis_score(message: Message) -> float:
@@ -249,6 +238,3 @@ class CrisisDetector(GraphComponent):
                 message.set(INTENT, ranking[0], add_to_output=True)
                 message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
-
-    def process_training_data(self, training_data):  # type: ignore[no-untyped-def]
-        return training_data

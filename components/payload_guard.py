@@ -17,13 +17,11 @@ import json
 import re
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from components.stateless import StatelessComponent
 
 PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z][A-Za-z0-9_]*)(?P<entities>\{.*\})?$", re.DOTALL)
 ENTITY_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
@@ -60,7 +58,7 @@ def _allowed_entities(raw: Optional[str], payload_entities: frozenset) -> Option
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
-class PayloadGuard(GraphComponent):
+class PayloadGuard(StatelessComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
@@ -74,16 +72,6 @@ class PayloadGuard(GraphComponent):
         self.internal_intents = frozenset(config["internal_intents"])
         self.payload_entities = frozenset(config["payload_entities"])
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "PayloadGuard":
-        return cls({**cls.get_default_config(), **config})
-
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT)
@@ -92,6 +80,3 @@ class PayloadGuard(GraphComponent):
                 if guarded != text:
                     message.set(TEXT, guarded)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,13 @@ def component_files(root: Path, config: Path) -> List[Path]:
     document = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
     names = [entry.get("name", "") for key in ("pipeline", "policies") for entry in (document.get(key) or [])]
     modules = {name.rsplit(".", 1)[0] for name in names if name.count(".") >= 2}
-    return sorted(root.joinpath(*module.split(".")).with_suffix(".py") for module in modules)
+    files = {root.joinpath(*module.split(".")).with_suffix(".py") for module in modules}
+    # ...and the project modules they import (a shared base class, say).
+    for path in list(files):
+        if path.is_file():
+            for module in re.findall(r"^from\s+(components\.\w+)\s+import", path.read_text(encoding="utf-8"), re.M):
+                files.add(root.joinpath(*module.split(".")).with_suffix(".py"))
+    return sorted(files)
 
 
 def input_files(root: Path, config: Path) -> List[Path]:

@@ -349,13 +349,17 @@
     if (config.initPayload) sendMessage(config.initPayload, null);
   }
 
+  function showPanel(open) {
+    root.setAttribute("data-open", String(open));
+    launcher.setAttribute("aria-expanded", String(open));
+    panel.hidden = !open;
+    if (open) scrollToEnd();
+  }
+
   function openPanel() {
     state.open = true;
     saveState();
-    root.setAttribute("data-open", "true");
-    launcher.setAttribute("aria-expanded", "true");
-    panel.hidden = false;
-    scrollToEnd();
+    showPanel(true);
     input.focus();
     startConversation();
   }
@@ -363,9 +367,7 @@
   function closePanel() {
     state.open = false;
     saveState();
-    root.setAttribute("data-open", "false");
-    launcher.setAttribute("aria-expanded", "false");
-    panel.hidden = true;
+    showPanel(false);
     launcher.focus();
   }
 
@@ -399,12 +401,7 @@
     document.body.appendChild(root);
     applyBranding(null);
     renderHistory();
-    if (state.open) {
-      root.setAttribute("data-open", "true");
-      launcher.setAttribute("aria-expanded", "true");
-      panel.hidden = false;
-      scrollToEnd();
-    }
+    showPanel(Boolean(state.open));
   }
 
   if (document.body) mount();
