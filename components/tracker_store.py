@@ -1,13 +1,17 @@
-"""The embedded default tracker store: Rasa's SQLTrackerStore on a local SQLite file, tuned for a
-single server process. The file is opened in write-ahead-log mode (readers never wait for the
+"""The conversation store. By default Rasa's SQL tracker store on a local SQLite file, tuned for a
+single server process: the file is opened in write-ahead-log mode (readers never wait for the
 writer; commits need one sync instead of two) and one connection is kept per thread instead of
-opening a new one for every read and write, which Rasa's default engine does."""
+opening a new one for every read and write, which Rasa's default engine does.
+
+With TRACKER_STORE_URL set (postgresql://user:password@host:5432/db), it is Rasa's SQL tracker
+store on that database instead, which several Rasa servers can share. endpoints.yml cannot do
+this choice itself: an unset ${VAR} there stops Rasa at start-up."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Optional, Text
+from typing import Any, Dict, Optional, Text
 
 import sqlalchemy as sa
 from sqlalchemy.pool import SingletonThreadPool
@@ -27,7 +31,15 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class LocalSQLiteTrackerStore(SQLTrackerStore):
+TRACKER_STORE_URL_ENV = "TRACKER_STORE_URL"
+
+
+def external_store_url(environ: Optional[Dict[str, str]] = None) -> Optional[str]:
+    """The shared database named by TRACKER_STORE_URL, if any."""
+    return ((os.environ if environ is None else environ).get(TRACKER_STORE_URL_ENV) or "").strip() or None
+
+
+class ClinicTrackerStore(SQLTrackerStore):
     def __init__(
         self,
         domain: Optional[Domain] = None,
@@ -36,6 +48,15 @@ class LocalSQLiteTrackerStore(SQLTrackerStore):
         host: Optional[Text] = None,
         **kwargs: Any,
     ) -> None:
+        url = external_store_url()
+        if url:
+            parts = sa.engine.make_url(url)
+            super().__init__(
+                domain=domain, dialect=parts.drivername, host=parts.host, port=parts.port,
+                db=parts.database, username=parts.username, password=parts.password,
+                event_broker=event_broker, query=dict(parts.query),
+            )
+            return
         path = Path(db)
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():

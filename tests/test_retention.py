@@ -14,13 +14,13 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from components.tracker_store import LocalSQLiteTrackerStore
+from components.tracker_store import ClinicTrackerStore
 from tests.conftest import ROOT
 
 DAY = 86400
 
 
-def store_conversation(store: LocalSQLiteTrackerStore, sender: str, days_ago: list) -> None:
+def store_conversation(store: ClinicTrackerStore, sender: str, days_ago: list) -> None:
     events = []
     for age in days_ago:
         stamp = time.time() - age * DAY
@@ -35,13 +35,13 @@ def senders(db: Path) -> set:
 
 def test_purge_deletes_idle_conversations_whole(tmp_path):
     db = tmp_path / "tracker.db"
-    store = LocalSQLiteTrackerStore(Domain.empty(), db=str(db))
+    store = ClinicTrackerStore(Domain.empty(), db=str(db))
     store_conversation(store, "old", [45, 40])
     store_conversation(store, "old-then-recent", [60, 2])  # active lately: kept whole
     store_conversation(store, "recent", [1])
     store.engine.dispose()
     endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(f'tracker_store:\n  type: components.tracker_store.LocalSQLiteTrackerStore\n  db: "{db}"\n')
+    endpoints.write_text(f'tracker_store:\n  type: components.tracker_store.ClinicTrackerStore\n  db: "{db}"\n')
     command = [sys.executable, "-m", "tools.retention", "--endpoints", str(endpoints), "--days", "30"]
 
     dry = subprocess.run(command + ["--dry-run"], cwd=ROOT, capture_output=True, text=True, check=True)

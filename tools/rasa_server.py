@@ -112,8 +112,37 @@ def api_arguments(args: Sequence[str], environ: Optional[Dict[str, str]] = None)
     return args
 
 
+def with_messaging_channels(args: Sequence[str], environ: Optional[Dict[str, str]] = None) -> List[str]:
+    """Points --credentials at a copy that adds the messaging channels whose variables are set."""
+    import tempfile
+
+    import yaml
+
+    from channels.messaging.registry import enabled_channel_credentials
+
+    channels = enabled_channel_credentials(environ)
+    args = list(args)
+    if not channels:
+        return args
+    if "--credentials" in args:
+        source = args[args.index("--credentials") + 1]
+    else:
+        source = "credentials.yml"
+        args += ["--credentials", source]
+    with open(source, encoding="utf-8") as handle:
+        credentials = yaml.safe_load(handle) or {}
+    credentials.update(channels)
+    # Only ${VAR} references: Rasa fills them from the environment, no secret lands on disk.
+    handle = tempfile.NamedTemporaryFile("w", prefix="credentials-", suffix=".yml", delete=False)
+    with handle:
+        yaml.safe_dump(credentials, handle, sort_keys=False)
+    args[args.index("--credentials") + 1] = handle.name
+    print("messaging channels enabled: " + ", ".join(path.rsplit(".", 1)[1] for path in channels), file=sys.stderr)
+    return args
+
+
 def main(args: Sequence[str]) -> None:
-    arguments = api_arguments(args)
+    arguments = with_messaging_channels(api_arguments(args))
     install_action_deadline(action_timeout())
     install_strict_tracker_store()
     from rasa.__main__ import main as rasa_main

@@ -29,10 +29,11 @@ def free_port() -> int:
 def write_endpoints(path: Path, action_port: int, tracker_db: Path, stock: bool = False) -> Path:
     text = (
         f'action_endpoint:\n  url: "http://{HOST}:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: components.tracker_store.LocalSQLiteTrackerStore\n  db: "{tracker_db}"\n'
+        f'tracker_store:\n  type: components.tracker_store.ClinicTrackerStore\n  db: "{tracker_db}"\n'
     )
     if not stock:
-        text += "nlg:\n  type: components.response_generator.ProfileResponseGenerator\n"
+        text += ("nlg:\n  type: components.response_generator.ProfileResponseGenerator\n"
+                 "lock_store:\n  type: components.lock_store.ClinicLockStore\n")
     path.write_text(text, encoding="utf-8")
     return path
 

@@ -13,7 +13,7 @@ from typing import Any, Union
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCAL_SQLITE_STORE = "components.tracker_store.LocalSQLiteTrackerStore"
+CLINIC_STORE = "components.tracker_store.ClinicTrackerStore"
 
 
 class UnsupportedStore(ValueError):
@@ -27,7 +27,11 @@ def tracker_db_url(endpoints: Path = ROOT / "endpoints.yml") -> Union[str, Any]:
     config = read_endpoint_config(str(endpoints), "tracker_store")
     store_type = (config.type if config else None) or "in_memory"
     kwargs = dict(config.kwargs) if config else {}
-    if store_type == LOCAL_SQLITE_STORE:
+    if store_type == CLINIC_STORE:
+        from components.tracker_store import external_store_url
+
+        if external_store_url():
+            return external_store_url()
         path = Path(kwargs.get("db", "var/tracker.db"))
         return f"sqlite:///{path if path.is_absolute() else ROOT / path}"
     if store_type.lower() == "sql":
