@@ -1,4 +1,5 @@
-"""A real HTTP receiver on 127.0.0.1 standing in for the clinic's booking webhook."""
+"""A real HTTP receiver on 127.0.0.1 standing in for the clinic's booking webhook, and for the
+messaging platforms' APIs."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Dict, List
+from urllib.parse import parse_qs
 
 
 class Receiver:
@@ -27,7 +29,7 @@ class Receiver:
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver._lock:
-                    receiver.requests.append({"headers": dict(self.headers), "body": body})
+                    receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
                     number = len(receiver.requests)
                 if number <= receiver.hang_first:
                     time.sleep(receiver.hang_seconds)
@@ -63,6 +65,19 @@ class Receiver:
     def signature_is_valid(self, request: Dict[str, object]) -> bool:
         expected = hmac.new(self.secret.encode(), request["body"], hashlib.sha256).hexdigest()
         return hmac.compare_digest(expected, request["headers"].get("X-Signature-SHA256", ""))
+
+    def sent(self, path_part: str) -> List[dict]:
+        """Bodies received on paths containing `path_part`, decoded (JSON or form fields)."""
+        with self._lock:
+            matching = [r for r in self.requests if path_part in str(r["path"])]
+        decoded = []
+        for request in matching:
+            body = request["body"].decode()
+            try:
+                decoded.append(json.loads(body))
+            except ValueError:
+                decoded.append({key: values[0] for key, values in parse_qs(body).items()})
+        return decoded
 
     def payloads(self) -> List[dict]:
         return [json.loads(r["body"]) for r in self.requests]

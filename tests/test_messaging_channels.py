@@ -17,7 +17,7 @@ from twilio.request_validator import RequestValidator
 
 from channels.messaging.base import MessagingOutput, numbered_options, split_text
 from channels.messaging.registry import CHANNELS, enabled_channel_credentials
-from tests.fake_platforms import FakePlatforms
+from tests.receiver import Receiver
 from tests.test_e2e_rest import rendered
 
 SECRETS = {
@@ -32,7 +32,9 @@ SECRETS = {
 
 @pytest.fixture(scope="module")
 def platforms():
-    with FakePlatforms() as fake:
+    """Stands in for the platforms' APIs: records what the assistant sends, answers 200."""
+    with Receiver(secret="") as fake:
+        fake.url = f"http://127.0.0.1:{fake.port}"
         yield fake
 
 
@@ -63,7 +65,7 @@ def twilio_post(assistant, channel: str, fields: Dict[str, str], token: str = SE
     return requests.post(url, data=fields, headers=headers, timeout=60)
 
 
-def bodies_to(platforms: FakePlatforms, to: str) -> List[str]:
+def bodies_to(platforms: Receiver, to: str) -> List[str]:
     return [m["Body"] for m in platforms.sent("/Messages.json") if m["To"] == to]
 
 
@@ -122,7 +124,7 @@ def messenger_event(sender: str, **message) -> dict:
     return {"object": "page", "entry": [{"messaging": [{"sender": {"id": sender}, "message": message}]}]}
 
 
-def messenger_sent(platforms: FakePlatforms, sender: str) -> List[dict]:
+def messenger_sent(platforms: Receiver, sender: str) -> List[dict]:
     return [m["message"] for m in platforms.sent("/me/messages") if m["recipient"]["id"] == sender]
 
 
@@ -159,7 +161,7 @@ def telegram_post(assistant, update: dict, secret: str = SECRETS["TELEGRAM_SECRE
     return requests.post(webhook(assistant, "telegram"), json=update, headers=headers, timeout=60)
 
 
-def telegram_sent(platforms: FakePlatforms, chat: int) -> List[dict]:
+def telegram_sent(platforms: Receiver, chat: int) -> List[dict]:
     return [m for m in platforms.sent("/sendMessage") if m["chat_id"] == str(chat)]
 
 
@@ -198,7 +200,7 @@ def slack_message(channel: str, text: str, event_id: str = "", **extra) -> dict:
             "event": {"type": "message", "user": "U1", "channel": channel, "text": text, **extra}}
 
 
-def slack_sent(platforms: FakePlatforms, channel: str) -> List[dict]:
+def slack_sent(platforms: Receiver, channel: str) -> List[dict]:
     return [m for m in platforms.sent("/chat.postMessage") if m["channel"] == channel]
 
 

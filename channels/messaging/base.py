@@ -92,9 +92,14 @@ class MessagingOutput(OutputChannel):
 class MessagingInput(InputChannel):
     """A platform's webhook at /webhooks/<name>/webhook."""
 
+    channel_name: str = ""
     max_length: int = 1600
     # Whether the platform shows buttons at all; `native_buttons` may refuse a particular set.
     has_buttons: bool = False
+
+    @classmethod
+    def name(cls) -> Text:
+        return cls.channel_name
 
     def __init__(self, api_url: str) -> None:
         self.api_url = api_url.rstrip("/")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from sanic import response
 from sanic.request import Request
@@ -20,12 +20,9 @@ MAX_TITLE = 20
 
 
 class MessengerInput(MessagingInput):
+    channel_name = "messenger"
     max_length = 2000
     has_buttons = True
-
-    @classmethod
-    def name(cls) -> Text:
-        return "messenger"
 
     def __init__(self, verify_token: str, app_secret: str, page_access_token: str, api_url: str = GRAPH_API) -> None:
         super().__init__(api_url)

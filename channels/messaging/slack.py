@@ -9,7 +9,7 @@ import hmac
 import json
 import time
 from collections import OrderedDict
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from sanic import response
 from sanic.request import Request
@@ -23,12 +23,9 @@ SEEN_EVENTS = 1000
 
 
 class SlackInput(MessagingInput):
+    channel_name = "slack"
     max_length = 3000  # a section block's text
     has_buttons = True
-
-    @classmethod
-    def name(cls) -> Text:
-        return "slack"
 
     def __init__(self, bot_token: str, signing_secret: str, api_url: str = SLACK_API) -> None:
         super().__init__(api_url)

@@ -5,7 +5,7 @@ registered once by staff (docs/CHANNELS.md), never at start-up. Buttons are an i
 from __future__ import annotations
 
 import hmac
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from sanic.request import Request
 
@@ -16,12 +16,9 @@ MAX_CALLBACK_BYTES = 64
 
 
 class TelegramInput(MessagingInput):
+    channel_name = "telegram"
     max_length = 4096
     has_buttons = True
-
-    @classmethod
-    def name(cls) -> Text:
-        return "telegram"
 
     def __init__(self, access_token: str, secret_token: str, api_url: str = TELEGRAM_API) -> None:
         super().__init__(api_url)

@@ -4,7 +4,7 @@ webhook URL and the form fields) and send through Twilio's REST API without bloc
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 import aiohttp
 from sanic import response
@@ -28,11 +28,8 @@ def public_url(request: Request, configured: Optional[str]) -> str:
 
 
 class TwilioSmsInput(MessagingInput):
+    channel_name = "twilio"
     max_length = 1600  # Twilio's limit for one message body
-
-    @classmethod
-    def name(cls) -> Text:
-        return "twilio"
 
     def __init__(self, account_sid: str, auth_token: str, number: str, webhook_url: Optional[str] = None,
                  api_url: str = TWILIO_API) -> None:
@@ -67,10 +64,7 @@ class TwilioSmsInput(MessagingInput):
 
 class TwilioWhatsAppInput(TwilioSmsInput):
     """WhatsApp through Twilio: the same webhook and API, numbers written whatsapp:+1..."""
-
-    @classmethod
-    def name(cls) -> Text:
-        return "whatsapp"
+    channel_name = "whatsapp"
 
     def address(self, number: str) -> str:
         return number if number.startswith("whatsapp:") else f"whatsapp:{number}"
