@@ -62,6 +62,7 @@ def test_action_server_down_gets_a_quick_apology_and_the_form_goes_on_after(faul
         answer = " ".join(texts(replies))
         assert PROBLEM in answer and PHONE in answer
         assert elapsed < REPLY_BUDGET, f"reply took {elapsed:.2f}s"
+        print(f"action server down: apology after {elapsed:.2f}s")
         # A conversation that starts while the action server is down: FAQ answers still carry
         # the clinic's facts (the profile fills them), never "None".
         status, replies, _ = timed_say(faulty, new_id("fresh"), "does insurance cover it?")
