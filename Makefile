@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install system-packages widget lock train run shell test validate test-stories test-python bench bookings purge-conversations clean
+.PHONY: help install system-packages widget lock train run shell test validate test-stories test-python bench bookings purge-conversations new-faq review deploy-model clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -72,6 +72,16 @@ test: validate test-stories test-python ## every test of the project
 
 bench: train ## benchmarks against Rasa's default configuration; writes BENCHMARKS.md
 	$(PY) -m bench.run
+
+new-faq: install ## the skeleton of a new FAQ topic to fill in: make new-faq NAME=ask_something
+	@$(if $(NAME),,$(error give the intent name: make new-faq NAME=ask_something))
+	@$(PY) -m tools.new_faq "$(NAME)"
+
+review: install ## messages the assistant did not understand, newest first (EXPORT=file.yml: NLU candidates)
+	@$(PY) -m tools.review $(if $(EXPORT),--export "$(EXPORT)")
+
+deploy-model: train ## load the current model into the running server (needs RASA_AUTH_TOKEN), then check it
+	@$(PY) -m tools.deploy_model --model "$(MODEL)"
 
 purge-conversations: install ## delete conversations idle for more than RETENTION_DAYS days (default 30)
 	@$(PY) -m tools.retention $(if $(RETENTION_DAYS),--days "$(RETENTION_DAYS)")

@@ -39,6 +39,24 @@ def rule_and_story_actions() -> dict:
     return following
 
 
+def test_no_scaffold_placeholders_are_left():
+    """`make new-faq` marks every place to fill in with TODO."""
+    files = [ROOT / "domain.yml", ROOT / "tests" / "nlu_holdout.yml", ROOT / "docs" / "INTENTS.md",
+             *sorted((ROOT / "data").rglob("*.yml")), *sorted((ROOT / "tests" / "stories").glob("*.yml"))]
+    left = [f"  {path.relative_to(ROOT)}, line {number}: {line.strip()}"
+            for path in files
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+            if "TODO" in line]
+    assert not left, ("Fill in what `make new-faq` left, replacing each TODO line "
+                      "(docs/EXTENDING.md, step 2):\n" + "\n".join(left))
+
+
+def test_every_faq_intent_has_a_test_story(faq_intents):
+    stories = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests" / "stories").glob("*.yml"))
+    missing = [i for i in faq_intents if f"intent: {i}\n" not in stories]
+    assert not missing, f"tests/stories/faq.yml: add a story with a typical question for: {missing}"
+
+
 def test_every_contract_intent_is_in_the_domain(domain, topic_contract):
     missing = [i for i in topic_contract["faq"] + topic_contract["conversation"]
                if i not in domain["intents"]]

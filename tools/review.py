@@ -1,0 +1,148 @@
+"""`make review`: what the assistant did not understand, from the conversation store.
+
+Lists the patients' messages that ended in a fallback, out_of_scope, ask_not_covered, a crisis or
+a low-confidence reading, newest first, grouped by text with a count, each with its conversation
+id and time. Phone numbers and e-mail addresses are masked. `make review EXPORT=file.yml` writes
+them as NLU candidates: move each line to the intent it belongs to in data/nlu/, or drop it.
+Reads the tracker store endpoints.yml names (SQLite by default, PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional
+
+import sqlalchemy as sa
+
+from tools.tracker_db import ROOT, UnsupportedStore, tracker_db_url
+
+REVIEWED_INTENTS = {"nlu_fallback": "fallback", "out_of_scope": "out of scope",
+                    "ask_not_covered": "not covered", "crisis": "crisis"}
+DEFAULT_LOW_CONFIDENCE = 0.5
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"(?<![\w(])[+(]?\d[\d\s().-]{5,}\d(?![\w])")
+
+
+def mask(text: str) -> str:
+    """The text with e-mail addresses and phone numbers (7 or more digits) replaced."""
+    text = EMAIL.sub("[email]", text)
+    return PHONE.sub(lambda m: "[phone]" if len(re.sub(r"\D", "", m.group(0))) >= 7 else m.group(0), text)
+
+
+@dataclass
+class Finding:
+    reason: str
+    text: str
+    intent: str
+    count: int = 0
+    latest: float = 0.0
+    conversations: List[str] = field(default_factory=list)
+
+
+def reason_for(intent: str, confidence: float, low_confidence: float) -> Optional[str]:
+    if intent in REVIEWED_INTENTS:
+        return REVIEWED_INTENTS[intent]
+    if confidence < low_confidence:
+        return "low confidence"
+    return None
+
+
+def findings(rows: Iterable[tuple], low_confidence: float = DEFAULT_LOW_CONFIDENCE) -> List[Finding]:
+    """(sender_id, timestamp, event JSON) rows of user and active_loop events, in order ->
+    findings, newest first. Answers to a form's questions (names, dates...) are not questions
+    the assistant failed; only a crisis inside a form is kept."""
+    grouped: Dict[tuple, Finding] = {}
+    in_form: Dict[str, bool] = {}
+    for sender, stamp, data in rows:
+        event = json.loads(data)
+        if event.get("event") == "active_loop":
+            in_form[sender] = bool(event.get("name"))
+            continue
+        text = (event.get("text") or "").strip()
+        intent = (event.get("parse_data") or {}).get("intent") or {}
+        name, confidence = intent.get("name") or "nlu_fallback", float(intent.get("confidence") or 0.0)
+        reason = reason_for(name, confidence, low_confidence)
+        if in_form.get(sender) and reason != "crisis":
+            continue
+        if not reason or not text or text.startswith("/"):  # button payloads are not patients' words
+            continue
+        masked = mask(text)
+        key = (reason, " ".join(masked.lower().split()))
+        finding = grouped.setdefault(key, Finding(reason, masked, name))
+        finding.count += 1
+        if stamp >= finding.latest:
+            finding.latest, finding.text = stamp, masked
+        if sender not in finding.conversations:
+            finding.conversations.append(sender)
+    return sorted(grouped.values(), key=lambda f: f.latest, reverse=True)
+
+
+def read_events(url: object, since: float = 0.0) -> List[tuple]:
+    """User messages and form starts and ends, in the order they happened."""
+    engine = sa.create_engine(url)
+    try:
+        events = sa.Table("events", sa.MetaData(), autoload_with=engine)
+        query = (sa.select(events.c.sender_id, events.c.timestamp, events.c.data)
+                 .where(events.c.type_name.in_(["user", "active_loop"]), events.c.timestamp >= since)
+                 .order_by(events.c.id))
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(query)]
+    except sa.exc.NoSuchTableError:
+        return []
+    finally:
+        engine.dispose()
+
+
+def report(found: List[Finding]) -> str:
+    if not found:
+        return "Nothing to review: every message was understood with confidence."
+    lines = [f"{len(found)} message(s) to review, newest first:", ""]
+    for f in found:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(f.latest))
+        lines.append(f"[{f.reason}] x{f.count}  {when}  {f.conversations[0]}"
+                     + (f" (+{len(f.conversations) - 1} more)" if len(f.conversations) > 1 else ""))
+        lines.append(f"    {f.text}")
+    return "\n".join(lines)
+
+
+def nlu_candidates(found: List[Finding]) -> str:
+    """Rasa NLU YAML, one block per reason; staff move each example to the right intent."""
+    lines = ["# Candidates from `make review`: move each example to the intent it belongs to in",
+             "# data/nlu/ (or delete it), then `make test`. Phone numbers and e-mails are masked.",
+             'version: "3.1"', "nlu:"]
+    for reason in sorted({f.reason for f in found}):
+        lines.append(f"- intent: review_{reason.replace(' ', '_')}")
+        lines.append("  examples: |")
+        for f in found:
+            if f.reason == reason:
+                # A block scalar keeps any characters; only line breaks must go.
+                lines.append(f"    - {' '.join(f.text.split())}")
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--endpoints", type=Path, default=ROOT / "endpoints.yml")
+    parser.add_argument("--days", type=float, default=30, help="look back this many days (default 30)")
+    parser.add_argument("--below", type=float, default=DEFAULT_LOW_CONFIDENCE,
+                        help="confidence under which an answered message counts as low confidence")
+    parser.add_argument("--export", type=Path, help="write the messages as NLU candidates to this YAML file")
+    args = parser.parse_args()
+    try:
+        rows = read_events(tracker_db_url(args.endpoints), since=time.time() - args.days * 86400)
+    except UnsupportedStore as error:
+        sys.exit(str(error))
+    found = findings(rows, args.below)
+    print(report(found))
+    if args.export:
+        args.export.write_text(nlu_candidates(found), encoding="utf-8")
+        print(f"\nwrote {len(found)} candidate(s) to {args.export}")
+
+
+if __name__ == "__main__":
+    main()
