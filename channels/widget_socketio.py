@@ -207,8 +207,8 @@ class WidgetSocketIOInput(SocketIOInput):
             if not text.strip():
                 return
             if len(text) > self.max_message_length:
-                await reply(sender_id, f"That message is too long for me. Please keep it under "
-                                       f"{self.max_message_length} characters.")
+                await reply(sender_id, f"That message is too long for me. Please keep it to "
+                                       f"{self.max_message_length} characters or fewer.")
                 return
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):

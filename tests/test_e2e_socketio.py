@@ -120,5 +120,5 @@ def test_malformed_and_overlong_messages_are_handled_and_the_server_keeps_answer
 
     dropped, too_long, received = asyncio.run(run())
     assert dropped == []
-    assert [r["text"] for r in too_long] == ["That message is too long for me. Please keep it under 2000 characters."]
+    assert [r["text"] for r in too_long] == ["That message is too long for me. Please keep it to 2000 characters or fewer."]
     assert any(r.get("text", "").startswith("Ketamine therapy is generally safe") for r in received)

@@ -19,6 +19,7 @@ conversation.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import os
 import sys
@@ -137,6 +138,7 @@ def with_messaging_channels(args: Sequence[str], environ: Optional[Dict[str, str
     with handle:
         yaml.safe_dump(credentials, handle, sort_keys=False)
     args[args.index("--credentials") + 1] = handle.name
+    atexit.register(lambda: os.path.exists(handle.name) and os.remove(handle.name))
     print("messaging channels enabled: " + ", ".join(path.rsplit(".", 1)[1] for path in channels), file=sys.stderr)
     return args
 
