@@ -253,7 +253,8 @@ test("axe-core finds no serious or critical violations in the open widget", asyn
     axeVersion: results.testEngine.version,
     passes: results.passes.length,
     // "Needs review" results that axe cannot decide alone (such as contrast over a gradient).
-    incomplete: results.incomplete.map((r) => ({ id: r.id, nodes: r.nodes.map((n) => n.target.join(" ")) })),
+    incomplete: results.incomplete.map((r) => ({ id: r.id, nodes: r.nodes.map((n) => n.target.join(" ")),
+      why: r.nodes.map((n) => (n.any[0] || {}).message) })),
     violations: results.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help })),
   };
   writeFileSync(join(ARTIFACTS, "widget-axe.json"), JSON.stringify(summary, null, 2));
