@@ -43,7 +43,9 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
     ("kms", r"(?<!\d )(?<!\d)\b(?:kms|kys)\b(?!\s+(?:away|from|to|drive|north|south|east|west))|\b(?:unalive\w*|un-alive\w*|sewerslide|su1c1de)\b"),
     ("end_life", r"\b(?:end|ending|ended|take|taking|took)\s+(?:my|his|her|their|ur|your)\s+(?:own\s+)?li(?:fe|ves)\b"),
     ("end_it", r"\b(?:end|ending|finish)\s+it\s*(?:all|tonight|today|now|for good|tbh|$)|\b(?:end|ending)\s+(?:everything|things)\b"),
-    ("want_to_die", rf"\b(?:wants?|wanna|wanted|going|gonna|ready|trying|plan(?:ning)?|wish|hope)\s+(?:to\s+)?{DIE}\b"),
+    ("want_to_die", rf"\b(?:wants?|wnt|wan|wnat|whant|wanna|wana|wanted|going|gonna|ready|trying|plan(?:ning)?|wish|hope)\s+(?:to\s+)?{DIE}\b"),
+    # Spanish, French, German and Portuguese: patients do not always write in English.
+    ("other_language", r"\b(?:quiero\s+(?:matarme|morir(?:me)?|suicidarme)|me\s+quiero\s+(?:matar|morir|suicidar)|no\s+quiero\s+(?:vivir|seguir\s+viviendo|estar\s+vivo|estar\s+viva)|me\s+voy\s+a\s+(?:matar|suicidar)|suicidarme|quitarme\s+la\s+vida|je\s+veux\s+(?:mourir|me\s+tuer|en\s+finir|me\s+suicider)|me\s+suicider|ich\s+will\s+(?:nicht\s+mehr\s+leben|sterben|mich\s+umbringen)|mich\s+umbringen|quero\s+(?:morrer|me\s+matar)|n[aã]o\s+quero\s+(?:mais\s+)?viver)"),
     ("not_want_to_live", r"\b(?:don'?t|dont|do\s+not|no\s+longer|never)\s+(?:want|wanna|wish)\s+(?:to\s+)?(?:live|be\s+alive|exist|be\s+here|go\s+on|keep\s+living)\b"),
     ("wish_dead", r"\bwish\s+(?:i|he|she)\s+(?:was|were|had\s+never\s+been|could)\s+(?:dead|born|disappear|gone)"),
     ("better_off", r"\bbetter\s+off\s+(?:without\s+(?:me|him|her|them)|dead|if\s+i\s+(?:was|were)n?'?t?\s+(?:here|around|alive|dead|gone))"),
@@ -54,14 +56,14 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
     ("not_wake_up", r"\b(?:hope|hoping|wish|pray\w*)\s+(?:i\s+)?(?:don'?t|dont|never|won'?t|wont)\s+wake\s+up|\b(?:don'?t|dont|never)\s+(?:want\s+to|wanna)\s+wake\s+up"),
     ("not_be_around", r"\b(?:won'?t|wont|will\s+not|not\s+gonna|not\s+going\s+to|not\s+like\s+i'?ll|i'?ll\s+not)\s+(?:still\s+)?be\s+(?:here|around|alive)\b|\b(?:don'?t|dont|do\s+not|not)\s+(?:plan|expect|intend)\w*\s+(?:on\s+|to\s+)?be(?:ing)?\s+(?:here|around|alive)\b"),
     ("not_make_it", r"\b(?:don'?t|dont|not|won'?t|wont|can'?t|cant)\s+(?:think\s+|know\s+if\s+|sure\s+)?(?:i'?ll|ill|i\s+will|i\s+can|i'?m\s+going\s+to)?\s*(?:make\s+it|survive|last)\s+(?:through\s+)?(?:tonight|the\s+night|today|this\s+week|the\s+week|much\s+longer)"),
-    ("farewell", r"\b(?:wasn'?t|was\s+not|isn'?t|is\s+not)\s+(?:his|her|their|your|anyone'?s|u'?re)\s+fault\b|\blet\s+(?:it|myself|me)\s+(?:happen|go|die|freeze|drown|fade)\b|\bwon'?t\s+stop\s+unless\s+i\b|\bunless\s+i\s+(?:die|end\s+it|kill)|\blast\s+time\s+(?:anyone|you|they|u|people)\s+(?:will\s+|'ll\s+)?(?:hear|see|talk)|\bwon'?t\s+(?:hear|see)\s+(?:from\s+)?me\s+again\b|\bthis\s+is\s+(?:my\s+)?goodbye\b"),
-    ("permanent_fix", r"\bfix\s+(?:it|that|this|everything)\s+(?:permanently|for\s+good)\b|\bburden\b.{0,60}\b(?:permanent\w*|for\s+good|without\s+me)\b"),
-    ("means_seeking", r"\bhow\s+(?:many|much)\b.{0,40}\b(?:to\s+)?(?:overdose|die|kill\s+(?:myself|me|someone)|od)\b|\bhow\s+many\b.{0,40}\btoo\s+many\b|\b(?:lethal|fatal|deadly)\s+(?:dose|amount)\b|\b(?:painless|easiest|quickest|best)\s+way\s+to\s+(?:die|go|end\s+it|kill)"),
+    ("farewell", r"\b(?:put|putting|got|getting|have|had)\s+(?:all\s+)?my\s+affairs\s+in\s+order\b|\b(?:wasn'?t|was\s+not|isn'?t|is\s+not)\s+(?:his|her|their|your|anyone'?s|u'?re)\s+fault\b|\blet\s+(?:it|myself|me)\s+(?:happen|go|die|freeze|drown|fade)\b|\bwon'?t\s+stop\s+unless\s+i\b|\bunless\s+i\s+(?:die|end\s+it|kill)|\blast\s+time\s+(?:anyone|you|they|u|people)\s+(?:will\s+|'ll\s+)?(?:hear|see|talk)|\bwon'?t\s+(?:hear|see)\s+(?:from\s+)?me\s+again\b|\bthis\s+is\s+(?:my\s+)?goodbye\b"),
+    ("permanent_fix", r"\bfix\s+(?:it|that|this|everything)\s+(?:permanently|for\s+good)\b|\b(?:pain|hurt|hurting|suffering|it\s+all|everything)\s+to\s+(?:stop|end|go\s+away)\s+(?:permanently|forever|for\s+good)\b|\bburden\b.{0,60}\b(?:permanent\w*|for\s+good|without\s+me)\b"),
+    ("means_seeking", r"\bhow\s+(?:high|tall|far)\b.{0,40}\b(?:building|bridge|cliff|balcony|floor|drop|fall|jump)\w*\b.{0,40}\b(?:sure|die|dead|survive|enough|fatal|lethal)\b|\bhow\s+(?:many|much)\b.{0,40}\b(?:to\s+)?(?:overdose|die|kill\s+(?:myself|me|someone)|od)\b|\bhow\s+many\b.{0,40}\btoo\s+many\b|\b(?:lethal|fatal|deadly)\s+(?:dose|amount)\b|\b(?:painless|easiest|quickest|best)\s+way\s+to\s+(?:die|go|end\s+it|kill)"),
     ("goodbye_note", r"\b(?:goodbye|suicide|farewell)\s+(?:note|letter|message|text)s?\b|\bsaying\s+goodbye\s+to\s+(?:every|my)\w*"),
     # plans and means
     ("means_at_hand", r"\b(?:have|got|bought|holding|hold|found|loaded|sitting\s+with|with)\s+(?:a|the|my|his|her|some)\s+(?:gun|rope|noose|knife|razor(?:\s+blades?)?|blades?)\b|\b(?:holding|bought|found|hid)\s+(?:the|my|some|a\s+bottle\s+of|enough)\s+(?:pills|meds|tablets|knives)\b|\b(?:on|from|at)\s+(?:the|a)\s+(?:balcony\s+)?(?:ledge|roof\s+edge|edge\s+of\s+the\s+roof|train\s+tracks|railway\s+tracks)\b|\b(?:i'?m|im|i\s+am)\s+(?:standing|sitting|up|at|on|by)\s+(?:on\s+|at\s+|by\s+)?(?:the\s+)?(?:top\s+of\s+(?:the|a)\s+)?(?:train\s+tracks|tracks|railway|bridges?|ledge|roof|rooftop|parking\s+garage|cliffs?|edge)\b|\b(?:pills|meds|tablets)\s+(?:are\s+)?(?:counted|lined\s+up|laid\s+out|set\s+out|ready)\b"),
     ("means", rf"\b(?:have|got|bought|saved|saving|stash\w*|stockpil\w*|hoard\w*|collected|counted)\s+(?:up\s+)?(?:a\s+|the\s+|my\s+|some\s+|enough\s+|all\s+(?:my|the)\s+)?{PILLS}\b.*\b(?:ready|end|die|kill|enough|tonight|done|for\s+it|to\s+do\s+it|decided|next\s+to\s+me|in\s+my\s+hand|scared)"),
-    ("method", rf"\b(?:hang|hanging|shoot|shooting|drown|drowning|poison\w*)\s+{SELF}\b|\bjump(?:ing)?\s+(?:off|in\s+front)|\bslit\w*\s+(?:my|his|her)\s+wrists?\b|\bgarage\b.{{0,40}}\b(?:car|engine)\b.{{0,15}}\b(?:running|on)\b|\b(?:car|engine)\s+running\b.{{0,30}}\bgarage\b|\bcarbon\s+monoxide\b|\b(?:drive|driving|crash|crashing|steer|swerve|walk|walking)\s+(?:my\s+car\s+|the\s+car\s+)?(?:into|off|in\s+front\s+of)\s+(?:the\s+|a\s+)?(?:river|lake|sea|ocean|wall|tree|traffic|bridge|cliff|train|truck|bus|oncoming)|\bedge\s+of\s+(?:the\s+|a\s+)?(?:platform|roof|bridge|cliff|building|balcony|tracks)\b"),
+    ("method", rf"\b(?:hang|hanging|shoot|shooting|drown|drowning|poison\w*)\s+{SELF}\b|\bjump(?:ing)?\s+(?:off|in\s+front)|\bslit\w*\s+(?:my|his|her)\s+wrists?\b|\bgarage\b.{{0,40}}\b(?:car|engine)\b.{{0,15}}\b(?:running|on)\b|\b(?:car|engine)\s+running\b.{{0,30}}\bgarage\b|\bcarbon\s+monoxide\b|\bhose\b.{{0,40}}\bexhaust\b|\bexhaust\s+(?:pipe|fumes)\b.{{0,40}}\b(?:car|window|inside|in\s+the)\b|\b(?:drive|driving|crash|crashing|steer|swerve|walk|walking)\s+(?:my\s+car\s+|the\s+car\s+)?(?:into|off|in\s+front\s+of)\s+(?:the\s+|a\s+)?(?:river|lake|sea|ocean|wall|tree|traffic|bridge|cliff|train|truck|bus|oncoming)|\bedge\s+of\s+(?:the\s+|a\s+)?(?:platform|roof|bridge|cliff|building|balcony|tracks)\b"),
     # self-harm
     ("self_harm", rf"\b(?:cut|cuts|cutting|burn|burned|burning|hurt|hurting|harm|harming|hit|hitting|starv\w*|punish\w*)\s+{SELF}\b|\b(?:cut|cutting)\s+again\b|\b(?:cut|scratched|slashed|sliced|opened)\s+(?:my|his|her)\s+(?:wrists?|arms?|legs?|thighs?)\b|\bsh\s+(?:urges?|again|relapse)\b|\burges?\s+to\s+(?:cut|hurt|harm|burn)\b"),
     # overdose and poisoning happening now
@@ -69,7 +71,7 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
     ("took_too_many", rf"\b(?:took|taken|swallowed|downed|ate|had)\s+(?:a\s+|the\s+|my\s+|his\s+|her\s+|their\s+)?(?:whole|entire|full|all|lots|bunch|handful|bottle|box|pack|too\s+many|too\s+much|way\s+too|so\s+many|\d{{2,}})\b.{{0,40}}\b(?:{PILLS}|bottle|box|pack|of\s+(?:my|them|it))"),
     ("overdosing_now", r"\b(?:overdosing|od'?ing)\b"),
     # emergencies happening now
-    ("emergency", r"\b(?:not|isn'?t|isnt|stopped|barely|can'?t|cant|unable\s+to)\s+(?:be\s+able\s+to\s+)?breath\w*|\blips\s+(?:look|are|turning|going)\s+blue\b|\bunconscious\b|\bunresponsive\b|\b(?:won'?t|wont|isn'?t|isnt|not|can'?t)\s+(?:wake|waking)\s+(?:up|her|him|them)\b|\bpassed\s+out\b|\b(?:having|had)\s+a\s+seizure\b|\bseizing\b|\bcollapsed\b|\bturning\s+blue\b|\bbleeding\s+(?:a\s+lot|badly|heavily|everywhere|out)\b|\bcall(?:ed|ing)?\s+(?:an?\s+)?ambulance\b"),
+    ("emergency", r"\b(?:not|isn'?t|isnt|stopped|barely|can'?t|cant|unable\s+to)\s+(?:be\s+able\s+to\s+)?breath\w*|\b(?:can'?t|cant|cannot|couldn'?t)\s+get\s+(?:any\s+|enough\s+)?air\b|\bgasping\s+for\s+(?:air|breath)\b|\blips\s+(?:look|are|turning|going)\s+blue\b|\bunconscious\b|\bunresponsive\b|\b(?:won'?t|wont|isn'?t|isnt|not|can'?t)\s+(?:wake|waking)\s+(?:up|her|him|them)\b|\bpassed\s+out\b|\b(?:having|had)\s+a\s+seizure\b|\bseizing\b|\bcollapsed\b|\bturning\s+blue\b|\bbleeding\s+(?:a\s+lot|badly|heavily|everywhere|out)\b|\bcall(?:ed|ing)?\s+(?:an?\s+)?ambulance\b"),
     # third person intent
     ("third_person_intent", rf"\b{SOMEONE}\s+(?:says?|said|saying|keeps?\s+saying|told\s+me|texted|wants?|is\s+going|is\s+gonna|will|threaten\w*|talk\w*\s+about)\s+(?:that\s+)?(?:(?:she|he|they)\s+(?:is\s+going\s+to|will|wants?\s+to|wanna|gonna)\s+)?(?:to\s+)?(?:{KILL}\s+{SELF}|{DIE}|end\s+(?:it|(?:his|her|their)\s+li(?:fe|ves))|suicide)"),
 ]
@@ -115,9 +117,17 @@ PAST_EXCUSABLE = {"kill_self", "end_life", "self_harm", "overdose", "took_too_ma
 PRESENT_DANGER = re.compile(
     r"\b(?:i'?m|i\s+am|im|i\s+feel|i'?ve\s+been|ive\s+been|i\s+keep|i\s+have|been\s+having|"
     r"right\s+now|tonight|today|currently|at\s+the\s+moment|rn|again|can'?t\s+stop|"
-    r"(?:he|she|they)\s+(?:is|are|has|have)|my\s+\w+\s+(?:is|has))\b.{0,40}\b(?:suicid\w*|sucid\w*|overdos\w*)"
+    r"(?:he|she|they)\s+(?:is|are|has|have)(?!\s+had)|my\s+\w+\s+(?:is|has)(?!\s+had))\b.{0,40}\b(?:suicid\w*|sucid\w*|overdos\w*)"
     r"|\b(?:suicid\w*|sucid\w*)\s+(?:thoughts?|feelings?|urges?)?\s*(?:right\s+now|tonight|today|again|rn)\b"
     r"|(?:^|\bi\s+|\bi'?m\s+|\bim\s+|\bbeen\s+)feel(?:ing)?\s+(?:really\s+|very\s+|so\s+)?suicid\w*"
+)
+# Crisis words about something else: excuse a classifier-only reading, never a pattern.
+ORDINARY_CONTEXT = re.compile(
+    r"\b(?:end|ending|cancel|stop)\s+(?:my|the|our|this)\s+(?:subscription|membership|contract|plan|account|"
+    r"appointment|booking|session|call|chat|newsletter|emails?|texts?)\b|"
+    r"\b(?:passed\s+away|passed\s+on|funeral|memorial)\b|"
+    r"\b(?:film|movie|tv\s+show|series|novel|documentary|episode|video\s+game)\b|"
+    r"\b(?:is|are|'s|will|gonna|going\s+to)\s+(?:going\s+to\s+)?kill\s+me\s+if\b"
 )
 # "I'm doing fine": excuses a classifier-only reading, never a pattern.
 DOING_FINE = re.compile(r"\b(?:i'?m|im|i\s+am)\s+doing\s+(?:fine|ok|okay|good|well)\b(?!\s+(?:but|except))")
@@ -192,6 +202,7 @@ class CrisisRules:
         figure_of_speech = FIGURE_OF_SPEECH.search(message) and not NOT_JOKING.search(message)
         if (classifier_says_crisis or crisis_score >= self.classifier_threshold) and not (
             informational or figure_of_speech or NEGATED_MENTION.search(message) or DOING_FINE.search(message)
+            or ORDINARY_CONTEXT.search(message)
         ):
             return Detection("classifier_score", f"{crisis_score:.2f}", "classifier")
         return None

@@ -16,6 +16,12 @@ RULES = CrisisRules(classifier_threshold=0.5)
     [
         ("i want to kill myself", "kill_self"),
         ("i think i crashed the car on the way home, theres glass everywhere", "emergency_mention"),
+        ("no quiero vivir mas", "other_language"),
+        ("je veux mourir ce soir", "other_language"),
+        ("i've put my affairs in order this week", "farewell"),
+        ("i cant get any air and my chest is tight", "emergency"),
+        ("i wnt to die", "want_to_die"),
+        ("he's sitting in the garage with a hose from the exhaust", "method"),
         ("gonna kil my self tonight", "kill_self"),
         ("kms", "kms"),
         ("honestly might just unalive myself", "kms"),
@@ -65,6 +71,7 @@ def test_crisis_patterns_fire_and_name_their_rule(text, rule):
     [
         "can ketamine help with suicidal thoughts",
         "i totally crashed and slept 12 hours after my infusion",
+        "my sister has had suicidal thoughts before, could she be a candidate?",
         "i was in a car accident years ago, can i still get treatment?",
         "is ketamine used for suicidal ideation",
         "i attempted suicide years ago, am i still a candidate",
@@ -92,6 +99,16 @@ def test_classifier_score_counts_only_without_treatment_framing():
     assert RULES.detect("everything feels pointless and heavy", crisis_score=0.7).rule == "classifier_score"
     assert RULES.detect("everything feels pointless and heavy", crisis_score=0.3) is None
     assert RULES.detect("can ketamine help when everything feels pointless", crisis_score=0.7) is None
+
+
+@pytest.mark.parametrize("text", [
+    "how do i cancel my subscription to your emails",
+    "we watched a movie about a man who dies at the end",
+    "my grandad passed away last month, can i move my appointment",
+    "my boss will kill me if i miss another shift",
+])
+def test_ordinary_contexts_excuse_a_classifier_only_reading(text):
+    assert CrisisRules(0.5).detect(text, 0.9, True) is None
 
 
 def test_zero_width_and_case_tricks_are_normalised():
