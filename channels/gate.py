@@ -8,11 +8,23 @@ everyone else."""
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
-from typing import Dict, Iterator
+from enum import Enum
+from typing import Any, Awaitable, Callable, Dict, Iterator
+
+from channels.replies import log_failure
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_PENDING = 5
 BUSY_TEXT = "You're sending messages faster than I can answer. Please wait for my reply, then send that again."
+
+
+class Outcome(Enum):
+    HANDLED = "handled"
+    BUSY = "busy"  # refused: too many messages of this conversation waiting
+    FAILED = "failed"  # the assistant could not process it; logged, to be answered with an apology
 
 
 class ConversationGate:
@@ -36,3 +48,16 @@ class ConversationGate:
                 self.pending[conversation_id] = left
             else:
                 del self.pending[conversation_id]
+
+    async def handle(self, conversation_id: str, run: Callable[[], Awaitable[Any]], what: str) -> Outcome:
+        """Runs `run` (handing one message to Rasa) if the conversation has room. A failure is
+        logged in one line without user text; every channel then answers the patient its own way."""
+        with self.admit(conversation_id) as admitted:
+            if not admitted:
+                return Outcome.BUSY
+            try:
+                await run()
+            except Exception as error:  # noqa: BLE001 (the patient gets an answer whatever failed)
+                log_failure(logger, what, conversation_id, error)
+                return Outcome.FAILED
+        return Outcome.HANDLED

@@ -16,7 +16,6 @@ and answers:
 from __future__ import annotations
 
 import json
-import logging
 import re
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -25,10 +24,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.gate import BUSY_TEXT, DEFAULT_MAX_PENDING, ConversationGate
-from channels.replies import log_failure, service_problem_text
+from channels.gate import BUSY_TEXT, DEFAULT_MAX_PENDING, ConversationGate, Outcome
+from channels.replies import service_problem_text
 
-logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_MESSAGE_LENGTH = 2000
 MAX_BODY_BYTES = 64 * 1024
@@ -107,19 +105,17 @@ class HardenedRestInput(InputChannel):
                 parsed["message"], collector, parsed["sender"],
                 input_channel=self.name(), metadata=parsed["metadata"],
             )
-            with self.gate.admit(parsed["sender"]) as admitted:
-                if not admitted:
-                    return response.json({"error": BUSY_TEXT}, status=429)
-                try:
-                    await on_new_message(message)
-                except Exception as error:  # noqa: BLE001 (the patient gets an answer whatever failed)
-                    log_failure(logger, "handling a REST message", parsed["sender"], error)
-                    apology = {"recipient_id": parsed["sender"], "text": service_problem_text()}
-                    return response.json(
-                        {"error": "the assistant could not process this message; it was not recorded",
-                         "messages": [apology]},
-                        status=503,
-                    )
+            outcome = await self.gate.handle(parsed["sender"], lambda: on_new_message(message),
+                                             "handling a REST message")
+            if outcome is Outcome.BUSY:
+                return response.json({"error": BUSY_TEXT}, status=429)
+            if outcome is Outcome.FAILED:
+                apology = {"recipient_id": parsed["sender"], "text": service_problem_text()}
+                return response.json(
+                    {"error": "the assistant could not process this message; it was not recorded",
+                     "messages": [apology]},
+                    status=503,
+                )
             return response.json(collector.messages)
 
         return blueprint

@@ -35,8 +35,8 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from actions.clinic_profile import ProfileError, current_profile
-from channels.gate import BUSY_TEXT, DEFAULT_MAX_PENDING, ConversationGate
-from channels.replies import log_failure, service_problem_text
+from channels.gate import BUSY_TEXT, DEFAULT_MAX_PENDING, ConversationGate, Outcome
+from channels.replies import service_problem_text
 
 logger = logging.getLogger(__name__)
 
@@ -223,14 +223,10 @@ class WidgetSocketIOInput(SocketIOInput):
                 input_channel=self.name(),
                 metadata=metadata if isinstance(metadata, dict) else {},
             )
-            with self.gate.admit(sender_id) as admitted:
-                if not admitted:
-                    await reply(sender_id, BUSY_TEXT)
-                    return
-                try:
-                    await on_new_message(message)
-                except Exception as error:  # noqa: BLE001 (the patient gets an answer whatever failed)
-                    log_failure(logger, "handling a widget message", sender_id, error)
-                    await reply(sender_id, service_problem_text())
+            outcome = await self.gate.handle(sender_id, lambda: on_new_message(message), "handling a widget message")
+            if outcome is Outcome.BUSY:
+                await reply(sender_id, BUSY_TEXT)
+            elif outcome is Outcome.FAILED:
+                await reply(sender_id, service_problem_text())
 
         return blueprint

@@ -22,8 +22,8 @@ from actions.outbox import Outbox
 from tests.conftest import texts
 from tests.postgres import postgres_server
 from tests.redis_server import redis_server
-from tools.servers import (HOST, free_port, start_action_server, start_rasa_server, stop, wait_until_up,
-                           write_endpoints)
+from tools.servers import (HOST, free_port, restart_rasa_server, start_action_server, start_rasa_server, stop,
+                           wait_until_up, write_endpoints)
 
 
 @dataclass
@@ -43,11 +43,8 @@ class Cluster:
         return texts(response.json())
 
     def restart(self, server: int) -> None:
-        stop(self.rasa[server])
-        port = int(self.urls[server].rsplit(":", 1)[1])
-        with open(self.workdir / f"rasa-{server}.log", "ab") as log:
-            self.rasa[server] = start_rasa_server(self.model, port, self.endpoints, log, env=self.env)
-        wait_until_up(f"{self.urls[server]}/webhooks/rest/", self.rasa[server])
+        self.rasa[server] = restart_rasa_server(self.rasa[server], self.model, self.urls[server], self.endpoints,
+                                                self.workdir / f"rasa-{server}.log", self.env)
 
     def user_messages(self, sender: str) -> List[str]:
         engine = sa.create_engine(self.database_url)

@@ -19,7 +19,7 @@ from typing import Dict, Iterable, List, Optional
 
 import sqlalchemy as sa
 
-from tools.tracker_db import ROOT, UnsupportedStore, tracker_db_url
+from tools.tracker_db import ROOT, UnsupportedStore, events_table, tracker_db_url
 
 REVIEWED_INTENTS = {"nlu_fallback": "fallback", "out_of_scope": "out of scope",
                     "ask_not_covered": "not covered", "crisis": "crisis"}
@@ -84,18 +84,14 @@ def findings(rows: Iterable[tuple], low_confidence: float = DEFAULT_LOW_CONFIDEN
 
 def read_events(url: object, since: float = 0.0) -> List[tuple]:
     """User messages and form starts and ends, in the order they happened."""
-    engine = sa.create_engine(url)
-    try:
-        events = sa.Table("events", sa.MetaData(), autoload_with=engine)
+    with events_table(url) as (engine, events):
+        if events is None:
+            return []
         query = (sa.select(events.c.sender_id, events.c.timestamp, events.c.data)
                  .where(events.c.type_name.in_(["user", "active_loop"]), events.c.timestamp >= since)
                  .order_by(events.c.id))
         with engine.connect() as connection:
             return [tuple(row) for row in connection.execute(query)]
-    except sa.exc.NoSuchTableError:
-        return []
-    finally:
-        engine.dispose()
 
 
 def report(found: List[Finding]) -> str:

@@ -108,6 +108,18 @@ def stop(process: Optional[subprocess.Popen], timeout: float = 15.0) -> None:
         pass
 
 
+def restart_rasa_server(process: Optional[subprocess.Popen], model: Path, url: str, endpoints: Path,
+                        log_path: Path, env: Optional[dict] = None,
+                        extra_args: Sequence[str] = ()) -> subprocess.Popen:
+    """Stops a Rasa server and starts it again at `url`, appending to its log; waits until it answers."""
+    stop(process)
+    with open(log_path, "ab") as log:
+        restarted = start_rasa_server(model, int(url.rsplit(":", 1)[1]), endpoints, log,
+                                      extra_args=extra_args, env=env)
+    wait_until_up(f"{url}/webhooks/rest/", restarted)
+    return restarted
+
+
 @dataclass
 class Assistant:
     rasa_url: str
@@ -133,12 +145,8 @@ class Assistant:
 
     def restart_rasa(self) -> None:
         """Stops the Rasa server and starts it again on the same port, stores and model."""
-        stop(self.rasa)
-        port = int(self.rasa_url.rsplit(":", 1)[1])
-        with open(self.workdir / "rasa.log", "ab") as log:
-            self.rasa = start_rasa_server(self.model, port, self.workdir / "endpoints.yml", log,
-                                          extra_args=self.extra_args, env=self.env)
-        wait_until_up(f"{self.rasa_url}/webhooks/rest/", self.rasa)
+        self.rasa = restart_rasa_server(self.rasa, self.model, self.rasa_url, self.workdir / "endpoints.yml",
+                                        self.workdir / "rasa.log", self.env, self.extra_args)
 
 
 @contextmanager

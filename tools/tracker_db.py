@@ -6,9 +6,10 @@ both always look at the same database: the embedded SQLite file by default, any 
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Iterator, Optional, Tuple, Union
 
 import sqlalchemy as sa
 
@@ -30,8 +31,9 @@ def tracker_db_url(endpoints: Path = ROOT / "endpoints.yml") -> Union[str, Any]:
     if store_type == CLINIC_STORE:
         from components.tracker_store import external_store_url
 
-        if external_store_url():
-            return external_store_url()
+        shared = external_store_url()
+        if shared:
+            return shared
         path = Path(kwargs.get("db", "var/tracker.db"))
         return f"sqlite:///{path if path.is_absolute() else ROOT / path}"
     if store_type.lower() == "sql":
@@ -44,6 +46,20 @@ def tracker_db_url(endpoints: Path = ROOT / "endpoints.yml") -> Union[str, Any]:
                            "(the default SQLite file or PostgreSQL) can be read by this tool")
 
 
+@contextmanager
+def events_table(url: Union[str, Any]) -> Iterator[Tuple[sa.engine.Engine, Optional[sa.Table]]]:
+    """The store's engine and its `events` table (None before Rasa created it); disposed after."""
+    engine = sa.create_engine(url)
+    try:
+        try:
+            table: Optional[sa.Table] = sa.Table("events", sa.MetaData(), autoload_with=engine)
+        except sa.exc.NoSuchTableError:
+            table = None
+        yield engine, table
+    finally:
+        engine.dispose()
+
+
 @dataclass
 class PurgeResult:
     conversations: int
@@ -54,9 +70,9 @@ def purge_conversations(url: Union[str, Any], days: float, dry_run: bool = False
                         now: float | None = None) -> PurgeResult:
     """Deletes every conversation whose last event is more than `days` days old, whole."""
     cutoff = (time.time() if now is None else now) - days * 86400
-    engine = sa.create_engine(url)
-    try:
-        events = sa.Table("events", sa.MetaData(), autoload_with=engine)
+    with events_table(url) as (engine, events):
+        if events is None:
+            return PurgeResult(0, 0)
         stale = (sa.select(events.c.sender_id).group_by(events.c.sender_id)
                  .having(sa.func.max(events.c.timestamp) < cutoff))
         with engine.begin() as connection:
@@ -72,7 +88,3 @@ def purge_conversations(url: Union[str, Any], days: float, dry_run: bool = False
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
                 connection.exec_driver_sql("VACUUM")
         return PurgeResult(len(senders), count)
-    except sa.exc.NoSuchTableError:
-        return PurgeResult(0, 0)
-    finally:
-        engine.dispose()

@@ -17,8 +17,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.gate import BUSY_TEXT, ConversationGate
-from channels.replies import log_failure, service_problem_text
+from channels.gate import BUSY_TEXT, ConversationGate, Outcome
+from channels.replies import service_problem_text
 
 logger = logging.getLogger(__name__)
 
@@ -192,19 +192,19 @@ class MessagingInput(InputChannel):
             output = self.get_output_channel()
             for message in messages:
                 conversation = self.conversation_id(message.sender)
-                with self.gate.admit(conversation) as admitted:
-                    if not admitted:
-                        await output.send_text_message(conversation, BUSY_TEXT)
-                        continue
+
+                async def hand_over(conversation: str = conversation, typed: str = message.text) -> None:
+                    text = await self.resolve_numbered_reply(request, conversation, typed)
+                    await on_new_message(UserMessage(text, output, conversation, input_channel=self.name()))
+
+                outcome = await self.gate.handle(conversation, hand_over, f"handling a {self.name()} message")
+                if outcome is Outcome.BUSY:
+                    await output.send_text_message(conversation, BUSY_TEXT)
+                elif outcome is Outcome.FAILED:
                     try:
-                        text = await self.resolve_numbered_reply(request, conversation, message.text)
-                        await on_new_message(UserMessage(text, output, conversation, input_channel=self.name()))
-                    except Exception as error:  # noqa: BLE001 (the patient gets an answer whatever failed)
-                        log_failure(logger, f"handling a {self.name()} message", conversation, error)
-                        try:
-                            await output.send_text_message(conversation, service_problem_text())
-                        except Exception:  # noqa: BLE001 (the platform itself is unreachable)
-                            pass
+                        await output.send_text_message(conversation, service_problem_text())
+                    except Exception:  # noqa: BLE001 (the platform itself is unreachable)
+                        pass
             return self.acknowledgement()
 
         return blueprint
