@@ -17,6 +17,13 @@ sys.path.insert(0, str(ROOT))
 from tools.nlu_eval import load_examples  # noqa: E402
 
 ARTIFACTS = ROOT / "test-artifacts"
+SOURCES = ROOT / "knowledge" / "sources"
+
+
+def source_article_ids() -> set:
+    """The numbers ("000", "001", ...) of the source articles the answers may cite."""
+    assert SOURCES.is_dir(), f"articles folder not found at {SOURCES}: the source articles belong in the repository"
+    return {path.name[:3] for path in SOURCES.glob("[0-9][0-9][0-9]-*.txt")}
 
 
 def read_yaml(path: Path) -> dict:
@@ -35,8 +42,8 @@ def domain() -> dict:
 
 @pytest.fixture(scope="session")
 def topic_contract() -> Dict[str, List[str]]:
-    """Intent names from the shared FAQ topic contract, by table."""
-    contract = ROOT.parent / "shared" / "faq-topics.md"
+    """Intent names from the intent contract (docs/INTENTS.md), by table."""
+    contract = ROOT / "docs" / "INTENTS.md"
     faq, conversation, section = [], [], None
     for line in contract.read_text(encoding="utf-8").splitlines():
         if line.startswith("## "):
@@ -44,7 +51,7 @@ def topic_contract() -> Dict[str, List[str]]:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if not line.startswith("|") or not cells or cells[0] in ("intent", "---") or set(cells[0]) <= {"-"}:
             continue
-        names = [n.strip() for n in cells[0].split(",")]
+        names = [n.strip().strip("`") for n in cells[0].split(",")]
         (faq if "FAQ" in (section or "") else conversation).extend(names)
     return {"faq": faq, "conversation": conversation}
 

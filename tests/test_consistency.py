@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, read_yaml
+from tests.conftest import ROOT, read_yaml, source_article_ids
 
 MIN_FAQ_EXAMPLES = 20
 MIN_OUT_OF_SCOPE_EXAMPLES = 60
 MAX_FAQ_ANSWER_WORDS = 90
 SLOT_REFERENCE = re.compile(r"\{(\w+)\}")
-SEED_IDS = {p.name[:3] for p in (ROOT.parent / "shared" / "seeds").glob("*.txt")}
 # Rasa's own actions, usable in rules without being declared.
 RASA_DEFAULT_ACTIONS = {"action_listen", "action_deactivate_loop", "action_restart", "action_back",
                         "action_default_fallback", "action_two_stage_fallback"}
@@ -141,17 +140,18 @@ def test_faq_answers_end_with_a_next_step(domain, faq_intents):
 
 
 def test_faq_answers_note_their_source_articles(faq_intents):
-    """The line above each FAQ answer in domain.yml says which seed articles back it."""
+    """The line above each FAQ answer in domain.yml says which source articles back it."""
+    source_ids = source_article_ids()
     lines = (ROOT / "domain.yml").read_text(encoding="utf-8").splitlines()
     problems = []
     for intent in faq_intents:
         index = next((n for n, line in enumerate(lines) if line.strip() == f"utter_{intent}:"), None)
         comment = lines[index - 1].strip() if index else ""
         cited = set(re.findall(r"\b(\d{3})\b", comment))
-        if not comment.startswith("# sources:") or not cited or not cited <= SEED_IDS:
+        if not comment.startswith("# sources:") or not cited or not cited <= source_ids:
             problems.append(intent)
     assert not problems, (
-        "domain.yml: put '# sources: 000, 002' (seed article numbers) on the line above "
+        "domain.yml: put '# sources: 000, 002' (numbers of articles in knowledge/sources/) on the line above "
         f"the answers for: {problems}"
     )
 

@@ -51,11 +51,12 @@ def insert_intent(domain_text: str, name: str) -> str:
 
 def response_block(name: str) -> str:
     return (
-        f"\n  # sources: {TODO} (the numbers of the seed articles the answer is written from, e.g. 001, 003)\n"
+        f"\n  # sources: {TODO} (numbers of the articles in knowledge/sources/ the answer is written from,"
+        f" e.g. 001, 003)\n"
         f"  utter_{name}:\n"
         f"    - text: >-\n"
         f"        {TODO}: a short, warm answer of at most 90 words, in your own words, saying only what\n"
-        f"        the seed articles say.\n"
+        f"        the articles in knowledge/sources/ say.\n"
         f"      buttons:\n"
         f'        - title: "Book a consultation"\n'
         f'          payload: "/book_appointment"\n'
