@@ -221,21 +221,25 @@ def test_socketio_malformed_events_and_a_1mb_message_leave_the_server_up(assista
             after_malformed = [r for r in received if r.get("text")]
         finally:
             await client.disconnect()
-        # 1 MB is over the engine's frame limit: the connection is dropped or the message refused.
+        # 1 MB is over the engine's frame limit: the server drops the connection or refuses the message.
         big, big_session, big_received = await socket_session(assistant.rasa_url)
+        dropped = asyncio.Event()
+        big.on("disconnect", dropped.set)
         try:
             await big.emit("user_uttered", {"message": "a" * 1_048_576, "session_id": big_session})
-            await asyncio.sleep(2)
-        except Exception:  # noqa: BLE001 (a dropped connection is an acceptable refusal)
-            pass
-        finally:
-            await big.disconnect()
-        return after_malformed, True, big_received
+            deadline = time.monotonic() + 15
+            while not dropped.is_set() and not big_received and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+        except Exception:  # noqa: BLE001 (the connection went while sending: a refusal)
+            dropped.set()
+        was_dropped = dropped.is_set()  # before our own disconnect below sets it too
+        await big.disconnect()
+        return after_malformed, was_dropped, big_received
 
-    after_malformed, _, big_received = asyncio.run(run())
+    after_malformed, dropped, big_received = asyncio.run(run())
     # The metadata case has a valid session and text: answered, with its bad metadata ignored.
     assert len(after_malformed) >= 1
-    assert all("too long" in r.get("text", "") for r in big_received)
+    assert dropped or (big_received and all("too long" in r.get("text", "") for r in big_received)), big_received
     assert assistant.rasa.poll() is None
 
 

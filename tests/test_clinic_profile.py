@@ -10,6 +10,7 @@ import yaml
 from actions.clinic_profile import (
     DEFAULT_PROFILE,
     ProfileError,
+    chosen_profile,
     load_profile,
     parse_profile,
     profile_path,
@@ -31,7 +32,7 @@ def test_slot_values_cover_every_clinic_slot(domain):
     slots = load_profile(DEFAULT_PROFILE).slot_values()
     clinic_slots = {name for name in domain["slots"] if name.startswith("clinic_")}
     assert set(slots) == clinic_slots
-    assert all(isinstance(v, str) and v for v in slots.values())
+    assert slots and all(isinstance(v, str) and v for v in slots.values())
 
 
 def test_insurers_become_a_readable_list(demo_raw):
@@ -106,3 +107,32 @@ def test_unreadable_or_malformed_widget_colours_are_refused(demo_raw, colours, c
     demo_raw["widget_colours"] = colours
     with pytest.raises(ProfileError, match=complaint):
         parse_profile(demo_raw, Path("x.yml"))
+
+
+@pytest.fixture()
+def real_clinic(tmp_path, demo_raw) -> Path:
+    path = tmp_path / "real.yml"
+    path.write_text(yaml.safe_dump({**demo_raw, "demo": False, "name": "Real Clinic"}), encoding="utf-8")
+    return path
+
+
+def test_make_run_keeps_the_demo_as_its_default():
+    assert chosen_profile({}).demo is True
+
+
+def test_a_deployment_must_name_its_profile():
+    with pytest.raises(ProfileError, match="CLINIC_PROFILE is not set"):
+        chosen_profile({"CLINIC_PROFILE_REQUIRED": "true"})
+
+
+@pytest.mark.parametrize("allow", ["", "false", "no", "0"])
+def test_a_deployment_refuses_the_demo_profile_unless_a_demo_is_intended(allow):
+    env = {"CLINIC_PROFILE_REQUIRED": "true", "CLINIC_PROFILE": "clinic/demo.yml", "ALLOW_DEMO_PROFILE": allow}
+    with pytest.raises(ProfileError, match="demo profile with fictional contact details"):
+        chosen_profile(env)
+    assert chosen_profile({**env, "ALLOW_DEMO_PROFILE": "true"}).demo is True
+
+
+def test_a_deployment_takes_a_real_profile(real_clinic):
+    env = {"CLINIC_PROFILE_REQUIRED": "true", "CLINIC_PROFILE": str(real_clinic)}
+    assert chosen_profile(env).name == "Real Clinic"
