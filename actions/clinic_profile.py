@@ -1,6 +1,10 @@
 """The clinic profile: clinic-specific facts (name, phone, hours, insurers...) kept out of the
 training data so that one assistant serves any clinic. The file is chosen by CLINIC_PROFILE;
-the demo profile shipped in clinic/demo.yml is the default."""
+the demo profile shipped in clinic/demo.yml is the default for `make run`.
+
+Deployments must not show patients the demo's fictional phone number by accident: where
+CLINIC_PROFILE_REQUIRED is on (the container images set it), CLINIC_PROFILE must be set and a
+profile marked `demo: true` is refused unless ALLOW_DEMO_PROFILE says a demo is intended."""
 
 from __future__ import annotations
 
@@ -17,6 +21,9 @@ import yaml
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROFILE = PROJECT_ROOT / "clinic" / "demo.yml"
 PROFILE_ENV_VAR = "CLINIC_PROFILE"
+REQUIRED_ENV_VAR = "CLINIC_PROFILE_REQUIRED"
+ALLOW_DEMO_ENV_VAR = "ALLOW_DEMO_PROFILE"
+TRUE_WORDS = ("1", "true", "yes", "on")
 
 
 NOT_SLOTS = ("demo", "timezone", "widget_colours")
@@ -119,10 +126,17 @@ def parse_profile(raw: object, source: Path) -> ClinicProfile:
     )
 
 
+def is_on(environ: Dict[str, str], variable: str) -> bool:
+    return environ.get(variable, "").strip().lower() in TRUE_WORDS
+
+
 def profile_path(environ: Optional[Dict[str, str]] = None) -> Path:
     environ = os.environ if environ is None else environ
     chosen = environ.get(PROFILE_ENV_VAR, "").strip()
     if not chosen:
+        if is_on(environ, REQUIRED_ENV_VAR):
+            raise ProfileError(f"{PROFILE_ENV_VAR} is not set: this deployment needs the clinic's own profile "
+                               f"(copy clinic/demo.yml, fill in every fact, set demo: false)")
         return DEFAULT_PROFILE
     path = Path(chosen)
     return path if path.is_absolute() else PROJECT_ROOT / path
@@ -138,7 +152,24 @@ def load_profile(path: Path) -> ClinicProfile:
     return parse_profile(raw, path)
 
 
+def check_deployable(profile: ClinicProfile, path: Path, environ: Optional[Dict[str, str]] = None) -> None:
+    """Refuses a demo profile where a real one is required, unless a demo is intended."""
+    environ = os.environ if environ is None else environ
+    if profile.demo and is_on(environ, REQUIRED_ENV_VAR) and not is_on(environ, ALLOW_DEMO_ENV_VAR):
+        raise ProfileError(f"{path} is a demo profile with fictional contact details (demo: true); set "
+                           f"{PROFILE_ENV_VAR} to the clinic's own profile, or {ALLOW_DEMO_ENV_VAR}=true "
+                           f"if this deployment is a demo")
+
+
+def chosen_profile(environ: Optional[Dict[str, str]] = None) -> ClinicProfile:
+    """The profile the environment chooses, checked as the deployment requires."""
+    path = profile_path(environ)
+    profile = load_profile(path)
+    check_deployable(profile, path, environ)
+    return profile
+
+
 @lru_cache(maxsize=1)
 def current_profile() -> ClinicProfile:
     """The profile chosen by the environment, read once per process."""
-    return load_profile(profile_path())
+    return chosen_profile()

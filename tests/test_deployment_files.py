@@ -110,3 +110,36 @@ def test_every_variable_compose_needs_is_documented(compose):
     documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     needed = set(re.findall(r"\$\{([A-Z_]+)", (ROOT / "docker-compose.yml").read_text()))
     assert needed <= documented, needed - documented
+
+
+def channel_variables() -> set:
+    """Every variable that switches a messaging channel on or points it at its public webhook."""
+    from channels.messaging.registry import CHANNELS
+
+    return {variable for channel in CHANNELS for key, variable in {**channel.required, **channel.optional}.items()
+            if key != "api_url"}  # the platforms' API addresses change only in tests
+
+
+def test_containers_pass_every_messaging_channel_variable(compose):
+    values = yaml.safe_load((DEPLOY / "helm-values.yml").read_text())
+    rasa_env = compose["services"]["rasa"]["environment"]
+    missing_compose = sorted(v for v in channel_variables() if rasa_env.get(v) != "${" + v + ":-}")
+    assert not missing_compose, f"docker-compose.yml, service rasa: pass {missing_compose} as ${{VAR:-}}"
+    helm_names = {entry["name"] for entry in values["extraEnv"]}
+    assert channel_variables() <= helm_names, f"deploy/helm-values.yml: add {channel_variables() - helm_names}"
+
+
+def test_containers_require_a_clinic_profile_and_refuse_the_demo_by_default(compose):
+    from actions.clinic_profile import ALLOW_DEMO_ENV_VAR, PROFILE_ENV_VAR, REQUIRED_ENV_VAR
+
+    for name in ("rasa", "actions"):
+        env = compose["services"][name]["environment"]
+        assert env[PROFILE_ENV_VAR].startswith("${CLINIC_PROFILE:?"), f"{name}: CLINIC_PROFILE must be required"
+        assert env[ALLOW_DEMO_ENV_VAR] == "${ALLOW_DEMO_PROFILE:-false}", name
+    assert "demo.yml" not in (ROOT / "docker-compose.yml").read_text()
+    for dockerfile in ("Dockerfile.rasa", "Dockerfile.actions"):
+        assert re.search(rf"^ENV {REQUIRED_ENV_VAR}=true$", (DEPLOY / dockerfile).read_text(), re.M), dockerfile
+    values = yaml.safe_load((DEPLOY / "helm-values.yml").read_text())
+    for env in (values["extraEnv"], values["rasa-action-server"]["extraEnv"]):
+        settings = {entry["name"]: entry.get("value") for entry in env}
+        assert settings[ALLOW_DEMO_ENV_VAR] == "false" and "demo" not in settings[PROFILE_ENV_VAR]

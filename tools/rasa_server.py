@@ -143,7 +143,19 @@ def with_messaging_channels(args: Sequence[str], environ: Optional[Dict[str, str
     return args
 
 
+def require_clinic_profile() -> None:
+    """The answers carry the profile's facts: a missing, broken or (in a deployment) demo profile
+    stops the server before it takes a message (actions/clinic_profile.py)."""
+    from actions.clinic_profile import ProfileError, current_profile
+
+    try:
+        current_profile()
+    except ProfileError as error:
+        raise SystemExit(f"refusing to start: clinic profile: {error}") from error
+
+
 def main(args: Sequence[str]) -> None:
+    require_clinic_profile()
     arguments = with_messaging_channels(api_arguments(args))
     install_action_deadline(action_timeout())
     install_strict_tracker_store()
