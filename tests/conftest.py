@@ -44,15 +44,17 @@ def domain() -> dict:
 def topic_contract() -> Dict[str, List[str]]:
     """Intent names from the intent contract (docs/INTENTS.md), by table."""
     contract = ROOT / "docs" / "INTENTS.md"
-    faq, conversation, section = [], [], None
+    tables: Dict[str, List[str]] = {"## FAQ intents": [], "## Conversation intents": []}
+    section = None
     for line in contract.read_text(encoding="utf-8").splitlines():
         if line.startswith("## "):
-            section = line
+            section = line.strip()
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if not line.startswith("|") or not cells or cells[0] in ("intent", "---") or set(cells[0]) <= {"-"}:
+        if section not in tables or not line.startswith("|") or cells[0] == "intent" or set(cells[0]) <= {"-"}:
             continue
-        names = [n.strip().strip("`") for n in cells[0].split(",")]
-        (faq if "FAQ" in (section or "") else conversation).extend(names)
+        tables[section].extend(n.strip().strip("`") for n in cells[0].split(","))
+    faq, conversation = tables["## FAQ intents"], tables["## Conversation intents"]
+    assert len(faq) >= 20 and conversation, f"{contract}: the FAQ and conversation intent tables were not found"
     return {"faq": faq, "conversation": conversation}
 
 
