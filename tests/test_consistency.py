@@ -17,6 +17,8 @@ SLOT_REFERENCE = re.compile(r"\{(\w+)\}")
 # Rasa's own actions, usable in rules without being declared.
 RASA_DEFAULT_ACTIONS = {"action_listen", "action_deactivate_loop", "action_restart", "action_back",
                         "action_default_fallback", "action_two_stage_fallback"}
+# Crisis lines (911, 988, text 741741) are safety information, not facts from the articles.
+CRISIS_LINE_NUMBERS = {"911", "988", "741741"}
 # Template variables that actions pass with the response rather than as slots.
 ACTION_VARIABLES = {"time_window", "reference"}
 
@@ -154,6 +156,27 @@ def test_faq_answers_note_their_source_articles(faq_intents):
         "domain.yml: put '# sources: 000, 002' (numbers of articles in knowledge/sources/) on the line above "
         f"the answers for: {problems}"
     )
+
+
+def test_every_number_in_an_faq_answer_is_in_a_cited_article(domain, faq_intents):
+    """A figure in an answer (minutes, percentages, a year count) must come from an article it cites."""
+    from tests.conftest import SOURCES
+
+    articles = {path.name[:3]: path.read_text(encoding="utf-8") for path in SOURCES.glob("[0-9][0-9][0-9]-*.txt")}
+    lines = (ROOT / "domain.yml").read_text(encoding="utf-8").splitlines()
+    unbacked = {}
+    for intent in faq_intents:
+        index = next(n for n, line in enumerate(lines) if line.strip() == f"utter_{intent}:")
+        cited = re.findall(r"\b(\d{3})\b", lines[index - 1].split("(")[0])
+        text = " ".join(articles.get(number, "") for number in cited)
+        for variation in domain["responses"][f"utter_{intent}"]:
+            answer = SLOT_REFERENCE.sub(" ", variation["text"])
+            numbers = set(re.findall(r"\d+", answer)) - CRISIS_LINE_NUMBERS
+            missing = sorted(n for n in numbers if not re.search(rf"(?<!\d){n}(?!\d)", text))
+            if missing:
+                unbacked[intent] = (missing, cited)
+    assert not unbacked, ("domain.yml: these answers give figures that none of their cited articles "
+                          f"(knowledge/sources/) states; correct the figure or the '# sources:' line: {unbacked}")
 
 
 def test_responses_sent_by_actions_exist(domain):
