@@ -4,12 +4,15 @@ Forged and unsigned requests get 403 and no answer."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import time
 import uuid
-from typing import Dict, List
+from types import SimpleNamespace
+from typing import Dict, List, Union
 
 import pytest
 import requests
@@ -17,7 +20,7 @@ from twilio.request_validator import RequestValidator
 
 from channels.messaging.base import MessagingOutput, numbered_options, split_text
 from channels.messaging.registry import CHANNELS, enabled_channel_credentials
-from tests.receiver import Receiver
+from tests.receiver import Receiver, free_port, wait_for
 from tests.test_e2e_rest import rendered
 
 SECRETS = {
@@ -48,8 +51,10 @@ def messaging(model_path, tmp_path_factory, platforms):
         yield running
 
 
-def webhook(assistant, channel: str) -> str:
-    return f"{assistant.rasa_url}/webhooks/{channel}/webhook"
+def webhook(server: Union[str, object], channel: str) -> str:
+    """The channel's webhook on a running assistant, or on the Rasa server at a URL."""
+    rasa_url = server if isinstance(server, str) else server.rasa_url
+    return f"{rasa_url}/webhooks/{channel}/webhook"
 
 
 def new_number() -> str:
@@ -165,22 +170,81 @@ def telegram_sent(platforms: Receiver, chat: int) -> List[dict]:
     return [m for m in platforms.sent("/sendMessage") if m["chat_id"] == str(chat)]
 
 
+def button_press(chat: int, query_id: str, data: str) -> dict:
+    return {"callback_query": {"id": query_id, "message": {"chat": {"id": chat}}, "data": data}}
+
+
+def press_answers(platforms: Receiver, query_id: str) -> List[dict]:
+    """answerCallbackQuery calls for one button press."""
+    return [m for m in platforms.sent("/answerCallbackQuery") if m.get("callback_query_id") == query_id]
+
+
+def requests_mentioning(platforms: Receiver, text: str) -> List[dict]:
+    return [r for r in list(platforms.requests) if text.encode() in r["body"]]
+
+
 def test_telegram_with_secret_gets_a_keyboard_and_a_button_press_is_understood(messaging, platforms, domain):
     chat = int(str(uuid.uuid4().int)[:9])
     assert telegram_post(messaging, {"message": {"chat": {"id": chat}, "text": "how much does it cost?"}}).status_code == 200
     answer = telegram_sent(platforms, chat)[-1]
     assert any(r["path"] == f"/bot{SECRETS['TELEGRAM_BOT_TOKEN']}/sendMessage" for r in platforms.requests)
     button = answer["reply_markup"]["inline_keyboard"][0][0]
-    telegram_post(messaging, {"callback_query": {"id": "1", "message": {"chat": {"id": chat}}, "data": button["callback_data"]}})
+    query_id = uuid.uuid4().hex
+    assert telegram_post(messaging, button_press(chat, query_id, button["callback_data"])).status_code == 200
     picked = button["callback_data"].lstrip("/")
     assert telegram_sent(platforms, chat)[-1]["text"].startswith(rendered(domain, f"utter_{picked}")[:60])
+    # The press itself is answered too (Telegram's spinner stops), beside the answer, so it may come later.
+    assert wait_for(lambda: press_answers(platforms, query_id), timeout=15), "the button press was not answered"
+    answered = [r for r in requests_mentioning(platforms, query_id) if "/answerCallbackQuery" in str(r["path"])]
+    assert [r["path"] for r in answered] == [f"/bot{SECRETS['TELEGRAM_BOT_TOKEN']}/answerCallbackQuery"]
+    # Once only: a later press's answer arriving means none more is on its way for the first.
+    later = uuid.uuid4().hex
+    telegram_post(messaging, button_press(chat, later, button["callback_data"]))
+    assert wait_for(lambda: press_answers(platforms, later), timeout=15)
+    assert len(press_answers(platforms, query_id)) == 1
 
 
 @pytest.mark.parametrize("secret", ["", "wrong-secret"])
 def test_telegram_without_the_secret_is_refused(messaging, platforms, secret):
     chat = int(str(uuid.uuid4().int)[:9])
     assert telegram_post(messaging, {"message": {"chat": {"id": chat}, "text": "hi"}}, secret=secret).status_code == 403
-    assert telegram_sent(platforms, chat) == []
+    forged_query = uuid.uuid4().hex
+    assert telegram_post(messaging, button_press(chat, forged_query, "/greet"), secret=secret).status_code == 403
+    # A genuine press sent afterwards is answered: by then, any call the forged one caused would have been made.
+    genuine_query = uuid.uuid4().hex
+    assert telegram_post(messaging, button_press(chat + 1, genuine_query, "/greet")).status_code == 200
+    assert wait_for(lambda: press_answers(platforms, genuine_query), timeout=15)
+    assert telegram_sent(platforms, chat) == [] and requests_mentioning(platforms, forged_query) == []
+
+
+@pytest.mark.parametrize("fault", ["error status", "unreachable"])
+def test_a_failed_button_press_answer_is_one_log_line_and_never_raises(caplog, fault):
+    from channels.messaging.telegram import TelegramInput
+
+    with Receiver(secret="", fail_first=1) as fake:
+        port = fake.port if fault == "error status" else free_port()
+        channel = TelegramInput(SECRETS["TELEGRAM_BOT_TOKEN"], "secret", api_url=f"http://127.0.0.1:{port}")
+        request = SimpleNamespace(json=button_press(7, "query-7", "/my private words"))
+
+        async def press() -> None:
+            channel.run_beside(channel.acknowledge_on_platform(request))
+            await asyncio.gather(*channel.calls_in_flight)
+
+        with caplog.at_level(logging.WARNING, logger="channels.messaging.base"):
+            asyncio.run(press())
+    if fault == "error status":
+        assert fake.sent("/answerCallbackQuery") == [{"callback_query_id": "query-7"}]
+    lines = [r.getMessage() for r in caplog.records if r.name == "channels.messaging.base"]
+    assert len(lines) == 1 and lines[0].startswith("telegram API: acknowledging a request failed"), lines
+    assert "private" not in lines[0] and SECRETS["TELEGRAM_BOT_TOKEN"] not in lines[0]
+
+
+def test_only_button_presses_are_answered_on_telegram():
+    from channels.messaging.telegram import TelegramInput
+
+    channel = TelegramInput(SECRETS["TELEGRAM_BOT_TOKEN"], "secret")
+    message = SimpleNamespace(json={"message": {"chat": {"id": 7}, "text": "hi"}})
+    assert channel.acknowledge_on_platform(message) is None
 
 
 # --- Slack -------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Scale-out: two Rasa servers sharing a real PostgreSQL tracker store (TRACKER_STORE_URL) and a
 real Redis lock store (LOCK_STORE_URL), with one action server and the outbox in PostgreSQL. One
 conversation alternates between the servers through a booking while one of them restarts; nothing
-is lost, and concurrent messages of one conversation are handled in the order they arrived."""
+is lost, and concurrent messages of one conversation are handled in the order they arrived. A Slack
+event delivered to both servers (Slack's retry reaching the other one) is answered once."""
 
 from __future__ import annotations
 
@@ -21,7 +22,10 @@ import sqlalchemy as sa
 from actions.outbox import Outbox
 from tests.conftest import texts
 from tests.postgres import postgres_server
+from tests.receiver import Receiver, wait_for
 from tests.redis_server import redis_server
+from tests.test_e2e_rest import rendered
+from tests.test_messaging_channels import SECRETS, slack_message, slack_post, slack_sent
 from tools.servers import (HOST, free_port, restart_rasa_server, start_action_server, start_rasa_server, stop,
                            wait_until_up, write_endpoints)
 
@@ -35,6 +39,7 @@ class Cluster:
     model: Path
     endpoints: Path
     env: dict
+    platforms: Receiver  # stands in for Slack's API
 
     def say(self, server: int, sender: str, message: str) -> List[str]:
         response = requests.post(f"{self.urls[server]}/webhooks/rest/webhook",
@@ -60,8 +65,11 @@ class Cluster:
 @pytest.fixture(scope="module")
 def cluster(model_path, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("scale-out")
-    with postgres_server() as database_url, redis_server() as redis_url, ExitStack() as logs:
-        env = {"TRACKER_STORE_URL": database_url, "LOCK_STORE_URL": redis_url, "OUTBOX_DB_URL": database_url}
+    with postgres_server() as database_url, redis_server() as redis_url, ExitStack() as logs, \
+            Receiver(secret="") as platforms:
+        slack = {name: value for name, value in SECRETS.items() if name.startswith("SLACK_")}
+        env = {"TRACKER_STORE_URL": database_url, "LOCK_STORE_URL": redis_url, "OUTBOX_DB_URL": database_url,
+               **slack, "SLACK_API_URL": f"http://{HOST}:{platforms.port}"}
         action_port = free_port()
         # The SQLite path is unused: TRACKER_STORE_URL takes precedence.
         endpoints = write_endpoints(workdir / "endpoints.yml", action_port, workdir / "unused.db")
@@ -71,7 +79,7 @@ def cluster(model_path, tmp_path_factory):
                                      logs.enter_context(open(workdir / f"rasa-{i}.log", "ab")), env=env)
                    for i, port in enumerate(ports)]
         running = Cluster([f"http://{HOST}:{port}" for port in ports], servers, database_url, workdir,
-                          model_path, endpoints, env)
+                          model_path, endpoints, env, platforms)
         try:
             wait_until_up(f"http://{HOST}:{action_port}/health", actions)
             for url, server in zip(running.urls, servers):
@@ -145,3 +153,22 @@ def test_concurrent_messages_of_one_conversation_are_handled_one_at_a_time_in_ar
     for detail in ("Ann Order", "+12025550177", "Tuesday", "depression"):
         assert detail in summary
     print(f"6 overlapping booking answers handled in order in {elapsed:.1f}s")
+
+
+def test_a_slack_event_reaching_both_servers_is_answered_once(cluster, domain):
+    """Slack retries an event it thinks was missed, and the retry may reach the other server: the
+    event ids are recorded in the shared Redis, so exactly one server handles it."""
+    channel = "D" + uuid.uuid4().hex[:8].upper()
+    event = slack_message(channel, "how much does it cost?")
+    # Both deliveries at the same moment, the closest either server can come to handling it twice.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda url: slack_post(url, event), cluster.urls))
+    assert [a.status_code for a in answers] == [200, 200]
+    assert sorted(a.json()["status"] for a in answers) == ["already handled", "received"]
+    cost_answer = rendered(domain, "utter_ask_cost")[:60]
+    assert wait_for(lambda: any(m["text"].startswith(cost_answer) for m in slack_sent(cluster.platforms, channel)),
+                    timeout=30), slack_sent(cluster.platforms, channel)
+    # The handling server answered before its webhook returned: nothing more is on its way.
+    sent = [m["text"] for m in slack_sent(cluster.platforms, channel)]
+    assert len([text for text in sent if text.startswith(cost_answer)]) == 1
+    assert len(sent) == len(set(sent)), sent

@@ -4,11 +4,12 @@ where it has none ("2" then picks the second option of the last message)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from abc import abstractmethod
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -104,6 +105,8 @@ class MessagingInput(InputChannel):
     def __init__(self, api_url: str) -> None:
         self.api_url = api_url.rstrip("/")
         self.gate = ConversationGate()
+        # The event loop holds tasks only weakly: calls running beside the handling are kept here.
+        self.calls_in_flight: Set["asyncio.Task[None]"] = set()
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "MessagingInput":
@@ -137,20 +140,46 @@ class MessagingInput(InputChannel):
         """A GET on the webhook (a platform's subscription check)."""
         return response.json({"error": "use POST"}, status=405)
 
-    def early_answer(self, request: Request) -> Optional[HTTPResponse]:
-        """An answer the platform expects instead of message handling (Slack's URL check)."""
+    async def early_answer(self, request: Request) -> Optional[HTTPResponse]:
+        """An answer the platform expects instead of message handling (Slack's URL check, or a
+        retry of an event already handled)."""
         return None
+
+    def acknowledge_on_platform(self, request: Request) -> Optional[Awaitable[None]]:
+        """The API call, if the platform wants one, that acknowledges a verified request apart
+        from the webhook's HTTP answer (Telegram's answerCallbackQuery). None by default."""
+        return None
+
+    def run_beside(self, call: Awaitable[None]) -> None:
+        """Runs an acknowledgement beside the message handling: it does not delay the answer and,
+        failing, does not stop it."""
+        task = asyncio.create_task(self.await_logging_failure(call))
+        self.calls_in_flight.add(task)
+        task.add_done_callback(self.calls_in_flight.discard)
+
+    async def await_logging_failure(self, call: Awaitable[None]) -> None:
+        try:
+            await call
+        except Exception as error:  # noqa: BLE001 (the message is handled whatever this call met)
+            # The exception's text is left out: aiohttp's quotes the URL, which can hold a token.
+            status = getattr(error, "status", None)
+            logger.error("%s API: acknowledging a request failed (%s%s)", self.name(), type(error).__name__,
+                         f" {status}" if status else "")
 
     def acknowledgement(self) -> HTTPResponse:
         return response.json({"status": "received"})
 
     async def post_json(self, url: str, payload: Dict[str, Any], headers: Optional[Dict[str, str]] = None,
-                        auth: Optional[aiohttp.BasicAuth] = None, form: bool = False) -> None:
+                        auth: Optional[aiohttp.BasicAuth] = None, form: bool = False,
+                        log_errors: bool = True) -> None:
+        """POSTs to the platform's API; an error status raises (and is logged, unless the caller
+        logs failures itself)."""
         async with aiohttp.ClientSession(timeout=API_TIMEOUT) as session:
             send = {"data": payload} if form else {"json": payload}
             async with session.post(url, headers=headers, auth=auth, **send) as answer:
                 if answer.status >= 300:
-                    logger.error("%s API answered %s when sending a message", self.name(), answer.status)
+                    if log_errors:
+                        logger.error("%s API answered %s when sending a message", self.name(), answer.status)
                     answer.raise_for_status()
 
     async def resolve_numbered_reply(self, request: Request, conversation_id: str, text: str) -> str:
@@ -182,7 +211,10 @@ class MessagingInput(InputChannel):
             if not self.is_authentic(request):
                 logger.warning("%s webhook: request without a valid signature refused", self.name())
                 return response.json({"error": "invalid or missing signature"}, status=403)
-            early = self.early_answer(request)
+            platform_acknowledgement = self.acknowledge_on_platform(request)
+            if platform_acknowledgement is not None:
+                self.run_beside(platform_acknowledgement)
+            early = await self.early_answer(request)
             if early is not None:
                 return early
             try:

@@ -1,6 +1,7 @@
 """Slack (Events API and interactive buttons on one URL). Verifies the signing secret
 (X-Slack-Signature over "v0:<timestamp>:<body>", timestamps within 5 minutes), answers Slack's URL
-check, drops its retries of events already handled, and ignores bots' own messages."""
+check, drops its retries of events already handled (on any of the Rasa servers, when they share
+Redis: channels/messaging/seen_events.py), and ignores bots' own messages."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import hashlib
 import hmac
 import json
 import time
-from collections import OrderedDict
 from typing import Any, Dict, List, Optional
 
 from sanic import response
@@ -16,10 +16,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.messaging.base import Incoming, MessagingInput
+from channels.messaging.seen_events import seen_events_store
 
 SLACK_API = "https://slack.com/api"
 MAX_AGE_SECONDS = 300
-SEEN_EVENTS = 1000
 
 
 class SlackInput(MessagingInput):
@@ -30,7 +30,7 @@ class SlackInput(MessagingInput):
     def __init__(self, bot_token: str, signing_secret: str, api_url: str = SLACK_API) -> None:
         super().__init__(api_url)
         self.bot_token, self.signing_secret = bot_token, signing_secret
-        self.seen: "OrderedDict[str, None]" = OrderedDict()
+        self.seen_events = seen_events_store("slack")
 
     def is_authentic(self, request: Request) -> bool:
         stamp = request.headers.get("x-slack-request-timestamp", "")
@@ -40,17 +40,13 @@ class SlackInput(MessagingInput):
         expected = "v0=" + hmac.new(self.signing_secret.encode(), base, hashlib.sha256).hexdigest()
         return hmac.compare_digest(expected, request.headers.get("x-slack-signature", ""))
 
-    def early_answer(self, request: Request) -> Optional[HTTPResponse]:
+    async def early_answer(self, request: Request) -> Optional[HTTPResponse]:
         body = self.event_body(request)
         if body.get("type") == "url_verification":
             return response.json({"challenge": body.get("challenge", "")})
         event_id = body.get("event_id")
-        if event_id:
-            if event_id in self.seen:
-                return response.json({"status": "already handled"})
-            self.seen[event_id] = None
-            while len(self.seen) > SEEN_EVENTS:
-                self.seen.popitem(last=False)
+        if event_id and not await self.seen_events.first_time(str(event_id)):
+            return response.json({"status": "already handled"})
         return None
 
     @staticmethod

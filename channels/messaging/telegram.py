@@ -1,11 +1,12 @@
 """Telegram. Telegram does not sign webhooks; it sends the secret token given to setWebhook in
 X-Telegram-Bot-Api-Secret-Token, and this channel requires it (403 otherwise). The webhook is
-registered once by staff (docs/CHANNELS.md), never at start-up. Buttons are an inline keyboard."""
+registered once by staff (docs/CHANNELS.md), never at start-up. Buttons are an inline keyboard;
+every press is answered (answerCallbackQuery), or Telegram keeps a spinner on the button."""
 
 from __future__ import annotations
 
 import hmac
-from typing import Any, Dict, List
+from typing import Any, Awaitable, Dict, List, Optional
 
 from sanic.request import Request
 
@@ -13,6 +14,13 @@ from channels.messaging.base import Incoming, MessagingInput
 
 TELEGRAM_API = "https://api.telegram.org"
 MAX_CALLBACK_BYTES = 64
+
+
+def callback_query_id(update: Any) -> Optional[str]:
+    """The id of the button press an update carries, if it carries one."""
+    query = update.get("callback_query") if isinstance(update, dict) else None
+    query_id = query.get("id") if isinstance(query, dict) else None
+    return str(query_id) if query_id else None
 
 
 class TelegramInput(MessagingInput):
@@ -29,6 +37,14 @@ class TelegramInput(MessagingInput):
 
     def is_authentic(self, request: Request) -> bool:
         return hmac.compare_digest(request.headers.get("x-telegram-bot-api-secret-token", ""), self.secret_token)
+
+    def acknowledge_on_platform(self, request: Request) -> Optional[Awaitable[None]]:
+        query_id = callback_query_id(request.json)
+        if query_id is None:
+            return None
+        # Failures are logged once, by the base class, which runs this beside the message handling.
+        return self.post_json(f"{self.api_url}/bot{self.access_token}/answerCallbackQuery",
+                              {"callback_query_id": query_id}, log_errors=False)
 
     def incoming(self, request: Request) -> List[Incoming]:
         update = request.json
