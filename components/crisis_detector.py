@@ -17,7 +17,6 @@ crisis resources, a miss can cost a life.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Pattern, Text, Tuple
 
@@ -26,6 +25,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.stateless import StatelessComponent
+from components.text import normalise
 
 CRISIS_INTENT = "crisis"
 DETECTION_KEY = "crisis_detection"
@@ -46,7 +46,7 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
     ("want_to_die", rf"\b(?:wants?|wnt|wan|wnat|whant|wanna|wana|wanted|going|gonna|ready|trying|plan(?:ning)?|wish|hope)\s+(?:to\s+)?{DIE}\b"),
     # Spanish, French, German and Portuguese: patients do not always write in English.
     ("other_language", r"\b(?:quiero\s+(?:matarme|morir(?:me)?|suicidarme)|me\s+quiero\s+(?:matar|morir|suicidar)|no\s+quiero\s+(?:vivir|seguir\s+viviendo|estar\s+vivo|estar\s+viva)|me\s+voy\s+a\s+(?:matar|suicidar)|suicidarme|quitarme\s+la\s+vida|je\s+veux\s+(?:mourir|me\s+tuer|en\s+finir|me\s+suicider)|me\s+suicider|ich\s+will\s+(?:nicht\s+mehr\s+leben|sterben|mich\s+umbringen)|mich\s+umbringen|quero\s+(?:morrer|me\s+matar)|n[aã]o\s+quero\s+(?:mais\s+)?viver)"),
-    ("not_want_to_live", r"\b(?:don'?t|dont|do\s+not|no\s+longer|never)\s+(?:want|wanna|wish)\s+(?:to\s+)?(?:live|be\s+alive|exist|be\s+here|go\s+on|keep\s+living)\b"),
+    ("not_want_to_live", r"\b(?:don'?t|dont|do\s+not|no\s+longer|never)\s+(?:want|wanna|wish)\s+(?:to\s+)?(?:live|b(?:e)?\s+alive|exist|b(?:e)?\s+here|go\s+on|keep\s+living)\b"),
     ("wish_dead", r"\bwish\s+(?:i|he|she)\s+(?:was|were|had\s+never\s+been|could)\s+(?:dead|born|disappear|gone)"),
     ("better_off", r"\bbetter\s+off\s+(?:without\s+(?:me|him|her|them)|dead|if\s+i\s+(?:was|were)n?'?t?\s+(?:here|around|alive|dead|gone))"),
     ("no_reason_to_live", r"\b(?:no|any)\s+(?:reason|point|purpose)\s+(?:to|in|of)\s+(?:liv\w*|go(?:ing)?\s+on|be(?:ing)?\s+(?:here|alive)|carry(?:ing)?\s+on|wak\w+\s+up|keep\s+(?:going|living|trying)|stay(?:ing)?\s+alive)"),
@@ -72,6 +72,38 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
     ("overdosing_now", r"\b(?:overdosing|od'?ing)\b"),
     # emergencies happening now
     ("emergency", r"\b(?:not|isn'?t|isnt|stopped|barely|can'?t|cant|unable\s+to)\s+(?:be\s+able\s+to\s+)?breath\w*|\b(?:can'?t|cant|cannot|couldn'?t)\s+get\s+(?:any\s+|enough\s+)?air\b|\bgasping\s+for\s+(?:air|breath)\b|\blips\s+(?:look|are|turning|going)\s+blue\b|\bunconscious\b|\bunresponsive\b|\b(?:won'?t|wont|isn'?t|isnt|not|can'?t)\s+(?:wake|waking)\s+(?:up|her|him|them)\b|\bpassed\s+out\b|\b(?:having|had)\s+a\s+seizure\b|\bseizing\b|\bcollapsed\b|\bturning\s+blue\b|\bbleeding\s+(?:a\s+lot|badly|heavily|everywhere|out)\b|\bcall(?:ed|ing)?\s+(?:an?\s+)?ambulance\b"),
+    # a body in trouble now: an allergic reaction, chest pain
+    ("body_emergency", r"\b(?:throat|tongue|lips?|face)\b.{0,25}\b(?:swell\w*|swollen|closing)\b"
+                       r"|\b(?:crushing|severe|really\s+bad|sharp)\s+chest\s+pain\b"
+                       r"|\b(?:i\s+have|i'?ve\s+got|having|got|now\s+i\s+have)\s+(?:\w+\s+)?chest\s+pain\b"
+                       r"|\bchest\s+(?:hurts|is\s+(?:tight|crushing)|feels\s+(?:tight|crushed))\b"),
+    # means at hand that the patterns above do not name
+    ("means_other", r"\b(?:on|onto)\s+the\s+(?:train\s+|railway\s+|rail\s+)?tracks\b|\btrain\s+to\s+hit\b"
+                    r"|\bin\s+front\s+of\s+(?:a|the)\s+(?:train|bus|truck|car)\b"
+                    r"|\bwhatever\s+i\s+(?:didn'?t|didnt|haven'?t|havent)\s+(?:already\s+)?swallow\w*"
+                    r"|\bsaid\s+(?:all\s+)?my\s+goodbyes\b|\b(?:didn'?t|didnt)\s+want\s+to\s+wake\s+up\b"),
+    # asking for help with something happening now ("this is an emergency", "I need help now")
+    ("help_now", r"\b(?:this|it)\s*(?:'s|is)\s+an?\s+(?:real\s+|medical\s+)?emergenc\w*(?!\s+(?:room|appointment|number|line|contact))"
+                 r"|^\W*emergency\b|\bemergency\s*(?:!|please|help|now|pls)|\bmedical\s+emergency\s+(?:now|right\s+now|here)"
+                 r"|\b(?:need|needs|want)\s+(?:some\s+)?help\s+(?:right\s+now|rite\s+now|now|rn|asap|urgently|immediately|fast|quick)"
+                 r"(?!\s+(?:with|to|for|on|booking|finding|understanding|paying|choosing))"
+                 r"|\bhelp\s+me\s+(?:now|please\s+now|asap|right\s+now)|\b(?:please|pls|plz)\s+(?:someone\s+)?help\s+me\b(?!\s+(?:understand|find|book|choose|figure|decide|with\s+(?:the|my)\s+(?:booking|form|insurance)))"
+                 r"|\bsomeone\s+(?:please\s+)?(?:answer|help)\b.{0,20}(?:emergenc|now|please|!)"
+                 r"|\b(?:i'?m|im|i\s+am)\s+not\s+(?:ok|okay|safe|alright)\b.{0,40}\bhelp\b|\bhelp\b.{0,40}\b(?:i'?m|im)\s+not\s+(?:ok|okay|safe)\b"
+                 r"|\bcall\s+(?:911|999|112|an?\s+ambulance|the\s+ambulance|emergency\s+services)"),
+    # a goodbye or talk of dying from someone else
+    ("third_person_goodbye", rf"\b{SOMEONE}\b.{{0,40}}\b(?:texted|messaged|called|wrote|said)\s+(?:me\s+)?(?:a\s+)?(?:goodbye|farewell)"
+                             rf"|\b{SOMEONE}\b.{{0,40}}\b(?:talk\w*|texting|writing|posting)\s+about\s+(?:dying|death|ending\s+it|suicide|not\s+being\s+here)"),
+    # other languages: emergencies, overdoses, methods and help-seeking
+    ("other_language_danger", r"\b(?:emergencia|urgencia|socorro|ay[uú]d(?:a|ame)\s+(?:ahora|por\s+favor|ya)|emerg[eê]ncia"
+                              r"|preciso\s+de\s+ajuda|urgence|au\s+secours|aidez[\s-]moi|notfall|hilfe|emergenza|aiuto|noodgeval"
+                              r"|ratunku|pomocy|pastillas|pastilhas|comprim[eé]s|tabletten|pillole|slaappillen|tabletki"
+                              r"|no\s+(?:despierta|respira)|n[aã]o\s+(?:acorda|respira)|ne\s+(?:se\s+r[eé]veille|respire)\s+pas"
+                              r"|atmet\s+nicht|wacht\s+nicht\s+auf|non\s+(?:respira|si\s+sveglia)|sauter|springen|saltar|pular|buttarmi"
+                              r"|tuer|me\s+matar|matarme|morir|morrer|sterben|umbringen|uccidermi|farla\s+finita|zabi[cć]\s+si[eę]"
+                              r"|samob[oó]j\w*|zelfmoord|suicidar(?:me|se)|me\s+suicider|suicidio|suic[ií]dio|suizid\w*|me\s+machucar|lastimarme|hacerme\s+da[ñn]o|me\s+faire\s+du\s+mal"
+                              r"|mich\s+(?:verletzen|ritzen)|mir\s+(?:weh\s+tun|etwas\s+antun)|farmi\s+del\s+male|nie\s+chc[eę]\s+(?:[zż]y[cć]|tu\s+by[cć])"
+                              r"|no\s+quiero\s+estar\s+aqu[ií]|je\s+ne\s+veux\s+plus|ich\s+kann\s+nicht\s+mehr|non\s+ce\s+la\s+faccio\s+pi[uù])\b"),
     # third person intent
     ("third_person_intent", rf"\b{SOMEONE}\s+(?:says?|said|saying|keeps?\s+saying|told\s+me|texted|wants?|is\s+going|is\s+gonna|will|threaten\w*|talk\w*\s+about)\s+(?:that\s+)?(?:(?:she|he|they)\s+(?:is\s+going\s+to|will|wants?\s+to|wanna|gonna)\s+)?(?:to\s+)?(?:{KILL}\s+{SELF}|{DIE}|end\s+(?:it|(?:his|her|their)\s+li(?:fe|ves))|suicide)"),
 ]
@@ -144,14 +176,6 @@ FIGURE_OF_SPEECH = re.compile(
 )
 
 NOT_JOKING = re.compile(r"\bnot\s+(?:really\s+|even\s+)?(?:joking|kidding)\b|\bi'?m\s+serious\b|\bseriously\b")
-
-
-def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text or "").lower()
-    text = text.replace("\u2019", "'").replace("\u2018", "'")
-    # Zero-width characters are used to dodge filters and never carry meaning here.
-    text = re.sub(r"[\u200b-\u200f\u2060\ufeff]", "", text)
-    return " ".join(text.split())
 
 
 @dataclass(frozen=True)

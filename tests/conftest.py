@@ -83,6 +83,27 @@ def model_path() -> Path:
 
 
 @pytest.fixture(scope="session")
+def parse(model_path):
+    """The trained model's whole NLU pipeline, loaded once: texts -> parse results."""
+    import asyncio
+    import logging
+
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    agent = Agent.load(str(model_path))
+
+    def run(texts: List[str]) -> List[dict]:
+        async def all_of_them():
+            return [await agent.parse_message(t) for t in texts]
+
+        return asyncio.run(all_of_them())
+
+    return run
+
+
+@pytest.fixture(scope="session")
 def demo_port() -> int:
     """The port of the demo web page: chosen before the servers start, so they allow its origin."""
     from tools.servers import free_port

@@ -4,7 +4,6 @@ ordinary messages, many of which mention suicide, overdose or addiction, may be 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Dict, List, Tuple
 
@@ -20,25 +19,6 @@ SETS = ROOT / "tests" / "crisis"
 def messages(name: str) -> List[Tuple[str, str]]:
     groups: Dict[str, List[str]] = yaml.safe_load((SETS / name).read_text(encoding="utf-8"))["messages"]
     return [(group, str(text)) for group, texts in groups.items() for text in texts]
-
-
-@pytest.fixture(scope="module")
-def parse(model_path):
-    import logging
-
-    from rasa.core.agent import Agent
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_structlog(logging.WARNING)
-    agent = Agent.load(str(model_path))
-
-    def run(texts: List[str]) -> List[dict]:
-        async def all_of_them():
-            return [await agent.parse_message(t) for t in texts]
-
-        return asyncio.run(all_of_them())
-
-    return run
 
 
 def test_sets_are_large_enough():
