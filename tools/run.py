@@ -1,74 +1,303 @@
-"""`make run`: the action server and the Rasa server on their usual local ports until Ctrl-C."""
+"""`make run`: the action server, the Rasa server and the demo page on local ports until stopped.
+
+Whatever stops it - Ctrl-C (SIGINT), SIGTERM (a process manager, `docker stop`, `timeout`),
+SIGHUP (the terminal closed) or the death of its parent (`make` killed) - it stops every process
+it started. The servers run in their own sessions, so terminal signals never reach them directly;
+each is also started with PR_SET_PDEATHSIG, so that even a SIGKILL of this process stops them."""
 
 from __future__ import annotations
 
 import argparse
-import signal
-import sys
-import time
-from pathlib import Path
-
+import errno
 import os
+import signal
+import socket
 import subprocess
+import sys
+import threading
+import time
 from contextlib import ExitStack
+from pathlib import Path
+from typing import Dict, List, Optional, Set
 
+import yaml
+
+from actions.clinic_profile import ClinicProfile, ProfileError, check_deployable, load_profile, profile_path
 from tools.demo_site import DEMO_PORT, serving_demo_page
-from tools.servers import HOST, ROOT, start_action_server, start_rasa_server, stop, wait_until_up
+from tools.env_file import EnvFileError, load_env_file
+from tools.servers import (
+    HOST, ROOT, start_action_server, start_rasa_server, stop, terminate_with_parent, wait_until_up,
+)
+
+RASA_PORT = 5005
+ACTION_PORT = 5055
+ENV_FILE = ROOT / ".env"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+TCP_LISTEN = "0A"  # the state column of /proc/net/tcp
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("model", type=Path)
-    parser.add_argument("--port", type=int, default=5005)
-    parser.add_argument("--action-port", type=int, default=5055)
-    parser.add_argument("--demo-port", type=int, default=DEMO_PORT)
-    args = parser.parse_args()
+class StopRequested(Exception):
+    """A stop signal arrived; raised in the main thread wherever it is."""
+
+
+_stopping = threading.Event()
+_lost_parent: List[int] = []  # the parent's pid once it is gone, to say why everything stops
+
+
+def say(text: str) -> None:
+    """Prints, unless the terminal is gone (after SIGHUP): stopping the servers matters more."""
+    try:
+        print(text, flush=True)
+    except OSError:
+        pass
+
+
+def _request_stop(signum: int, _frame: object) -> None:
+    # Only the first signal interrupts; later ones must not cut the cleanup short.
+    if not _stopping.is_set():
+        _stopping.set()
+        reason = f"the parent process ({_lost_parent[0]}) is gone" if _lost_parent \
+            else f"{signal.Signals(signum).name} received"
+        raise StopRequested(reason)
+
+
+def stop_on_signals() -> None:
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _request_stop)
+
+
+def watch_parent() -> None:
+    """Stops everything when the parent (`make`) dies: nothing else would tell this process."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        _lost_parent.append(parent)
+        os.kill(os.getpid(), signal.SIGTERM)  # handled in the main thread, like any other stop
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+# --- ports ---------------------------------------------------------------------------------------
+
+def listening_socket_inodes(port: int) -> Set[str]:
+    """Inodes of the TCP sockets listening on `port` (any address, IPv4 or IPv6)."""
+    inodes: Set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and fields[3] == TCP_LISTEN and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])
+    return inodes
+
+
+def socket_owners(inodes: Set[str]) -> List[int]:
+    """Pids holding one of the sockets; processes of other users cannot be seen."""
+    targets = {f"socket:[{inode}]" for inode in inodes}
+    owners = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if any(os.readlink(fd) in targets for fd in (proc / "fd").iterdir()):
+                owners.append(int(proc.name))
+        except OSError:
+            continue
+    return sorted(owners)
+
+
+def describe_process(pid: int, limit: int = 100) -> str:
+    """A short command line: `rasa run actions --port 5055` rather than the interpreter's path."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return "?"
+    argv = [arg for arg in argv if arg]
+    if len(argv) > 1 and Path(argv[0]).name.startswith("python") and not argv[1].startswith("-"):
+        argv = argv[1:]  # a script run by the interpreter: name the script
+    if not argv:
+        return "?"
+    text = " ".join(" ".join([Path(argv[0]).name, *argv[1:]]).split())  # one line, even for `python -c`
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def bind_error(port: int) -> Optional[OSError]:
+    """Why the servers could not listen on HOST:port, if they could not. SO_REUSEADDR, as the servers
+    use it, so that connections of a server stopped a moment ago (TIME_WAIT) do not count."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError as error:
+            return error
+    return None
+
+
+def port_holder(port: int) -> str:
+    owners = socket_owners(listening_socket_inodes(port))
+    if not owners:
+        return "another program"
+    return ", ".join(f"pid {pid} ({describe_process(pid)})" for pid in owners[:3])
+
+
+def port_problems(ports: Dict[str, int]) -> List[str]:
+    """What keeps the servers from their ports, by the Make variable that chooses each port."""
+    variables_by_port: Dict[int, List[str]] = {}
+    for variable, port in ports.items():
+        variables_by_port.setdefault(port, []).append(variable)
+    problems = []
+    for port, variables in variables_by_port.items():
+        if len(variables) > 1:
+            problems.append(f"{' and '.join(variables)} share port {port}; give each server its own port")
+            continue
+        error = bind_error(port)
+        if error and error.errno == errno.EADDRINUSE:
+            problems.append(f"port {port} is already in use by {port_holder(port)}; "
+                            f"stop it or choose another port with {variables[0]}=...")
+        elif error:
+            problems.append(f"cannot listen on port {port} ({error.strerror}); "
+                            f"choose another port with {variables[0]}=...")
+    return problems
+
+
+# --- what the servers are started with ------------------------------------------------------------
+
+def endpoints_for(action_port: int, running: ExitStack) -> Path:
+    """endpoints.yml names the action server on its usual port; another port needs a copy naming it,
+    kept in var/ while the servers run."""
+    endpoints = ROOT / "endpoints.yml"
+    if action_port == ACTION_PORT:
+        return endpoints
+    config = yaml.safe_load(endpoints.read_text(encoding="utf-8"))
+    config["action_endpoint"]["url"] = f"http://{HOST}:{action_port}/webhook"
+    copy = ROOT / "var" / f"endpoints-actions-{action_port}.yml"
+    copy.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    running.callback(copy.unlink, missing_ok=True)
+    return copy
+
+
+def shown_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def profile_lines(profile: ClinicProfile, path: Path) -> str:
+    line = f"  Clinic:    {profile.name} (profile {shown_path(path)})\n"
+    if not profile.demo:
+        return line
+    return line + (
+        "             This is the DEMO profile: the clinic, its phone, e-mail and address are fictional.\n"
+        "             For your clinic: copy clinic/demo.yml, fill it in, and start with\n"
+        "             CLINIC_PROFILE=clinic/your-clinic.yml make run (or set CLINIC_PROFILE in .env).\n"
+    )
+
+
+def banner(args: argparse.Namespace, profile: ClinicProfile, path: Path, demo_url: str, logs: Path,
+           delivering: bool) -> str:
+    url = f"http://{HOST}:{args.port}"
+    return (
+        f"\nThe assistant is running.\n"
+        + profile_lines(profile, path)
+        + f"  REST:      curl -s -X POST {url}/webhooks/rest/webhook "
+        f"-H 'Content-Type: application/json' "
+        f"-d '{{\"sender\": \"me\", \"message\": \"how long does an infusion take?\"}}'\n"
+        f"  Website:   {demo_url} (demo clinic page with the chat widget)\n"
+        f"  Widget:    {url}/webhooks/socketio/widget.js (Socket.IO at {url}/socket.io)\n"
+        f"  Terminal:  make shell (in another terminal)\n"
+        + (f"  HTTP API:  {url} (enabled by RASA_AUTH_TOKEN; add ?token=...)\n"
+           if os.environ.get("RASA_AUTH_TOKEN", "").strip()
+           else "  HTTP API:  off (set RASA_AUTH_TOKEN to enable it)\n")
+        + (f"  Bookings:  delivered to BOOKING_WEBHOOK_URL (log: {logs / 'delivery.log'})\n"
+           if delivering else "  Bookings:  kept in the outbox; list them with make bookings\n")
+        + "Press Ctrl-C to stop."
+    )
+
+
+def read_env_file() -> None:
+    try:
+        applied = load_env_file(ENV_FILE)
+    except EnvFileError as error:
+        sys.exit(str(error))  # names the file and the line
+    except (OSError, UnicodeDecodeError) as error:
+        sys.exit(f"cannot read {ENV_FILE}: {error}")
+    if applied is not None:
+        names = ", ".join(applied) or "nothing (empty values and variables already set are skipped)"
+        say(f"read {ENV_FILE}: set {names}")
+
+
+def serve(args: argparse.Namespace, profile: ClinicProfile, path: Path, running: ExitStack) -> None:
+    """Starts everything, registering how to stop each part in `running`; returns when a server stops."""
     demo_origins = f"http://{HOST}:{args.demo_port},http://localhost:{args.demo_port}"
     # credentials.yml allows the demo page on its default port; another port must be allowed too.
     rasa_env = {} if args.demo_port == DEMO_PORT or os.environ.get("WIDGET_ALLOWED_ORIGINS") \
         else {"WIDGET_ALLOWED_ORIGINS": demo_origins}
-
     logs = ROOT / "var" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    actions = rasa = worker = None
-    with open(logs / "actions.log", "ab") as action_log, open(logs / "rasa.log", "ab") as rasa_log, \
-            open(logs / "delivery.log", "ab") as delivery_log, ExitStack() as demo:
-        try:
-            actions = start_action_server(args.action_port, action_log)
-            rasa = start_rasa_server(args.model, args.port, ROOT / "endpoints.yml", rasa_log, env=rasa_env)
-            if os.environ.get("BOOKING_WEBHOOK_URL"):
-                worker = subprocess.Popen([sys.executable, "-m", "actions.delivery"], cwd=ROOT,
-                                          stdout=delivery_log, stderr=subprocess.STDOUT, start_new_session=True)
-            print(f"starting the assistant with {args.model.name} (logs in {logs}) ...", flush=True)
-            wait_until_up(f"http://{HOST}:{args.action_port}/health", actions)
-            wait_until_up(f"http://{HOST}:{args.port}/webhooks/rest/", rasa)
-            url = f"http://{HOST}:{args.port}"
-            demo_url = demo.enter_context(serving_demo_page(args.demo_port, url))
-            print(
-                f"\nThe assistant is running.\n"
-                f"  REST:      curl -s -X POST {url}/webhooks/rest/webhook "
-                f"-H 'Content-Type: application/json' "
-                f"-d '{{\"sender\": \"me\", \"message\": \"how long does an infusion take?\"}}'\n"
-                f"  Website:   {demo_url} (demo clinic page with the chat widget)\n"
-                f"  Widget:    {url}/webhooks/socketio/widget.js (Socket.IO at {url}/socket.io)\n"
-                f"  Terminal:  make shell (in another terminal)\n"
-                + (f"  HTTP API:  {url} (enabled by RASA_AUTH_TOKEN; add ?token=...)\n"
-                   if os.environ.get("RASA_AUTH_TOKEN", "").strip() else "  HTTP API:  off (set RASA_AUTH_TOKEN to enable it)\n")
-                + (f"  Bookings:  delivered to BOOKING_WEBHOOK_URL (log: {logs / 'delivery.log'})\n"
-                   if worker else "  Bookings:  kept in the outbox; list them with make bookings\n")
-                + "Press Ctrl-C to stop.",
-                flush=True,
-            )
-            while actions.poll() is None and rasa.poll() is None and (worker is None or worker.poll() is None):
-                time.sleep(1)
-            sys.exit("a server stopped unexpectedly; see the logs in var/logs")
-        except KeyboardInterrupt:
-            print("\nstopping ...", flush=True)
-        finally:
-            stop(worker)
-            stop(rasa)
-            stop(actions)
+    action_log = running.enter_context(open(logs / "actions.log", "ab"))
+    rasa_log = running.enter_context(open(logs / "rasa.log", "ab"))
+    delivery_log = running.enter_context(open(logs / "delivery.log", "ab"))
+    endpoints = endpoints_for(args.action_port, running)
+
+    actions = start_action_server(args.action_port, action_log, die_with_parent=True)
+    running.callback(stop, actions)
+    rasa = start_rasa_server(args.model, args.port, endpoints, rasa_log, env=rasa_env, die_with_parent=True)
+    running.callback(stop, rasa)
+    worker: Optional[subprocess.Popen] = None
+    if os.environ.get("BOOKING_WEBHOOK_URL"):
+        worker = subprocess.Popen([sys.executable, "-m", "actions.delivery"], cwd=ROOT, stdout=delivery_log,
+                                  stderr=subprocess.STDOUT, start_new_session=True,
+                                  preexec_fn=terminate_with_parent())
+        running.callback(stop, worker)
+    say(f"starting the assistant with {args.model.name} (logs in {logs}) ...")
+    try:
+        wait_until_up(f"http://{HOST}:{args.action_port}/health", actions)
+        wait_until_up(f"http://{HOST}:{args.port}/webhooks/rest/", rasa)
+    except (RuntimeError, TimeoutError) as error:
+        sys.exit(f"{error}; see the logs in {logs}")
+    demo_url = running.enter_context(serving_demo_page(args.demo_port, f"http://{HOST}:{args.port}"))
+    say(banner(args, profile, path, demo_url, logs, worker is not None))
+    servers = [process for process in (actions, rasa, worker) if process is not None]
+    while all(process.poll() is None for process in servers):
+        time.sleep(1)
+    sys.exit(f"a server stopped unexpectedly; see the logs in {logs}")
+
+
+def main() -> None:
+    read_env_file()  # first: everything below may read the environment
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("model", type=Path)
+    parser.add_argument("--port", type=int, default=RASA_PORT)
+    parser.add_argument("--action-port", type=int, default=ACTION_PORT)
+    parser.add_argument("--demo-port", type=int, default=DEMO_PORT)
+    args = parser.parse_args()
+
+    try:
+        path = profile_path()
+        profile = load_profile(path)
+        check_deployable(profile, path)  # refused here, before any server, rather than by both at start-up
+    except ProfileError as error:
+        sys.exit(f"clinic profile: {error}")
+    problems = port_problems({"PORT": args.port, "ACTION_PORT": args.action_port, "DEMO_PORT": args.demo_port})
+    if problems:
+        sys.exit("\n".join(problems))
+
+    stop_on_signals()
+    watch_parent()
+    running = ExitStack()
+    try:
+        serve(args, profile, path, running)
+    except StopRequested as request:
+        say(f"\n{request}: stopping ...")
+    finally:
+        _stopping.set()  # from here on, signals no longer interrupt: the servers must be stopped
+        running.close()
 
 
 if __name__ == "__main__":

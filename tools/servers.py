@@ -3,6 +3,7 @@ tests and the benchmarks, so every one of them runs the assistant the same way."
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -13,7 +14,7 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator, List, Optional, Sequence
+from typing import IO, Callable, Iterator, List, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -42,21 +43,44 @@ def write_endpoints(path: Path, action_port: int, tracker_db: Path, stock: bool 
 STOCK_CREDENTIALS = "rest:\n"
 
 
-def _spawn(command: Sequence[str], log: IO[bytes], env: Optional[dict] = None) -> subprocess.Popen:
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def terminate_with_parent() -> Optional[Callable[[], None]]:
+    """A preexec_fn asking the kernel to send the child SIGTERM when the process that starts it dies,
+    even by SIGKILL, where no cleanup code of its own can run (Linux only; None elsewhere). The
+    request belongs to the starting *thread*: start such children from one that lives as long."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)  # looked up before the fork: the child only calls it
+    parent = os.getpid()
+
+    def arm() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arm
+
+
+def _spawn(command: Sequence[str], log: IO[bytes], env: Optional[dict] = None,
+           die_with_parent: bool = False) -> subprocess.Popen:
     environment = {**os.environ, **(env or {})}
     # Own process group, so that stopping the server also stops Sanic's workers.
     return subprocess.Popen(
         list(command), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=environment,
-        start_new_session=True,
+        start_new_session=True, preexec_fn=terminate_with_parent() if die_with_parent else None,
     )
 
 
-def start_action_server(port: int, log: IO[bytes], env: Optional[dict] = None) -> subprocess.Popen:
+def start_action_server(port: int, log: IO[bytes], env: Optional[dict] = None,
+                        die_with_parent: bool = False) -> subprocess.Popen:
     return _spawn(
         [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
         log,
         # The SDK binds 0.0.0.0 unless told otherwise; the action server is internal.
         {"SANIC_HOST": HOST, **(env or {})},
+        die_with_parent,
     )
 
 
@@ -69,6 +93,7 @@ def start_rasa_server(
     extra_args: Sequence[str] = (),
     env: Optional[dict] = None,
     stock: bool = False,
+    die_with_parent: bool = False,
 ) -> subprocess.Popen:
     # Rasa's own `rasa run`, with the safety nets of tools/rasa_server.py unless `stock` (benchmarks).
     launcher = [str(BIN / "rasa")] if stock else [sys.executable, "-m", "tools.rasa_server"]
@@ -77,7 +102,7 @@ def start_rasa_server(
         "--port", str(port), "--endpoints", str(endpoints), "--credentials", str(credentials),
         *extra_args,
     ]
-    return _spawn(command, log, env)
+    return _spawn(command, log, env, die_with_parent)
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180.0) -> None:
