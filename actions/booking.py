@@ -13,10 +13,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clinic_profile import current_profile
 from actions.forms import (
+    CONFIRMATION_SLOT,
     NOT_GIVEN,
     ValidatingForm,
     clear_personal_slots,
     clinic_now,
+    corrected_details,
     submit_request,
 )
 from actions.parsing import TimeWindow, clean_text, prefill_from_message
@@ -80,7 +82,8 @@ class ActionBookingSummary(Action):
             reason=tracker.get_slot("reason") or NOT_GIVEN,
             insurance_plan=tracker.get_slot("insurance_plan") or NOT_GIVEN,
         )
-        return []
+        # Remembered so that Confirm still works after a question asked at the summary.
+        return [SlotSet(CONFIRMATION_SLOT, "booking")]
 
 
 class ActionSubmitBooking(Action):
@@ -122,6 +125,10 @@ class ActionChangeBooking(Action):
         return next((field for field, words in CHANGEABLE.items() if any(w in text.split() or w in text for w in words)), None)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        # "actually my number is 415 555 0199": the new detail is in the message; show the summary again.
+        given = corrected_details("", clean_text(tracker.latest_message.get("text")))
+        if given:
+            return [SlotSet(slot, value) for slot, value in given.items()] + [FollowupAction("action_booking_summary")]
         field = self.field_to_change(tracker)
         if field is None:
             buttons = [{"title": title, "payload": f'/change_booking{{"booking_field": "{slot}"}}'}
@@ -129,7 +136,7 @@ class ActionChangeBooking(Action):
             dispatcher.utter_message(response="utter_ask_booking_field", buttons=buttons)
             # Wait for the choice instead of re-opening the form (which the rule would do).
             return [FollowupAction("action_listen")]
-        cleared = [SlotSet(field, None)]
+        cleared = [SlotSet(field, None), SlotSet(CONFIRMATION_SLOT, None)]
         if field == "contact_details":
             cleared += [SlotSet("phone", None), SlotSet("email", None)]
         if field == "preferred_time_text":

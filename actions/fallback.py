@@ -1,5 +1,5 @@
-"""Low-confidence handling: ask to rephrase with the likeliest topics as buttons; on the
-second miss in a row, hand over to the clinic instead of asking again."""
+"""Low-confidence handling: "did you mean" with the likeliest topics as buttons; on the second
+miss in a row, the topics menu and a person (call-back, booking, the clinic's phone)."""
 
 from typing import Any, Dict, Iterable, List, Sequence, Text
 
@@ -31,6 +31,14 @@ def suggested_topics(intent_ranking: Sequence[Dict[str, Any]]) -> List[str]:
     return topics
 
 
+# After repeated misses a person is always offered beside the topics.
+PERSON_TOPICS = ("request_human", "book_appointment")
+
+
+def topic_buttons(topics: Sequence[str]) -> List[Dict[str, str]]:
+    return [{"title": TOPIC_TITLES[topic], "payload": f"/{topic}"} for topic in topics]
+
+
 def consecutive_misses(events: Iterable[Dict[str, Any]]) -> int:
     """How many of the latest user messages in a row ended in the fallback intent."""
     misses = 0
@@ -55,13 +63,12 @@ class ActionSuggestRephrase(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        if consecutive_misses(tracker.events) >= 2:
-            dispatcher.utter_message(response="utter_fallback_contact")
-            return []
         ranking = tracker.latest_message.get("intent_ranking") or []
-        buttons = [
-            {"title": TOPIC_TITLES[topic], "payload": f"/{topic}"}
-            for topic in suggested_topics(ranking)
-        ]
-        dispatcher.utter_message(response="utter_ask_rephrase", buttons=buttons)
+        topics = [topic for topic in suggested_topics(ranking) if topic not in PERSON_TOPICS]
+        if consecutive_misses(tracker.events) >= 2:
+            # Never only an apology: the topics menu and a person.
+            dispatcher.utter_message(response="utter_fallback_contact",
+                                     buttons=topic_buttons(topics + list(PERSON_TOPICS)))
+            return []
+        dispatcher.utter_message(response="utter_ask_rephrase", buttons=topic_buttons(suggested_topics(ranking)))
         return []

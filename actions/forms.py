@@ -20,8 +20,10 @@ from actions.outbox import Outbox
 from actions.parsing import (
     MAX_FREE_TEXT,
     PastDateError,
+    asks_why_needed,
     clean_text,
     contact_slots,
+    find_name,
     is_skip,
     looks_like_question,
     parse_contact,
@@ -39,8 +41,13 @@ PERSONAL_SLOTS = [
     "full_name", "contact_details", "phone", "email", "preferred_time_text", "preferred_time",
     "preferred_time_end", "reason", "insurance_plan", "consent", "callback_message",
 ]
-# Confident FAQ questions asked mid-form are answered, then the form asks again.
-DIGRESSION_CONFIDENCE = 0.5
+# A question asked mid-form is answered when the classifier reads a topic at least this surely
+# (the medical boundary and language guard readings are certain), then the form asks again.
+DIGRESSION_CONFIDENCE = 0.25
+ALWAYS_ANSWERED = {"ask_personal_medical", "other_language"}
+# The slot whose answer may itself be a question: the message for staff.
+QUESTIONS_ARE_ANSWERS = {"callback_message"}
+CONFIRMATION_SLOT = "awaiting_confirmation"
 YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "of course", "please do", "yes please", "fine", "agree", "i agree"}
 NO = {"no", "n", "nope", "nah", "no thanks", "don't", "do not", "i don't agree"}
 
@@ -61,11 +68,44 @@ def clinic_now() -> datetime:
 
 
 def faq_digression(tracker: Tracker) -> Optional[str]:
+    """The topic to answer instead of filling the slot, when the message is a question about one."""
     intent = tracker.latest_message.get("intent") or {}
     name = intent.get("name") or ""
-    if name.startswith("ask_") and name != "ask_not_covered" and (intent.get("confidence") or 0) >= DIGRESSION_CONFIDENCE:
+    if name in ALWAYS_ANSWERED:
+        return name
+    if (name.startswith("ask_") and (intent.get("confidence") or 0) >= DIGRESSION_CONFIDENCE
+            and looks_like_question(tracker.latest_message.get("text"))):
         return name
     return None
+
+
+def answers_the_question(slot: str, text: str) -> bool:
+    """Whether a message that reads like a question still answers the form's question
+    ("could I come tuesday afternoon?", "can you call 202 555 0143?")."""
+    if slot in QUESTIONS_ARE_ANSWERS:
+        return True
+    if slot == "contact_details":
+        return bool(parse_contact(text))
+    if slot == "preferred_time_text":
+        try:
+            return parse_preferred_time(text, clinic_now()) is not None
+        except PastDateError:
+            return True  # an answer, refused with its own message
+    return False
+
+
+def corrected_details(slot: str, text: str) -> Dict[str, Any]:
+    """Details given again while another question is asked ("actually my number is 415 555 0199")."""
+    found: Dict[str, Any] = {}
+    if slot != "contact_details":
+        contact = parse_contact(text)
+        if contact:
+            found.update(contact_slots(contact))
+    if slot != "full_name":
+        name = find_name(text)
+        if name:
+            found["full_name"] = name
+    return found
 
 
 class ValidatingForm(FormValidationAction):
@@ -80,16 +120,29 @@ class ValidatingForm(FormValidationAction):
         """Abstract, so that the action server registers only the concrete forms."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        """Every answer is understood first: a question is answered (or, if unclear, said so), a
+        correction of an earlier detail is taken; only then is the text read as the answer."""
         requested = tracker.get_slot("requested_slot")
+        if not requested or requested not in tracker.slots_to_validate():
+            return await super().run(dispatcher, tracker, domain)
+        text = clean_text(tracker.latest_message.get("text"))
+        if answers_the_question(requested, text):
+            return await super().run(dispatcher, tracker, domain)
+        clinic = current_profile().slot_values()
         topic = faq_digression(tracker)
-        if (
-            requested
-            and topic
-            and requested in tracker.slots_to_validate()
-            and looks_like_question(tracker.latest_message.get("text"))
-        ):
-            dispatcher.utter_message(response=f"utter_{topic}")
+        if topic:
+            dispatcher.utter_message(response=f"utter_{topic}", **clinic)
             dispatcher.utter_message(response="utter_back_to_form")
+            return [SlotSet(requested, None)]
+        if asks_why_needed(text):
+            dispatcher.utter_message(response="utter_why_we_ask")
+            return [SlotSet(requested, None)]
+        corrections = corrected_details(requested, text)
+        if corrections:
+            dispatcher.utter_message(response="utter_details_updated")
+            return [SlotSet(slot, value) for slot, value in corrections.items()] + [SlotSet(requested, None)]
+        if looks_like_question(text):
+            dispatcher.utter_message(response="utter_form_question_unclear", **clinic)
             return [SlotSet(requested, None)]
         return await super().run(dispatcher, tracker, domain)
 
@@ -205,4 +258,5 @@ def submit_request(
 
 
 def clear_personal_slots() -> List[EventType]:
-    return [SlotSet(slot, None) for slot in PERSONAL_SLOTS] + [SlotSet(FAILURES_SLOT, None), SlotSet(FAILED_SLOT, None)]
+    return [SlotSet(slot, None) for slot in PERSONAL_SLOTS] + [
+        SlotSet(FAILURES_SLOT, None), SlotSet(FAILED_SLOT, None), SlotSet(CONFIRMATION_SLOT, None)]

@@ -55,12 +55,29 @@ QUESTION_START = re.compile(
     r"^(?:\w+[,!]?\s+)?(?:how|what|what'?s|whats|when|where|why|who|which|is|are|can|could|do|does|"
     r"did|will|would|should|tell|explain|any)\b"
 )
+# A question later in the message: "im 17 can i get this", "i'm on lexapro, can i still do it".
+QUESTION_CLAUSE = re.compile(
+    r"\b(?:can|could|will|would|should|do|does|is|are|am)\s+(?:i|it|you|he|she|they|we|this|that|there|ketamine|"
+    r"the\s+\w+)\b|\b(?:how|what|why|when|where)\s+(?:do|does|is|are|can|will|would|should|long|much|many|about)\b"
+)
+# Asking why a detail is needed, rather than giving it.
+WHY_ASKED = re.compile(r"\bwhy\b.{0,30}\b(?:need|want|ask|asking|require)\w*\b|\bwhat\s+(?:is|'s)\s+(?:it|that|this)\s+for\b"
+                       r"|\bwhat\s+do\s+you\s+(?:need|want)\s+(?:it|that|this|my\s+\w+)\s+for\b")
+# Words that never make up a name: thanks, goodbyes, refusals, "I don't know".
+NOT_A_NAME = re.compile(
+    r"\b(?:thanks?|thank\s+you|thx|ty|bye|goodbye|cya|later|never\s*mind|nvm|stop|cancel|quit|idk|dunno|whatever|why|"
+    r"nothing|nope|yes|yeah|yep|no|ok|okay|sure|hi|hello|hey|please|pls|help|sorry|what|how)\b"
+)
 
 
 def looks_like_question(text: Optional[str]) -> bool:
     """A question or request for information rather than an answer to a form's question."""
     cleaned = clean_text(text).lower()
-    return "?" in cleaned or bool(QUESTION_START.match(cleaned))
+    return "?" in cleaned or bool(QUESTION_START.match(cleaned) or QUESTION_CLAUSE.search(cleaned))
+
+
+def asks_why_needed(text: Optional[str]) -> bool:
+    return bool(WHY_ASKED.search(clean_text(text).lower()))
 
 
 # ----------------------------------------------------------------------------- names
@@ -80,7 +97,7 @@ def parse_name(text: Optional[str]) -> Optional[str]:
         return None
     if not NAME_CHARS.match(name) or sum(ch.isalpha() for ch in name) < 2:
         return None
-    if name.lower() in {"yes", "no", "skip", "none", "hi", "hello", "ok", "okay", "cancel", "stop"}:
+    if name.lower() in {"skip", "none"} or NOT_A_NAME.search(name.lower()):
         return None
     if looks_like_question(name):
         return None

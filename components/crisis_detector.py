@@ -25,7 +25,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.stateless import StatelessComponent
-from components.text import normalise
+from components.text import normalise, top_reading
 
 CRISIS_INTENT = "crisis"
 DETECTION_KEY = "crisis_detection"
@@ -43,6 +43,8 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
     ("kms", r"(?<!\d )(?<!\d)\b(?:kms|kys)\b(?!\s+(?:away|from|to|drive|north|south|east|west))|\b(?:unalive\w*|un-alive\w*|sewerslide|su1c1de)\b"),
     ("end_life", r"\b(?:end|ending|ended|take|taking|took)\s+(?:my|his|her|their|ur|your)\s+(?:own\s+)?li(?:fe|ves)\b"),
     ("end_it", r"\b(?:end|ending|finish)\s+it\s*(?:all|tonight|today|now|for good|tbh|$)|\b(?:end|ending)\s+(?:everything|things)\b"),
+    ("going_to_end_it", r"\b(?:going\s+to|gonna|will|i'?ll|ill|ready\s+to|want\s+to|wanna|about\s+to)\s+end\s+it\b"
+                        r"(?!\s+(?:with|early|here|there|for\s+(?:the\s+)?(?:day|night|now)))"),
     ("want_to_die", rf"\b(?:wants?|wnt|wan|wnat|whant|wanna|wana|wanted|going|gonna|ready|trying|plan(?:ning)?|wish|hope)\s+(?:to\s+)?{DIE}\b"),
     # Spanish, French, German and Portuguese: patients do not always write in English.
     ("other_language", r"\b(?:quiero\s+(?:matarme|morir(?:me)?|suicidarme)|me\s+quiero\s+(?:matar|morir|suicidar)|no\s+quiero\s+(?:vivir|seguir\s+viviendo|estar\s+vivo|estar\s+viva)|me\s+voy\s+a\s+(?:matar|suicidar)|suicidarme|quitarme\s+la\s+vida|je\s+veux\s+(?:mourir|me\s+tuer|en\s+finir|me\s+suicider)|me\s+suicider|ich\s+will\s+(?:nicht\s+mehr\s+leben|sterben|mich\s+umbringen)|mich\s+umbringen|quero\s+(?:morrer|me\s+matar)|n[aã]o\s+quero\s+(?:mais\s+)?viver)"),
@@ -78,7 +80,9 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
                        r"|\b(?:i\s+have|i'?ve\s+got|having|got|now\s+i\s+have)\s+(?:\w+\s+)?chest\s+pain\b"
                        r"|\bchest\s+(?:hurts|is\s+(?:tight|crushing)|feels\s+(?:tight|crushed))\b"),
     # means at hand that the patterns above do not name
-    ("means_other", r"\b(?:on|onto)\s+the\s+(?:train\s+|railway\s+|rail\s+)?tracks\b|\btrain\s+to\s+hit\b"
+    ("means_other", r"\b(?:got|have|holding|took|grabbed)\s+(?:my\s+|his\s+|her\s+|the\s+)?\w+'?s\s+(?:gun|pistol|rifle|revolver)\b"
+                    r"|\bi\s+have\s+enough\s+(?:now|pills|of\s+them)\b|\blooking\s+up\s+how\s+(?:many|much)\b"
+                    r"|\b(?:on|onto)\s+the\s+(?:train\s+|railway\s+|rail\s+)?tracks\b|\btrain\s+to\s+hit\b"
                     r"|\bin\s+front\s+of\s+(?:a|the)\s+(?:train|bus|truck|car)\b"
                     r"|\bwhatever\s+i\s+(?:didn'?t|didnt|haven'?t|havent)\s+(?:already\s+)?swallow\w*"
                     r"|\bsaid\s+(?:all\s+)?my\s+goodbyes\b|\b(?:didn'?t|didnt)\s+want\s+to\s+wake\s+up\b"),
@@ -258,7 +262,8 @@ class CrisisDetector(StatelessComponent):
             ranking = [
                 e for e in (message.get(INTENT_RANKING_KEY) or []) if e.get("name") != CRISIS_INTENT
             ]
-            classifier_says_crisis = (message.get(INTENT) or {}).get("name") == CRISIS_INTENT
+            # An unsure crisis reading (the fallback replaced it) still counts as the classifier's.
+            classifier_says_crisis = CRISIS_INTENT in ((message.get(INTENT) or {}).get("name"), top_reading(message))
             detection = self.rules.detect(
                 message.get(TEXT) or "", self.crisis_score(message), classifier_says_crisis
             )

@@ -26,6 +26,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components.lay_terms import with_topic_keywords
+
 MODEL_FILE = "tfidf_intent_classifier.json"
 ARRAYS_FILE = "tfidf_intent_classifier.npz"
 
@@ -79,6 +81,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             "max_iter": 3000,
             "random_state": 42,
             "ranking_length": 10,
+            # Add the topic keywords of patients' lay words (components/lay_terms.py).
+            "lay_terms": True,
         }
 
     @staticmethod
@@ -112,11 +116,15 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     def _features(self, texts: List[str]) -> csr_matrix:
         return hstack([space.transform(texts) for space in self.spaces]).tocsr()
 
+    def _prepared(self, text: str) -> str:
+        text = normalise_text(text)
+        return with_topic_keywords(text) if self.config["lay_terms"] else text
+
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         if not examples:
             return self._resource
-        texts = [normalise_text(e.get(TEXT)) for e in examples]
+        texts = [self._prepared(e.get(TEXT)) for e in examples]
         for space in self.spaces:
             space.fit(texts)
         classifier = LogisticRegression(
@@ -131,7 +139,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         return self._resource
 
     def probabilities(self, texts: List[str]) -> np.ndarray:
-        scores = self._features([normalise_text(t) for t in texts]) @ self.coef.T
+        scores = self._features([self._prepared(t) for t in texts]) @ self.coef.T
         scores = np.asarray(scores) + self.intercept
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)

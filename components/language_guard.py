@@ -19,7 +19,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.stateless import StatelessComponent
-from components.text import normalise
+from components.text import normalise, top_reading
 
 OTHER_LANGUAGE_INTENT = "other_language"
 DETECTION_KEY = "not_english"
@@ -95,7 +95,8 @@ class LanguageGuard(StatelessComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if (message.get(INTENT) or {}).get("name") in KEPT_INTENTS or text.startswith("/"):
+            if (message.get(INTENT) or {}).get("name") in KEPT_INTENTS or top_reading(message) == "crisis" \
+                    or text.startswith("/"):
                 continue
             language = other_language(text)
             if language is None:

@@ -24,7 +24,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.stateless import StatelessComponent
-from components.text import normalise
+from components.text import normalise, top_reading
 
 PERSONAL_MEDICAL_INTENT = "ask_personal_medical"
 DETECTION_KEY = "medical_boundary"
@@ -223,7 +223,9 @@ class MedicalBoundaryDetector(StatelessComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             reading = message.get(INTENT) or {}
-            if reading.get("name") in KEPT_INTENTS or (message.get(TEXT) or "").startswith("/"):
+            # An unsure crisis reading is left to the crisis detector, which runs next.
+            if reading.get("name") in KEPT_INTENTS or top_reading(message) == "crisis" \
+                    or (message.get(TEXT) or "").startswith("/"):
                 continue
             finding = self.rules.find(message.get(TEXT) or "")
             if finding is None:

@@ -64,3 +64,7 @@ def test_action_rephrases_first_then_hands_over(misses, expected):
     if expected == "utter_ask_rephrase":
         assert [b["payload"] for b in message["buttons"]] == ["/ask_side_effects", "/ask_safety"]
         assert [b["title"] for b in message["buttons"]] == [TOPIC_TITLES["ask_side_effects"], TOPIC_TITLES["ask_safety"]]
+    else:
+        # Never only an apology: the likely topics and a person to talk to.
+        assert [b["payload"] for b in message["buttons"]] == [
+            "/ask_side_effects", "/ask_safety", "/request_human", "/book_appointment"]

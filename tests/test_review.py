@@ -16,7 +16,7 @@ from tools.review import Finding, findings, mask, nlu_candidates
 
 FALLBACK = "what about the other one"
 OUT_OF_SCOPE = "can you recommend a good plumber near me"
-NOT_COVERED = "is it legal to drive home after my infusion"
+NOT_COVERED = "is this treatment even legal where i live"
 CRISIS = "i want to end my life, call me on 202-555-0199 or mail ann@example.org"
 
 
@@ -30,7 +30,7 @@ def reviewed(model_path, tmp_path_factory):
         for conversation, message in [
             (first, "how much does it cost?"),          # understood: not listed
             (first, FALLBACK),
-            (first, "/ask_insurance"),                  # a button: not listed
+            (first, "/ask_insurance"),                  # a button: not listed, but the topic picked
             (second, FALLBACK),                         # same words: counted twice
             (second, "i'd like to book a consultation"),
             (second, "Ann Review"),                     # an answer to the form: not listed
@@ -51,7 +51,7 @@ def test_review_lists_exactly_the_messages_not_understood_newest_first(reviewed)
     output, _, (first, second, third) = reviewed
     entries = [line for line in output.splitlines() if line.startswith("[")]
     texts = [line.strip() for line in output.splitlines() if line.startswith("    ")]
-    assert texts == [mask(CRISIS), NOT_COVERED, OUT_OF_SCOPE, FALLBACK], output
+    assert texts == [mask(CRISIS), NOT_COVERED, OUT_OF_SCOPE, f"{FALLBACK}   -> picked: ask_insurance"], output
     assert entries[0].startswith("[crisis] x1") and third in entries[0]
     assert entries[1].startswith("[not covered] x1") and entries[2].startswith("[out of scope] x1")
     assert entries[3].startswith("[fallback] x2") and "(+1 more)" in entries[3]
@@ -62,7 +62,8 @@ def test_review_exports_nlu_candidates_staff_can_label(reviewed):
     _, export, _ = reviewed
     document = yaml.safe_load(export.read_text())
     examples = {block["intent"]: [line[2:] for line in block["examples"].splitlines()] for block in document["nlu"]}
-    assert examples == {"review_crisis": [mask(CRISIS)], "review_fallback": [FALLBACK],
+    # The fallback's suggestion the patient picked labels it.
+    assert examples == {"review_crisis": [mask(CRISIS)], "ask_insurance": [FALLBACK],
                         "review_not_covered": [NOT_COVERED], "review_out_of_scope": [OUT_OF_SCOPE]}
 
 
@@ -106,3 +107,16 @@ def test_findings_skip_form_answers_but_keep_a_crisis_inside_a_form():
             ("a", 4.0, json.dumps({"event": "active_loop", "name": None})),
             ("a", 5.0, user("hmm", "nlu_fallback", 0.2))]
     assert [(f.reason, f.text) for f in findings(rows)] == [("fallback", "hmm"), ("crisis", "i want to die")]
+
+
+def test_a_topic_picked_after_a_fallback_labels_the_message():
+    import json
+
+    def user(text, intent, confidence=0.9):
+        return json.dumps({"event": "user", "text": text, "parse_data": {"intent": {"name": intent, "confidence": confidence}}})
+
+    rows = [("a", 1.0, user("wat about fees", "nlu_fallback", 0.2)), ("a", 2.0, user("/ask_cost", "ask_cost", 1.0)),
+            ("b", 3.0, user("hmm ok", "nlu_fallback", 0.2)), ("b", 4.0, user("how long is it", "ask_infusion_duration")),
+            ("b", 5.0, user("/ask_cost", "ask_cost", 1.0))]
+    chosen = {f.text: f.chosen for f in findings(rows)}
+    assert chosen == {"wat about fees": "ask_cost", "hmm ok": None}

@@ -4,6 +4,8 @@ Lists the patients' messages that ended in a fallback, out_of_scope, ask_not_cov
 a low-confidence reading, newest first, grouped by text with a count, each with its conversation
 id and time. Phone numbers and e-mail addresses are masked. `make review EXPORT=file.yml` writes
 them as NLU candidates: move each line to the intent it belongs to in data/nlu/, or drop it.
+When the patient answered a "Did you mean" by picking a topic, the message is listed with that
+choice and exported under the chosen intent.
 Reads the tracker store endpoints.yml names (SQLite by default, PostgreSQL when configured)."""
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Dict, Iterable, List, Optional
 
 import sqlalchemy as sa
 
+from actions.topics import TOPIC_TITLES
 from tools.tracker_db import ROOT, UnsupportedStore, events_table, tracker_db_url
 
 REVIEWED_INTENTS = {"nlu_fallback": "fallback", "out_of_scope": "out of scope",
@@ -42,6 +45,8 @@ class Finding:
     count: int = 0
     latest: float = 0.0
     conversations: List[str] = field(default_factory=list)
+    # The topic the patient picked from the suggestions that followed the message, if any.
+    chosen: Optional[str] = None
 
 
 def reason_for(intent: str, confidence: float, low_confidence: float) -> Optional[str]:
@@ -58,6 +63,7 @@ def findings(rows: Iterable[tuple], low_confidence: float = DEFAULT_LOW_CONFIDEN
     the assistant failed; only a crisis inside a form is kept."""
     grouped: Dict[tuple, Finding] = {}
     in_form: Dict[str, bool] = {}
+    awaiting_choice: Dict[str, Finding] = {}  # a fallback whose suggestions the patient may pick from
     for sender, stamp, data in rows:
         event = json.loads(data)
         if event.get("event") == "active_loop":
@@ -67,6 +73,10 @@ def findings(rows: Iterable[tuple], low_confidence: float = DEFAULT_LOW_CONFIDEN
         intent = (event.get("parse_data") or {}).get("intent") or {}
         name, confidence = intent.get("name") or "nlu_fallback", float(intent.get("confidence") or 0.0)
         reason = reason_for(name, confidence, low_confidence)
+        missed = awaiting_choice.pop(sender, None)
+        picked = text[1:].split("{")[0] if text.startswith("/") else ""
+        if missed is not None and picked in TOPIC_TITLES:
+            missed.chosen = picked
         if in_form.get(sender) and reason != "crisis":
             continue
         if not reason or not text or text.startswith("/"):  # button payloads are not patients' words
@@ -79,6 +89,8 @@ def findings(rows: Iterable[tuple], low_confidence: float = DEFAULT_LOW_CONFIDEN
             finding.latest, finding.text = stamp, masked
         if sender not in finding.conversations:
             finding.conversations.append(sender)
+        if reason == "fallback":
+            awaiting_choice[sender] = finding
     return sorted(grouped.values(), key=lambda f: f.latest, reverse=True)
 
 
@@ -102,7 +114,7 @@ def report(found: List[Finding]) -> str:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(f.latest))
         lines.append(f"[{f.reason}] x{f.count}  {when}  {f.conversations[0]}"
                      + (f" (+{len(f.conversations) - 1} more)" if len(f.conversations) > 1 else ""))
-        lines.append(f"    {f.text}")
+        lines.append(f"    {f.text}" + (f"   -> picked: {f.chosen}" if f.chosen else ""))
     return "\n".join(lines)
 
 
@@ -111,11 +123,15 @@ def nlu_candidates(found: List[Finding]) -> str:
     lines = ["# Candidates from `make review`: move each example to the intent it belongs to in",
              "# data/nlu/ (or delete it), then `make test`. Phone numbers and e-mails are masked.",
              'version: "3.1"', "nlu:"]
-    for reason in sorted({f.reason for f in found}):
-        lines.append(f"- intent: review_{reason.replace(' ', '_')}")
+    # A topic the patient picked labels the message; the rest wait for staff under review_<reason>.
+    blocks = sorted({f.chosen or f"review_{f.reason.replace(' ', '_')}" for f in found})
+    for block in blocks:
+        lines.append(f"- intent: {block}")
+        if not block.startswith("review_"):
+            lines.append("  # picked by the patient from the suggestions after a message not understood")
         lines.append("  examples: |")
         for f in found:
-            if f.reason == reason:
+            if (f.chosen or f"review_{f.reason.replace(' ', '_')}") == block:
                 # A block scalar keeps any characters; only line breaks must go.
                 lines.append(f"    - {' '.join(f.text.split())}")
     return "\n".join(line.rstrip() for line in lines) + "\n"
