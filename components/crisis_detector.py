@@ -61,7 +61,9 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
     ("farewell", r"\b(?:put|putting|got|getting|have|had)\s+(?:all\s+)?my\s+affairs\s+in\s+order\b|\b(?:wasn'?t|was\s+not|isn'?t|is\s+not)\s+(?:his|her|their|your|anyone'?s|u'?re)\s+fault\b|\blet\s+(?:it|myself|me)\s+(?:happen|go|die|freeze|drown|fade)\b|\bwon'?t\s+stop\s+unless\s+i\b|\bunless\s+i\s+(?:die|end\s+it|kill)|\blast\s+time\s+(?:anyone|you|they|u|people)\s+(?:will\s+|'ll\s+)?(?:hear|see|talk)|\bwon'?t\s+(?:hear|see)\s+(?:from\s+)?me\s+again\b|\bthis\s+is\s+(?:my\s+)?goodbye\b"),
     ("permanent_fix", r"\bfix\s+(?:it|that|this|everything)\s+(?:permanently|for\s+good)\b|\b(?:pain|hurt|hurting|suffering|it\s+all|everything)\s+to\s+(?:stop|end|go\s+away)\s+(?:permanently|forever|for\s+good)\b|\bburden\b.{0,60}\b(?:permanent\w*|for\s+good|without\s+me)\b"),
     ("means_seeking", r"\bhow\s+(?:high|tall|far)\b.{0,40}\b(?:building|bridge|cliff|balcony|floor|drop|fall|jump)\w*\b.{0,40}\b(?:sure|die|dead|survive|enough|fatal|lethal)\b|\bhow\s+(?:many|much)\b.{0,40}\b(?:to\s+)?(?:overdose|die|kill\s+(?:myself|me|someone)|od)\b|\bhow\s+many\b.{0,40}\btoo\s+many\b|\b(?:lethal|fatal|deadly)\s+(?:dose|amount)\b|\b(?:painless|easiest|quickest|best)\s+way\s+to\s+(?:die|go|end\s+it|kill)"),
-    ("goodbye_note", r"\b(?:goodbye|suicide|farewell)\s+(?:note|letter|message|text)s?\b|\bsaying\s+goodbye\s+to\s+(?:every|my)\w*"),
+    ("goodbye_note", r"\b(?:wrote|written|writing|left|leaving)\s+(?:a\s+|the\s+|my\s+)?(?:notes?|letters?)\s+(?:for|to)\s+"
+                     r"(?:my\s+|the\s+)?(?:family|kids|children|wife|husband|partner|mom|mum|dad|parents|everyone)\b"
+                     r"|\b(?:notes?|letters?)\s+for\s+(?:my\s+|the\s+)?\w+\s+to\s+find\b|\b(?:goodbye|suicide|farewell)\s+(?:note|letter|message|text)s?\b|\bsaying\s+goodbye\s+to\s+(?:every|my)\w*"),
     # plans and means
     ("means_at_hand", r"\b(?:have|got|bought|holding|hold|found|loaded|sitting\s+with|with)\s+(?:a|the|my|his|her|some)\s+(?:gun|rope|noose|knife|razor(?:\s+blades?)?|blades?)\b|\b(?:holding|bought|found|hid)\s+(?:the|my|some|a\s+bottle\s+of|enough)\s+(?:pills|meds|tablets|knives)\b|\b(?:on|from|at)\s+(?:the|a)\s+(?:balcony\s+)?(?:ledge|roof\s+edge|edge\s+of\s+the\s+roof|train\s+tracks|railway\s+tracks)\b|\b(?:i'?m|im|i\s+am)\s+(?:standing|sitting|up|at|on|by)\s+(?:on\s+|at\s+|by\s+)?(?:the\s+)?(?:top\s+of\s+(?:the|a)\s+)?(?:train\s+tracks|tracks|railway|bridges?|ledge|roof|rooftop|parking\s+garage|cliffs?|edge)\b|\b(?:pills|meds|tablets)\s+(?:are\s+)?(?:counted|lined\s+up|laid\s+out|set\s+out|ready)\b"),
     ("means", rf"\b(?:have|got|bought|saved|saving|stash\w*|stockpil\w*|hoard\w*|collected|counted)\s+(?:up\s+)?(?:a\s+|the\s+|my\s+|some\s+|enough\s+|all\s+(?:my|the)\s+)?{PILLS}\b.*\b(?:ready|end|die|kill|enough|tonight|done|for\s+it|to\s+do\s+it|decided|next\s+to\s+me|in\s+my\s+hand|scared)"),
@@ -106,8 +108,8 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
                               r"|atmet\s+nicht|wacht\s+nicht\s+auf|non\s+(?:respira|si\s+sveglia)|sauter|springen|saltar|pular|buttarmi"
                               r"|tuer|me\s+matar|matarme|morir|morrer|sterben|umbringen|uccidermi|farla\s+finita|zabi[cć]\s+si[eę]"
                               r"|samob[oó]j\w*|zelfmoord|suicidar(?:me|se)|me\s+suicider|suicidio|suic[ií]dio|suizid\w*|me\s+machucar|lastimarme|hacerme\s+da[ñn]o|me\s+faire\s+du\s+mal"
-                              r"|mich\s+(?:verletzen|ritzen)|mir\s+(?:weh\s+tun|etwas\s+antun)|farmi\s+del\s+male|nie\s+chc[eę]\s+(?:[zż]y[cć]|tu\s+by[cć])"
-                              r"|no\s+quiero\s+estar\s+aqu[ií]|je\s+ne\s+veux\s+plus|ich\s+kann\s+nicht\s+mehr|non\s+ce\s+la\s+faccio\s+pi[uù])\b"),
+                              r"|mich\s+(?:verletzen|ritzen)|mir\s+(?:weh\s+tun|etwas\s+antun)|farmi\s+del\s+male|nie\s+chc[eę]\s+(?:ju[zż]\s+)?(?:[zż]y[cć]|tu\s+by[cć])"
+                              r"|no\s+quiero\s+estar\s+aqu[ií]|no\s+voy\s+a\s+estar\s+aqu[ií]|ya\s+no\s+estar[eé]|je\s+ne\s+serai\s+plus\s+l[aà]|ich\s+werde\s+nicht\s+mehr\s+(?:da|hier)\s+sein|n[aã]o\s+vou\s+(?:mais\s+)?estar\s+aqui|non\s+ci\s+sar[oò]\s+pi[uù]|je\s+ne\s+veux\s+plus|ich\s+kann\s+nicht\s+mehr|non\s+ce\s+la\s+faccio\s+pi[uù])\b"),
     # third person intent
     ("third_person_intent", rf"\b{SOMEONE}\s+(?:says?|said|saying|keeps?\s+saying|told\s+me|texted|wants?|is\s+going|is\s+gonna|will|threaten\w*|talk\w*\s+about)\s+(?:that\s+)?(?:(?:she|he|they)\s+(?:is\s+going\s+to|will|wants?\s+to|wanna|gonna)\s+)?(?:to\s+)?(?:{KILL}\s+{SELF}|{DIE}|end\s+(?:it|(?:his|her|their)\s+li(?:fe|ves))|suicide)"),
 ]
@@ -163,6 +165,9 @@ ORDINARY_CONTEXT = re.compile(
     r"appointment|booking|session|call|chat|newsletter|emails?|texts?)\b|"
     r"\b(?:passed\s+away|passed\s+on|funeral|memorial)\b|"
     r"\b(?:film|movie|tv\s+show|series|novel|documentary|episode|video\s+game)\b|"
+    # Things, not people: a dripping sink or a dying phone battery is nobody in danger.
+    r"\b(?:sink|faucet|tap|washer|toilet|pipes?|leak\w*|drip\w*|dishwasher|fridge|freezer|boiler|car|engine|"
+    r"battery|phone|laptop|router|wifi|printer|plants?|lawn|roof|gutter)\b|"
     r"\b(?:is|are|'s|will|gonna|going\s+to)\s+(?:going\s+to\s+)?kill\s+me\s+if\b"
 )
 # "I'm doing fine": excuses a classifier-only reading, never a pattern.

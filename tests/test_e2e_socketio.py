@@ -45,7 +45,7 @@ def test_crisis_answer_reaches_the_socketio_channel(assistant):
 
 def test_faq_and_buttons_over_socketio(assistant, domain):
     [replies] = asyncio.run(converse(assistant.rasa_url, ["is ketamine therapy safe?"]))
-    answer = next(r for r in replies if r.get("text", "").startswith("Ketamine therapy is generally safe"))
+    answer = next(r for r in replies if r.get("text", "").startswith("It's generally considered safe"))
     assert answer.get("quick_replies") or answer.get("buttons")
 
 
@@ -111,7 +111,7 @@ def test_malformed_and_overlong_messages_are_handled_and_the_server_keeps_answer
             too_long = list(received)
             await client.emit("user_uttered", {"message": "is ketamine therapy safe?", "session_id": session_id})
             for _ in range(200):
-                if any(r.get("text", "").startswith("Ketamine therapy is generally safe") for r in received):
+                if any(r.get("text", "").startswith("It's generally considered safe") for r in received):
                     break
                 await asyncio.sleep(0.1)
             return dropped, too_long, received
@@ -121,4 +121,4 @@ def test_malformed_and_overlong_messages_are_handled_and_the_server_keeps_answer
     dropped, too_long, received = asyncio.run(run())
     assert dropped == []
     assert [r["text"] for r in too_long] == ["That message is too long for me. Please keep it to 2000 characters or fewer."]
-    assert any(r.get("text", "").startswith("Ketamine therapy is generally safe") for r in received)
+    assert any(r.get("text", "").startswith("It's generally considered safe") for r in received)

@@ -104,7 +104,7 @@ test("a quick reply sends its payload and shows its title", async () => {
   const { context, page } = await openPage();
   await openWidget(page);
   await page.getByRole("group", { name: "Suggested replies" }).getByRole("button", { name: "What is ketamine therapy?" }).click();
-  await waitForBot(page, "used as an anesthetic for decades");
+  await waitForBot(page, "anesthetic that doctors have used for decades");
   const userBubbles = await page.locator(".cc-user p").allInnerTexts();
   assert.deepEqual(userBubbles, ["What is ketamine therapy?"]);
   // Quick replies of answered messages are gone; the new answer brings its own.
@@ -143,13 +143,13 @@ test("a booking goes through to its confirmation with a reference number", async
 test("a reload keeps the history and the conversation, even in the middle of a form", async () => {
   const { context, page } = await openPage();
   await openWidget(page);
-  await send(page, "is ketamine therapy safe?", "generally safe");
+  await send(page, "is ketamine therapy safe?", "generally considered safe");
   await send(page, "I want to book an appointment", "What is your full name?");
   await send(page, "Ann Reload", "best phone number or e-mail");
   await page.reload();
   await page.getByRole("log").waitFor();
   const history = await logText(page);
-  for (const part of ["is ketamine therapy safe?", "generally safe", "Ann Reload", "best phone number or e-mail"]) {
+  for (const part of ["is ketamine therapy safe?", "generally considered safe", "Ann Reload", "best phone number or e-mail"]) {
     assert.ok(history.includes(part), `history after reload lacks "${part}"`);
   }
   assert.ok(await page.getByRole("dialog", { name: CLINIC_NAME }).isVisible(), "the open panel stays open");
