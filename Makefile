@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install system-packages widget lock train run shell test validate test-stories test-python bench bookings purge-conversations new-faq review deploy-model clean reset-state
+.PHONY: help install system-packages widget lock train run shell test validate test-stories test-python bench bookings purge-conversations new-faq review deploy-model clean reset-state rounds
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ test-python: train widget system-packages ## unit, consistency, held-out NLU, en
 	ASSISTANT_MODEL="$(MODEL)" $(PY) -m pytest tests
 
 test: validate test-stories test-python ## every test of the project
+
+rounds: train ## score the independent rounds of patient messages (tests/rounds/), summaries only
+	@$(PY) -m tools.score_round "$(MODEL)" $(sort $(wildcard tests/rounds/*.yml))
 
 bench: train ## benchmarks against Rasa's default configuration; writes BENCHMARKS.md
 	$(PY) -m bench.run

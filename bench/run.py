@@ -235,6 +235,16 @@ def serve_and_measure(model: Path, tag: str) -> Dict[str, object]:
                 "in_process_ms": per_message}
 
 
+# Everything after this line in BENCHMARKS.md is history a run cannot measure again (rounds of
+# patient messages scored when they arrived); each run keeps it.
+KEPT_MARKER = "<!-- history kept by make bench -->"
+
+
+def kept_history(report_path: Path) -> str:
+    text = report_path.read_text(encoding="utf-8") if report_path.exists() else ""
+    return "\n" + text[text.index(KEPT_MARKER):] if KEPT_MARKER in text else ""
+
+
 def write_report(results: Dict[str, Dict[str, object]], description: str,
                  load_results: Dict[str, Dict[str, object]]) -> str:
     project, baseline = results["project"], results["rasa default"]
@@ -359,7 +369,8 @@ def main() -> None:
             print(json.dumps({k: v for k, v in results[name].items() if k != "per_intent"}, indent=1), flush=True)
             if name == "project":
                 load_results = load_and_soak(trained["model"])
-    (ROOT / "BENCHMARKS.md").write_text(write_report(results, description, load_results))
+    report_path = ROOT / "BENCHMARKS.md"
+    report_path.write_text(write_report(results, description, load_results) + kept_history(report_path))
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     (artifacts / "bench.json").write_text(json.dumps({**results, "load": load_results}, indent=2, default=str))

@@ -25,7 +25,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.stateless import StatelessComponent
-from components.text import normalise, top_reading
+from components.text import normalise, override_reading, top_reading
 
 CRISIS_INTENT = "crisis"
 DETECTION_KEY = "crisis_detection"
@@ -166,8 +166,8 @@ ORDINARY_CONTEXT = re.compile(
     r"\b(?:passed\s+away|passed\s+on|funeral|memorial)\b|"
     r"\b(?:film|movie|tv\s+show|series|novel|documentary|episode|video\s+game)\b|"
     # Things, not people: a dripping sink or a dying phone battery is nobody in danger.
-    r"\b(?:sink|faucet|tap|washer|toilet|pipes?|leak\w*|drip\w*|dishwasher|fridge|freezer|boiler|car|engine|"
-    r"battery|phone|laptop|router|wifi|printer|plants?|lawn|roof|gutter)\b|"
+    r"\b(?:sink|faucet|toilet|pipes?|leak\w*|drip\w*|dishwasher|fridge|freezer|boiler|"
+    r"battery|laptop|router|wifi|printer|houseplants?|lawn|gutters?)\b|"
     r"\b(?:is|are|'s|will|gonna|going\s+to)\s+(?:going\s+to\s+)?kill\s+me\s+if\b"
 )
 # "I'm doing fine": excuses a classifier-only reading, never a pattern.
@@ -273,10 +273,7 @@ class CrisisDetector(StatelessComponent):
                 message.get(TEXT) or "", self.crisis_score(message), classifier_says_crisis
             )
             if detection is not None:
-                crisis = {"name": CRISIS_INTENT, "confidence": 1.0}
-                message.set(INTENT, crisis, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [crisis] + ranking, add_to_output=True)
-                message.set(DETECTION_KEY, detection.as_dict(), add_to_output=True)
+                override_reading(message, CRISIS_INTENT, DETECTION_KEY, detection.as_dict())
             elif classifier_says_crisis and ranking:
                 # A figure of speech or a question about treatment or past history: the
                 # classifier's next reading answers it.

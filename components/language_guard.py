@@ -15,11 +15,11 @@ import unicodedata
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.stateless import StatelessComponent
-from components.text import normalise, top_reading
+from components.text import left_alone, normalise, override_reading
 
 OTHER_LANGUAGE_INTENT = "other_language"
 DETECTION_KEY = "not_english"
@@ -94,16 +94,7 @@ class LanguageGuard(StatelessComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            text = message.get(TEXT) or ""
-            if (message.get(INTENT) or {}).get("name") in KEPT_INTENTS or top_reading(message) == "crisis" \
-                    or text.startswith("/"):
-                continue
-            language = other_language(text)
-            if language is None:
-                continue
-            reading = {"name": OTHER_LANGUAGE_INTENT, "confidence": 1.0}
-            ranking = [e for e in (message.get(INTENT_RANKING_KEY) or []) if e.get("name") != OTHER_LANGUAGE_INTENT]
-            message.set(INTENT, reading, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [reading] + ranking, add_to_output=True)
-            message.set(DETECTION_KEY, {"language": language}, add_to_output=True)
+            language = None if left_alone(message, KEPT_INTENTS) else other_language(message.get(TEXT) or "")
+            if language is not None:
+                override_reading(message, OTHER_LANGUAGE_INTENT, DETECTION_KEY, {"language": language})
         return messages

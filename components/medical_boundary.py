@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Pattern, Text, Tuple
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.stateless import StatelessComponent
-from components.text import normalise, top_reading
+from components.text import left_alone, normalise, override_reading
 
 PERSONAL_MEDICAL_INTENT = "ask_personal_medical"
 DETECTION_KEY = "medical_boundary"
@@ -222,18 +222,9 @@ class MedicalBoundaryDetector(StatelessComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            reading = message.get(INTENT) or {}
-            # An unsure crisis reading is left to the crisis detector, which runs next.
-            if reading.get("name") in KEPT_INTENTS or top_reading(message) == "crisis" \
-                    or (message.get(TEXT) or "").startswith("/"):
-                continue
-            finding = self.rules.find(message.get(TEXT) or "")
-            if finding is None:
-                continue
-            clinician = {"name": PERSONAL_MEDICAL_INTENT, "confidence": 1.0}
-            ranking = [e for e in (message.get(INTENT_RANKING_KEY) or []) if e.get("name") != PERSONAL_MEDICAL_INTENT]
-            message.set(INTENT, clinician, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [clinician] + ranking, add_to_output=True)
-            message.set(DETECTION_KEY, {**finding.as_dict(), "classified_as": reading.get("name")},
-                        add_to_output=True)
+            finding = None if left_alone(message, KEPT_INTENTS) else self.rules.find(message.get(TEXT) or "")
+            if finding is not None:
+                classified_as = (message.get(INTENT) or {}).get("name")
+                override_reading(message, PERSONAL_MEDICAL_INTENT, DETECTION_KEY,
+                                 {**finding.as_dict(), "classified_as": classified_as})
         return messages

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Optional
+from typing import Any, Collection, Dict, Optional
 
-from rasa.shared.nlu.constants import INTENT_RANKING_KEY
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 
@@ -23,3 +23,19 @@ def top_reading(message: Message) -> Optional[str]:
     """The first reading in the ranking other than the fallback's: what the classifier put first
     when it was unsure (or what a guard put there, if one overrode it)."""
     return next((e.get("name") for e in message.get(INTENT_RANKING_KEY) or [] if e.get("name") != "nlu_fallback"), None)
+
+
+def left_alone(message: Message, kept_intents: Collection[str]) -> bool:
+    """Whether a guard leaves the reading as it is: a request or conversation intent, an unsure
+    crisis reading (for the crisis detector, which runs last), or a button's payload."""
+    return ((message.get(INTENT) or {}).get("name") in kept_intents or top_reading(message) == "crisis"
+            or (message.get(TEXT) or "").startswith("/"))
+
+
+def override_reading(message: Message, intent: str, detection_key: str, detection: Dict[str, Any]) -> None:
+    """Puts `intent` first with certainty, the classifier's ranking below it, and records why."""
+    reading = {"name": intent, "confidence": 1.0}
+    ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get("name") != intent]
+    message.set(INTENT, reading, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [reading] + ranking, add_to_output=True)
+    message.set(detection_key, detection, add_to_output=True)

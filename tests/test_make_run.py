@@ -300,26 +300,20 @@ def test_sigterm_to_make_alone_stops_everything_and_env_file_is_read(tmp_path: P
     assert not (env_file_written and ENV_FILE.exists())
 
 
-def test_sigterm_to_the_process_group_stops_everything(tmp_path: Path) -> None:
-    """What `timeout` and systemd do: tools.run gets SIGTERM twice, once directly and once forwarded
-    by make; the second one must not cut the stopping of the servers short."""
-    with make_run(tmp_path) as run:
-        wait_until_answering(run)
-        stop_and_check(run, lambda pid: os.killpg(pid, signal.SIGTERM), "SIGTERM received: stopping")
-
-
-def test_sighup_to_the_process_group_stops_everything(tmp_path: Path) -> None:
-    """The terminal closed: its job's process group gets SIGHUP; make itself forwards nothing."""
+@pytest.mark.parametrize("signal_number, stopped_by", [
+    # What `timeout` and systemd do: tools.run gets SIGTERM twice, once directly and once forwarded by
+    # make; the second one must not cut the stopping of the servers short.
+    (signal.SIGTERM, "SIGTERM received: stopping"),
+    # The terminal closed: its job's process group gets SIGHUP; make itself forwards nothing.
+    (signal.SIGHUP, "SIGHUP received: stopping"),
+    # Ctrl-C.
+    (signal.SIGINT, "SIGINT received: stopping"),
+], ids=["sigterm", "sighup", "ctrl-c"])
+def test_a_signal_to_the_process_group_stops_everything(tmp_path: Path, signal_number: int, stopped_by: str) -> None:
     with make_run(tmp_path) as run:
         wait_until_answering(run)
         check_profile_banner(run.output())
-        stop_and_check(run, lambda pid: os.killpg(pid, signal.SIGHUP), "SIGHUP received: stopping")
-
-
-def test_ctrl_c_stops_everything(tmp_path: Path) -> None:
-    with make_run(tmp_path) as run:
-        wait_until_answering(run)
-        stop_and_check(run, lambda pid: os.killpg(pid, signal.SIGINT), "SIGINT received: stopping")
+        stop_and_check(run, lambda pid: os.killpg(pid, signal_number), stopped_by)
 
 
 def test_make_killed_stops_everything(tmp_path: Path) -> None:
