@@ -68,8 +68,12 @@ def clinic_now() -> datetime:
 
 
 def faq_digression(tracker: Tracker) -> Optional[str]:
-    """The topic to answer instead of filling the slot, when the message is a question about one."""
+    """The topic to answer instead of filling the slot, when the message is a question about one.
+    An unsure reading (the fallback) counts as its classifier's first topic."""
     intent = tracker.latest_message.get("intent") or {}
+    if intent.get("name") == "nlu_fallback":
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        intent = next((entry for entry in ranking if entry.get("name") != "nlu_fallback"), {})
     name = intent.get("name") or ""
     if name in ALWAYS_ANSWERED:
         return name

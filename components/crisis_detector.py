@@ -28,6 +28,8 @@ from components.stateless import StatelessComponent
 from components.text import normalise, override_reading, top_reading
 
 CRISIS_INTENT = "crisis"
+# The least crisis probability at which an unsure first reading of crisis still counts.
+UNSURE_CRISIS_FLOOR = 0.35
 DETECTION_KEY = "crisis_detection"
 
 # Building blocks. "self" covers myself, my self, meself, himself, herself, themselves...
@@ -57,7 +59,7 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
     ("cant_go_on", r"\b(?:can'?t|cannot|cant|won'?t)\s+(?:go\s+on|keep\s+going|do\s+this\s+any\s*more|take\s+(?:it|this)\s+any\s*more|live\s+like\s+this)"),
     ("not_wake_up", r"\b(?:hope|hoping|wish|pray\w*)\s+(?:i\s+)?(?:don'?t|dont|never|won'?t|wont)\s+wake\s+up|\b(?:don'?t|dont|never)\s+(?:want\s+to|wanna)\s+wake\s+up"),
     ("not_be_around", r"\b(?:won'?t|wont|will\s+not|not\s+gonna|not\s+going\s+to|not\s+like\s+i'?ll|i'?ll\s+not)\s+(?:still\s+)?be\s+(?:here|around|alive)\b|\b(?:don'?t|dont|do\s+not|not)\s+(?:plan|expect|intend)\w*\s+(?:on\s+|to\s+)?be(?:ing)?\s+(?:here|around|alive)\b"),
-    ("not_make_it", r"\b(?:don'?t|dont|not|won'?t|wont|can'?t|cant)\s+(?:think\s+|know\s+if\s+|sure\s+)?(?:i'?ll|ill|i\s+will|i\s+can|i'?m\s+going\s+to)?\s*(?:make\s+it|survive|last)\s+(?:through\s+)?(?:tonight|the\s+night|today|this\s+week|the\s+week|much\s+longer)"),
+    ("not_make_it", r"\b(?:don'?t|dont|not|won'?t|wont|can'?t|cant)\s+(?:think\s+|know\s+if\s+|sure\s+)?(?:i'?ll|ill|i\s+will|i\s+can|i'?m\s+going\s+to|gonna|going\s+to)?\s*(?:make\s+it|survive|last)\s+(?:through\s+)?(?:tonight|the\s+night|today|this\s+week|the\s+week|much\s+longer)"),
     ("farewell", r"\b(?:put|putting|got|getting|have|had)\s+(?:all\s+)?my\s+affairs\s+in\s+order\b|\b(?:wasn'?t|was\s+not|isn'?t|is\s+not)\s+(?:his|her|their|your|anyone'?s|u'?re)\s+fault\b|\blet\s+(?:it|myself|me)\s+(?:happen|go|die|freeze|drown|fade)\b|\bwon'?t\s+stop\s+unless\s+i\b|\bunless\s+i\s+(?:die|end\s+it|kill)|\blast\s+time\s+(?:anyone|you|they|u|people)\s+(?:will\s+|'ll\s+)?(?:hear|see|talk)|\bwon'?t\s+(?:hear|see)\s+(?:from\s+)?me\s+again\b|\bthis\s+is\s+(?:my\s+)?goodbye\b"),
     ("permanent_fix", r"\bfix\s+(?:it|that|this|everything)\s+(?:permanently|for\s+good)\b|\b(?:pain|hurt|hurting|suffering|it\s+all|everything)\s+to\s+(?:stop|end|go\s+away)\s+(?:permanently|forever|for\s+good)\b|\bburden\b.{0,60}\b(?:permanent\w*|for\s+good|without\s+me)\b"),
     ("means_seeking", r"\bhow\s+(?:high|tall|far)\b.{0,40}\b(?:building|bridge|cliff|balcony|floor|drop|fall|jump)\w*\b.{0,40}\b(?:sure|die|dead|survive|enough|fatal|lethal)\b|\bhow\s+(?:many|much)\b.{0,40}\b(?:to\s+)?(?:overdose|die|kill\s+(?:myself|me|someone)|od)\b|\bhow\s+many\b.{0,40}\btoo\s+many\b|\b(?:lethal|fatal|deadly)\s+(?:dose|amount)\b|\b(?:painless|easiest|quickest|best)\s+way\s+to\s+(?:die|go|end\s+it|kill)"),
@@ -80,8 +82,14 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
     ("body_emergency", r"\b(?:throat|tongue|lips?|face)\b.{0,25}\b(?:swell\w*|swollen|closing)\b"
                        r"|\b(?:crushing|severe|really\s+bad|sharp)\s+chest\s+pain\b"
                        r"|\b(?:i\s+have|i'?ve\s+got|having|got|now\s+i\s+have)\s+(?:\w+\s+)?chest\s+pain\b"
-                       r"|\bchest\s+(?:hurts|is\s+(?:tight|crushing)|feels\s+(?:tight|crushed))\b"),
+                       r"|\bchest\s+(?:hurts|is\s+(?:tight|crushing)|feels\s+(?:tight|crushed))\b"
+                       r"|\b(?:crushing|severe|sharp|really\s+bad)\s+pain\s+in\s+(?:my|the|his|her)\s+chest\b"
+                       r"|\bchest\b.{0,40}\b(?:arm|jaw)\b.{0,20}\b(?:numb|tingl\w*|hurts)\b"),
     # means at hand that the patterns above do not name
+    ("giving_things_away", r"\bgiv(?:e|ing|en)\s+(?:away\s+)?(?:my|all\s+my)\s+(?:things|stuff|belongings|possessions)\b"
+                           r"|\bbecause\s+i\s+(?:won'?t|wont|will\s+not)\s+need\s+(?:them|it|any\s+of\s+it)\b"),
+    ("plan_to_do_it", r"\b(?:know|knew|decided|figured\s+out|worked\s+out|planned|picked)\s+(?:exactly\s+)?(?:how|when|where)\s+"
+                      r"(?:i'?m|im|i\s+am|i'?ll|ill)\s+(?:going\s+to|gonna|gna)\s+do\s+it\b"),
     ("means_other", r"\b(?:got|have|holding|took|grabbed)\s+(?:my\s+|his\s+|her\s+|the\s+)?\w+'?s\s+(?:gun|pistol|rifle|revolver)\b"
                     r"|\bi\s+have\s+enough\s+(?:now|pills|of\s+them)\b|\blooking\s+up\s+how\s+(?:many|much)\b"
                     r"|\b(?:on|onto)\s+the\s+(?:train\s+|railway\s+|rail\s+)?tracks\b|\btrain\s+to\s+hit\b"
@@ -90,7 +98,7 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
                     r"|\bsaid\s+(?:all\s+)?my\s+goodbyes\b|\b(?:didn'?t|didnt)\s+want\s+to\s+wake\s+up\b"),
     # asking for help with something happening now ("this is an emergency", "I need help now")
     ("help_now", r"\b(?:this|it)\s*(?:'s|is)\s+an?\s+(?:real\s+|medical\s+)?emergenc\w*(?!\s+(?:room|appointment|number|line|contact))"
-                 r"|^\W*emergency\b|\bemergency\s*(?:!|please|help|now|pls)|\bmedical\s+emergency\s+(?:now|right\s+now|here)"
+                 r"|^\W*emergency\b(?!\s+(?:contact|number|room|appointment|line|plan))|\bemergency\s*(?:!|please|help|now|pls)|\bmedical\s+emergency\s+(?:now|right\s+now|here)"
                  r"|\b(?:need|needs|want)\s+(?:some\s+)?help\s+(?:right\s+now|rite\s+now|now|rn|asap|urgently|immediately|fast|quick)"
                  r"(?!\s+(?:with|to|for|on|booking|finding|understanding|paying|choosing))"
                  r"|\bhelp\s+me\s+(?:now|please\s+now|asap|right\s+now)|\b(?:please|pls|plz)\s+(?:someone\s+)?help\s+me\b(?!\s+(?:understand|find|book|choose|figure|decide|with\s+(?:the|my)\s+(?:booking|form|insurance)))"
@@ -267,8 +275,10 @@ class CrisisDetector(StatelessComponent):
             ranking = [
                 e for e in (message.get(INTENT_RANKING_KEY) or []) if e.get("name") != CRISIS_INTENT
             ]
-            # An unsure crisis reading (the fallback replaced it) still counts as the classifier's.
-            classifier_says_crisis = CRISIS_INTENT in ((message.get(INTENT) or {}).get("name"), top_reading(message))
+            # An unsure crisis reading (the fallback replaced it) still counts as the classifier's
+            # when it is not a mere guess about words the classifier does not know (names, dates).
+            unsure_crisis = top_reading(message) == CRISIS_INTENT and self.crisis_score(message) >= UNSURE_CRISIS_FLOOR
+            classifier_says_crisis = (message.get(INTENT) or {}).get("name") == CRISIS_INTENT or unsure_crisis
             detection = self.rules.detect(
                 message.get(TEXT) or "", self.crisis_score(message), classifier_says_crisis
             )

@@ -42,7 +42,7 @@ COMMON_WORDS: Dict[str, set] = {
     "it": set("""che per con una sono della quanto costa grazie buongiorno vorrei prenotare visita mia mio è non
               trattamento sessione dove effetti collaterali parlate si trova""".split()),
     "nl": set("""het een niet ik waar hoe kost precies kliniek behandeling bedankt mijn zijn wat voor met van
-              hoeveel bijwerkingen spreekt zit""".split()),
+              hoeveel bijwerkingen spreekt zit werkt tegen snel""".split()),
     "pl": set("""czy jest nie się jak ile kosztuje leczenie dziękuję uzależnia mam moja mój gdzie ketamina mówicie
               po""".split()),
     "tr": set("""ve bir bu için mı mi işe yarıyor tedavisi nasıl ne kadar mıdır""".split()),

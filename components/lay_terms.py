@@ -57,7 +57,7 @@ LAY_TERMS: List[Tuple[str, str]] = [
     (r"\bknock\s+(?:you|me)\s+out\b|\bmilligrams?\b|\bmg\b|\bstrength\b|\bhow\s+much\s+(?:ketamine|of\s+it|do\s+you\s+give)\b",
      "dose"),
     # what a session is like
-    (r"\bawake\b|\bconscious\b|\bwhat'?s\s+it\s+like\b|\bwhat\s+(?:is|does)\s+it\s+feel\s+like\b|\bsit\s+there\b"
+    (r"\bawake\b|\bconscious\b|\bhallucinat\w*|\bsee\s+things\b|\bwhat'?s\s+it\s+like\b|\bwhat\s+(?:is|does)\s+it\s+feel\s+like\b|\bsit\s+there\b"
      r"|\blie\s+down\b|\btrippy\b|\btrip\b",
      "what happens during session feel"),
     # how it is given
@@ -67,19 +67,28 @@ LAY_TERMS: List[Tuple[str, str]] = [
     (r"\bright\s+for\s+me\b|\bgood\s+fit\b|\bsomeone\s+like\s+me\b|\bqualif\w*|\beligib\w*|\bassess?ment\b|\bscreening\b",
      "candidate qualify evaluation"),
     # conditions
-    (r"\btrd\b|\btreatment[\s-]?resistant\b|\btrauma\b|\bocd\b|\bwhat\s+(?:does|can)\s+it\s+(?:treat|help)\b",
+    (r"\btrd\b|\btrauma\b|\bocd\b|\bwhat\s+(?:does|can)\s+it\s+(?:treat|help)\b",
      "conditions treated"),
     # compared with antidepressants
     (r"\bcompared?\s+(?:to|with)\b|\bversus\b|\bvs\.?\b|\bdifferent\s+from\b|\bpills\s+(?:didn'?t|don'?t|never)\s+work",
      "compared antidepressants"),
     # medications
-    (r"\bclash\b|\bmix\s+with\b|\binteract\w*|\bpill\s+box\b|\bwhat\s+i'?m\s+(?:already\s+)?taking\b|\bmy\s+(?:meds|pills)\b",
+    (r"\b(?:keep|stop|mix|combine|stay\s+on|come\s+off)\w*\b.{0,20}\bantidepress\w*|\bclash\b|\bmix\s+with\b|\binteract\w*|\bpill\s+box\b|\bwhat\s+i'?m\s+(?:already\s+)?taking\b|\bmy\s+(?:meds|pills)\b",
      "medications"),
     # contact
     (r"\bget\s+hold\s+of\b|\breach\s+you\b|\bwhere\s+(?:are|is)\s+(?:you|the\s+clinic|your)\b|\blocated\b|\bphone\s+number\b"
      r"|\bopening\s+hours\b|\bonline\b|\bvideo\s+call\b|\bzoom\b|\bvirtual\b|\btelehealth\b",
      "contact location hours phone"),
 ]
+
+NOT_COVERED_TERMS: List[Tuple[str, str]] = [
+    # questions the clinic's sources do not answer: the words its examples use
+    (r"\bfast(?:ing)?\b.{0,20}\b(?:before|needed|first)\b|\bempty\s+stomach\b|\beat\s+before\b", "eat before fast"),
+    (r"\b(?:letter|note|proof|paperwork)\b.{0,30}\b(?:work|employer|boss|hr|job)\b", "letter for work"),
+    (r"\bgroup\s+(?:sessions?|therapy|treatment)\b", "group sessions"),
+    (r"\b(?:research|clinical)\s+(?:trials?|studies|study)\b|\btrials?\b.{0,20}\bsign\s+up\b", "research trials"),
+]
+LAY_TERMS += NOT_COVERED_TERMS
 
 COMPILED: List[Tuple[Pattern[str], str]] = [(re.compile(pattern), keywords) for pattern, keywords in LAY_TERMS]
 

@@ -102,7 +102,7 @@ CONCERNS: List[Concern] = [
             ("can it cause bladder damage long term", "i have fatty liver disease, can i do the infusions")),
     Concern("age",
             rf"\b(?:i'?m|im|i\s+am|i'?m\s+only|turning|turned|aged?|age)\s+(?:only\s+)?{AGE_UNDER_18_OR_OVER_75}\b{NOT_AN_AGE}"
-            rf"|\b(?:my\s+\w+|he|she|they)\s*(?:is|'s|just\s+turned|turns|turned)\s+{AGE_UNDER_18_OR_OVER_75}\b{NOT_AN_AGE}"
+            rf"|\b(?:my\s+\w+|our\s+\w+|he|she|they)\s*(?:is|'s|just\s+turned|turns|turned)\s+{AGE_UNDER_18_OR_OVER_75}\b{NOT_AN_AGE}"
             rf"|\b{AGE_UNDER_18_OR_OVER_75}\s*(?:years?|yrs?)[\s-]*old\b|\b{AGE_UNDER_18_OR_OVER_75}\s*(?:yo|y/o|y\.o\.)\b"
             r"|\bmy\s+(?:\w+\s+)?(?:teen|teenager|teenaged|teenage\s+\w+|kid|child|minor)\b(?!'s)"
             r"|\b(?:i'?m|im|i\s+am)\s+(?:a\s+)?(?:teen\w*|minor|underage|under\s*18|in\s+high\s+school)\b"
@@ -159,7 +159,9 @@ CONCERNS: List[Concern] = [
             r"|\bdriv\w*\s+(?:myself\s+)?(?:home\s+)?(?:after|afterwards|following)\b|\bafter\b.{0,30}\bdrive\s+(?:myself|again)\b"
             r"|\b(?:ride|cycle|bike|drive)\s+(?:my\s+\w+\s+)?home\s+after|\bbehind\s+the\s+wheel"
             r"|\bback\s+to\s+(?:work|the\s+office|my\s+(?:shift|job))|\b(?:fly|flying)\s+after\b|\bpilot\b"
-            r"|\b(?:still|then)\s+work\b|\b(?:night|day|next)\s+shifts?\b|\bshift\s+at\b|\b(?:bus|truck|taxi|uber|delivery)\s+driver"
+            r"|\b(?:still|then)\s+work\b|\b(?:night|day|next)\s+shifts?\s+(?:after|right\s+after|that|the\s+same)"
+            r"|\bshift\s+at\b.{0,60}\b(?:after|infusion|session)\b|\b(?:bus|truck|taxi|uber|delivery)\s+driver"
+            r"|\b(?:right\s+)?before\s+(?:my|a|the)\s+(?:night\s+|day\s+|next\s+|work\s+)?shifts?\b"
             r"|\bforklift|\bcrane\b|\boperate\s+(?:machinery|heavy|a\s+\w+|that|this|the\s+same)|\bdirigir\b|\bfahren\b|\bconduire\b",
             "when it is safe to drive or work depends on the patient and the dose",
             ("can i drive home after the infusion", "how long after a session until i can drive again")),

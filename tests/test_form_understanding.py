@@ -132,3 +132,12 @@ def test_summary_questions_keep_the_booking_in_the_rules():
     conditioned = [r for r in rules if {"slot_was_set": [{CONFIRMATION_SLOT: "booking"}]} in r.get("condition", [])]
     assert {(r["steps"][0]["intent"], r["steps"][1]["action"]) for r in conditioned} == {
         ("affirm", "action_submit_booking"), ("deny", "action_cancel_request")}
+
+
+def test_an_unsure_reading_of_a_question_is_answered_by_its_first_topic(domain_dict):
+    tracker = form_tracker("full_name", "will i hallucinate", "nlu_fallback", 0.25)
+    tracker.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.25},
+                                                {"name": "ask_session_experience", "confidence": 0.3}]
+    responses, events = run(ValidateBookingForm(), tracker, domain_dict)
+    assert responses == ["utter_ask_session_experience", "utter_back_to_form"]
+    assert slot_events(events) == {"full_name": None}
