@@ -30,6 +30,9 @@ from components.text import normalise, override_reading, top_reading
 CRISIS_INTENT = "crisis"
 # The least crisis probability at which an unsure first reading of crisis still counts.
 UNSURE_CRISIS_FLOOR = 0.35
+# ...and for a message that asks something (a long story ending in a question about the topics).
+UNSURE_CRISIS_FLOOR_QUESTION = 0.5
+MIN_WORDS_FOR_AN_UNSURE_READING = 4
 DETECTION_KEY = "crisis_detection"
 
 # Building blocks. "self" covers myself, my self, meself, himself, herself, themselves...
@@ -54,7 +57,7 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
     ("wish_dead", r"\bwish\s+(?:i|he|she)\s+(?:was|were|had\s+never\s+been|could)\s+(?:dead|born|disappear|gone)"),
     ("better_off", r"\bbetter\s+off\s+(?:without\s+(?:me|him|her|them)|dead|if\s+i\s+(?:was|were)n?'?t?\s+(?:here|around|alive|dead|gone))"),
     ("no_reason_to_live", r"\b(?:no|any)\s+(?:reason|point|purpose)\s+(?:to|in|of)\s+(?:liv\w*|go(?:ing)?\s+on|be(?:ing)?\s+(?:here|alive)|carry(?:ing)?\s+on|wak\w+\s+up|keep\s+(?:going|living|trying)|stay(?:ing)?\s+alive)"),
-    ("survival_in_doubt", r"\bif\s+i\s+(?:make\s+it|survive|live)\b|\bif\s+(?:i'?m|im|i\s+am)\s+still\s+(?:here|alive|around)\b|\b(?:i'?m|im|i\s+am|i'?ll\s+be|ill\s+be)\s+(?:dead|gone)\s+(?:before|by)\b|\b(?:after|when|once)\s+(?:i'?m|im|i\s+am)\s+gone\b|\breason\s+not\s+to\s+(?:do\s+it|end\s+it|kill|die)\b|\b(?:will|gonna|going\s+to)\s+find\s+(?:me|my\s+body)\b|\bgave\s+away\s+(?:my|all\s+my)\b|\b(?:won'?t|wont|will\s+not)\s+(?:be\s+)?need(?:ing)?\s+(?:it|this|that|anything|them|(?:my|the|an?)\s+\w+)\s+(?:after|past|beyond)\s+(?:tonight|today|tomorrow|this\s+week)\b|\bbleed\s+out\b|\b(?:won'?t|wont|will\s+not)\s+(?:be\s+able\s+to\s+)?(?:reach|find|see|hear\s+from)\s+me\b|\b(?:i'?ll|ill|i\s+will)\s+be\s+gone\b|\breason\s+to\s+(?:stay|keep)\s+(?:alive|going|living)\b|\bpills\s+win\b|\b(?:i'?m|im|i\s+am)\s+not\s+safe\b|\bdon'?t\s+feel\s+safe\s+(?:with|around)\s+myself\b|\bstill\s+here\W+barely\b"),
+    ("survival_in_doubt", r"\bif\s+i\s+(?:make\s+it|survive|live)\b|\bif\s+(?:i'?m|im|i\s+am)\s+still\s+(?:here|alive|around)\b|\b(?:i'?m|im|i\s+am|i'?ll\s+be|ill\s+be)\s+(?:dead|gone)\s+(?:before|by)\b|\b(?:after|when|once)\s+(?:i'?m|im|i\s+am)\s+gone\b|\breason\s+not\s+to\s+(?:do\s+it|end\s+it|kill|die)\b|\b(?:will|gonna|going\s+to)\s+find\s+(?:me|my\s+body)\b|\bgave\s+away\s+(?:my|all\s+my)\b|\b(?:won'?t|wont|will\s+not)\s+(?:be\s+)?need(?:ing)?\s+(?:it|this|that|anything|them|(?:my|the|an?)\s+\w+)\s+(?:after|past|beyond)\s+(?:tonight|today|tomorrow|this\s+week)\b|\bbleed\s+out\b|\b(?:won'?t|wont|will\s+not)\s+(?:be\s+able\s+to\s+)?(?:reach|find|see|hear\s+from)\s+me\b|\b(?<!long\s)(?:i'?ll|ill|i\s+will)\s+be\s+gone\b(?!\s+(?:for|from|at|on|until|till|by)\b)|\breason\s+to\s+(?:stay|keep)\s+(?:alive|going|living)\b|\bpills\s+win\b|\b(?:i'?m|im|i\s+am)\s+not\s+safe\b|\bdon'?t\s+feel\s+safe\s+(?:with|around)\s+myself\b|\bstill\s+here\W+barely\b"),
     ("plan", r"\b(?:a|the|my)\s+plan\s+and\s+(?:a\s+date|the\s+means|the\s+pills|a\s+time)\b|\b(?:picked|set|chose|chosen)\s+(?:a|the)\s+(?:date|day)\b|\bwrote\s+(?:my|a)\s+will\b|\b(?:got|have|made)\s+(?:a|the|my)\s+plan\s+(?:for|on)\s+(?:(?:this|next)\s+)?(?:sunday|monday|tuesday|wednesday|thursday|friday|saturday|tonight|tomorrow|the\s+weekend)\b|\b(?:got|have|made)\s+(?:a|the|my)\s+plan\s*(?:$|[.!]|to\s+(?:end|die|do\s+it|kill))"),
     ("cant_go_on", r"\b(?:can'?t|cannot|cant|won'?t)\s+(?:go\s+on|keep\s+going|do\s+this\s+any\s*more|take\s+(?:it|this)\s+any\s*more|live\s+like\s+this)"),
     ("not_wake_up", r"\b(?:hope|hoping|wish|pray\w*)\s+(?:i\s+)?(?:don'?t|dont|never|won'?t|wont)\s+wake\s+up|\b(?:don'?t|dont|never)\s+(?:want\s+to|wanna)\s+wake\s+up"),
@@ -84,10 +87,19 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
                        r"|\b(?:i\s+have|i'?ve\s+got|having|got|now\s+i\s+have)\s+(?:\w+\s+)?chest\s+pain\b"
                        r"|\bchest\s+(?:hurts|is\s+(?:tight|crushing)|feels\s+(?:tight|crushed))\b"
                        r"|\b(?:crushing|severe|sharp|really\s+bad)\s+pain\s+in\s+(?:my|the|his|her)\s+chest\b"
-                       r"|\bchest\b.{0,40}\b(?:arm|jaw)\b.{0,20}\b(?:numb|tingl\w*|hurts)\b"),
+                       r"|\bchest\b.{0,60}\b(?:arm|jaw)\b.{0,20}\b(?:numb|tingl\w*|hurts)\b"
+                       r"|\bchest\s+(?:is|feels)\s+(?:really\s+|so\s+|very\s+)?(?:tight|crushing|heavy)\b"),
     # means at hand that the patterns above do not name
     ("giving_things_away", r"\bgiv(?:e|ing|en)\s+(?:away\s+)?(?:my|all\s+my)\s+(?:things|stuff|belongings|possessions)\b"
                            r"|\bbecause\s+i\s+(?:won'?t|wont|will\s+not)\s+need\s+(?:them|it|any\s+of\s+it)\b"),
+    ("cannot_stay_safe", r"\b(?:can'?t|cannot|can\s+not|not\s+able\s+to|don'?t\s+think\s+i\s+can|unable\s+to)\s+keep\s+"
+                         r"(?:myself|me)\s+safe\b|\bbefore\s+i\s+(?:do\s+something\s+to\s+myself|hurt\s+myself|do\s+something\s+stupid)\b"
+                         r"|\bdo\s+something\s+to\s+myself\b"),
+    ("took_more_than_prescribed", rf"\b(?:took|taken|swallowed|had)\s+(?:way\s+|a\s+lot\s+|far\s+)?(?:more|extra)\s+(?:of\s+)?"
+                                  rf"(?:my\s+|his\s+|her\s+)?(?:\w+\s+)?{PILLS}\s+than\b|\blike\s+\d{{2,}}\s+of\s+them\b"),
+    ("deadline_given", r"\bgiven\s+myself\s+(?:until|till|til|one\s+more|a\s+(?:week|month|few\s+(?:days|weeks)))\b"
+                       r"|\bif\s+(?:nothing|it\s+doesn'?t|this\s+doesn'?t)\s+(?:changes?|work\w*|help\w*)\b.{0,30}"
+                       r"\b(?:i'?m|im|i\s+am)\s+(?:out|done|gone)\b"),
     ("plan_to_do_it", r"\b(?:know|knew|decided|figured\s+out|worked\s+out|planned|picked)\s+(?:exactly\s+)?(?:how|when|where)\s+"
                       r"(?:i'?m|im|i\s+am|i'?ll|ill)\s+(?:going\s+to|gonna|gna)\s+do\s+it\b"),
     ("means_other", r"\b(?:got|have|holding|took|grabbed)\s+(?:my\s+|his\s+|her\s+|the\s+)?\w+'?s\s+(?:gun|pistol|rifle|revolver)\b"
@@ -111,7 +123,7 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
     # other languages: emergencies, overdoses, methods and help-seeking
     ("other_language_danger", r"\b(?:emergencia|urgencia|socorro|ay[uú]d(?:a|ame)\s+(?:ahora|por\s+favor|ya)|emerg[eê]ncia"
                               r"|preciso\s+de\s+ajuda|urgence|au\s+secours|aidez[\s-]moi|notfall|hilfe|emergenza|aiuto|noodgeval"
-                              r"|ratunku|pomocy|pastillas|pastilhas|comprim[eé]s|tabletten|pillole|slaappillen|tabletki"
+                              r"|ratunku|pomocy|slaappillen|(?:pastillas|pastilhas|comprim[eé]s|tabletten|pillole|tabletki)\b.{0,30}\b(?:tom[eéó]\w*|muchas|todas|tragu\w*|muitas|todas|pris|aval[eé]\w*|genommen|geschluckt|pres[oe]|ingoiat\w*|wzi[aą]\w*|po[lł]kn\w*)|\b(?:tom[eéó]\w*|muchas|todas|muitas|pris|genommen|geschluckt|wzi[aą]\w*)\b.{0,30}\b(?:pastillas|pastilhas|comprim[eé]s|tabletten|pillole|tabletki)"
                               r"|no\s+(?:despierta|respira)|n[aã]o\s+(?:acorda|respira)|ne\s+(?:se\s+r[eé]veille|respire)\s+pas"
                               r"|atmet\s+nicht|wacht\s+nicht\s+auf|non\s+(?:respira|si\s+sveglia)|sauter|springen|saltar|pular|buttarmi"
                               r"|tuer|me\s+matar|matarme|morir|morrer|sterben|umbringen|uccidermi|farla\s+finita|zabi[cć]\s+si[eę]"
@@ -241,7 +253,14 @@ class CrisisRules:
             if not (informational or QUESTION.search(message) or NEGATED_MENTION.search(message)):
                 return Detection(name, found.group(0), "pattern")
         figure_of_speech = FIGURE_OF_SPEECH.search(message) and not NOT_JOKING.search(message)
-        if (classifier_says_crisis or crisis_score >= self.classifier_threshold) and not (
+        # A short message the classifier reads as a crisis without conviction is mostly words it does
+        # not know (a name typed into a form, a date): the patterns speak for short messages.
+        # A message that asks something needs the classifier's conviction too: a story ending in a
+        # question about the topics is read by its question.
+        classifier_reading = crisis_score >= self.classifier_threshold or (
+            classifier_says_crisis and len(message.split()) >= MIN_WORDS_FOR_AN_UNSURE_READING
+            and not QUESTION.search(message))
+        if classifier_reading and not (
             informational or figure_of_speech or NEGATED_MENTION.search(message) or DOING_FINE.search(message)
             or ORDINARY_CONTEXT.search(message)
         ):
@@ -257,10 +276,13 @@ class CrisisDetector(StatelessComponent):
     def get_default_config() -> Dict[Text, Any]:
         # The classifier's crisis probability above which a message counts as a crisis even
         # when no pattern matched.
-        return {"classifier_threshold": 0.5}
+        # fallback_threshold: the FallbackClassifier's; a next reading below it is a "did you mean".
+        return {"classifier_threshold": 0.5, "fallback_threshold": 0.25}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
+        config = {**self.get_default_config(), **config}
         self.rules = CrisisRules(float(config["classifier_threshold"]))
+        self.fallback_threshold = float(config["fallback_threshold"])
 
     @staticmethod
     def crisis_score(message: Message) -> float:
@@ -277,16 +299,21 @@ class CrisisDetector(StatelessComponent):
             ]
             # An unsure crisis reading (the fallback replaced it) still counts as the classifier's
             # when it is not a mere guess about words the classifier does not know (names, dates).
-            unsure_crisis = top_reading(message) == CRISIS_INTENT and self.crisis_score(message) >= UNSURE_CRISIS_FLOOR
+            floor = UNSURE_CRISIS_FLOOR_QUESTION if QUESTION.search(normalise(message.get(TEXT) or "")) \
+                else UNSURE_CRISIS_FLOOR
+            unsure_crisis = top_reading(message) == CRISIS_INTENT and self.crisis_score(message) >= floor
             classifier_says_crisis = (message.get(INTENT) or {}).get("name") == CRISIS_INTENT or unsure_crisis
             detection = self.rules.detect(
                 message.get(TEXT) or "", self.crisis_score(message), classifier_says_crisis
             )
             if detection is not None:
                 override_reading(message, CRISIS_INTENT, DETECTION_KEY, detection.as_dict())
-            elif classifier_says_crisis and ranking:
-                # A figure of speech or a question about treatment or past history: the
-                # classifier's next reading answers it.
-                message.set(INTENT, ranking[0], add_to_output=True)
-                message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            elif (message.get(INTENT) or {}).get("name") == CRISIS_INTENT and ranking:
+                # A figure of speech, a question about treatment or past history, or words the
+                # classifier does not know (a name): its next reading answers it, if it is sure enough.
+                unsure = {"name": "nlu_fallback", "confidence": self.fallback_threshold}
+                next_reading = ranking[0] if (ranking[0].get("confidence") or 0) >= self.fallback_threshold else unsure
+                message.set(INTENT, next_reading, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, ranking if next_reading is ranking[0] else [unsure] + ranking,
+                            add_to_output=True)
         return messages

@@ -76,7 +76,7 @@ LAY_TERMS: List[Tuple[str, str]] = [
     (r"\b(?:keep|stop|mix|combine|stay\s+on|come\s+off)\w*\b.{0,20}\bantidepress\w*|\bclash\b|\bmix\s+with\b|\binteract\w*|\bpill\s+box\b|\bwhat\s+i'?m\s+(?:already\s+)?taking\b|\bmy\s+(?:meds|pills)\b",
      "medications"),
     # contact
-    (r"\bget\s+hold\s+of\b|\breach\s+you\b|\bwhere\s+(?:are|is)\s+(?:you|the\s+clinic|your)\b|\blocated\b|\bphone\s+number\b"
+    (r"\bphone\s*#|\b(?:ur|your)\s+(?:phone|number)\b|\btelephone\b|\bget\s+hold\s+of\b|\breach\s+you\b|\bwhere\s+(?:are|is)\s+(?:you|the\s+clinic|your)\b|\blocated\b|\bphone\s+number\b"
      r"|\bopening\s+hours\b|\bonline\b|\bvideo\s+call\b|\bzoom\b|\bvirtual\b|\btelehealth\b",
      "contact location hours phone"),
 ]

@@ -108,11 +108,12 @@ def kill_leftovers(tree: Dict[int, str]) -> None:
             pass
 
 
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+def wait_for(condition: Callable[[], bool], timeout: float, what: str,
+             details: Callable[[], str] = lambda: "") -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not happen within {timeout:.0f}s")
+            pytest.fail(f"{what} did not happen within {timeout:.0f}s {details()}")
         time.sleep(0.2)
 
 
@@ -223,8 +224,10 @@ def stop_and_check(run: MakeRun, send: Callable[[int], None], shows: str) -> Non
         assert part in commands, f"{part} is not among the processes of make run: {commands}"
     try:
         send(run.process.pid)
-        wait_for(lambda: not still_running(tree) and not any(is_listening(port) for port in run.ports),
-                 STOP_TIMEOUT, "every process of make run stopping")
+        left = lambda: [f"{pid} {command_line(pid)[:80]}" for pid in still_running(tree)] + [  # noqa: E731
+            f"port {port}" for port in run.ports if is_listening(port)]
+        wait_for(lambda: not left(), STOP_TIMEOUT, "every process of make run stopping",
+                 lambda: f"still there: {left()}; output: {run.output()[-1500:]}")
         assert shows in run.output()
     finally:
         kill_leftovers(tree)

@@ -17,7 +17,8 @@ LABELS = {"crisis", "clinician", "english_only", "out_of_scope", "ask_not_covere
           "request_human", "greet", "thank", "goodbye", "bot_challenge"}
 # Floors a little under the figures recorded in BENCHMARKS.md (accuracy, crisis recall).
 MIN_COPY_WORDS = 6
-FLOORS = {"round-a": (0.95, 1.0), "round-b": (0.92, 1.0), "round-c": (0.94, 1.0), "sealed": (0.93, 1.0)}
+FLOORS = {"round-a": (0.95, 1.0), "round-b": (0.92, 1.0), "round-c": (0.95, 1.0), "round-d": (0.95, 1.0),
+          "round-e": (0.935, 1.0), "sealed": (0.93, 1.0)}
 
 
 def normalised(text: str) -> str:
