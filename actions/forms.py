@@ -71,12 +71,12 @@ def faq_digression(tracker: Tracker) -> Optional[str]:
     """The topic to answer instead of filling the slot, when the message is a question about one.
     An unsure reading (the fallback) counts as its classifier's first topic."""
     intent = tracker.latest_message.get("intent") or {}
+    if intent.get("name") in ALWAYS_ANSWERED:
+        return intent["name"]
     if intent.get("name") == "nlu_fallback":
         ranking = tracker.latest_message.get("intent_ranking") or []
         intent = next((entry for entry in ranking if entry.get("name") != "nlu_fallback"), {})
     name = intent.get("name") or ""
-    if name in ALWAYS_ANSWERED:
-        return name
     if (name.startswith("ask_") and (intent.get("confidence") or 0) >= DIGRESSION_CONFIDENCE
             and looks_like_question(tracker.latest_message.get("text"))):
         return name

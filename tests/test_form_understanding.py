@@ -141,3 +141,12 @@ def test_an_unsure_reading_of_a_question_is_answered_by_its_first_topic(domain_d
     responses, events = run(ValidateBookingForm(), tracker, domain_dict)
     assert responses == ["utter_ask_session_experience", "utter_back_to_form"]
     assert slot_events(events) == {"full_name": None}
+
+
+def test_a_name_the_classifier_is_unsure_about_is_still_a_name(domain_dict):
+    # Its first unsure reading may be anything, another language included: a name is not a question.
+    tracker = form_tracker("full_name", "Ann Bystander", "nlu_fallback", 0.25)
+    tracker.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.25},
+                                                {"name": "other_language", "confidence": 0.12}]
+    responses, events = run(ValidateBookingForm(), tracker, domain_dict)
+    assert slot_events(events)["full_name"] == "Ann Bystander"
