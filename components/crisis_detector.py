@@ -103,7 +103,7 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
     ("plan_to_do_it", r"\b(?:know|knew|decided|figured\s+out|worked\s+out|planned|picked)\s+(?:exactly\s+)?(?:how|when|where)\s+"
                       r"(?:i'?m|im|i\s+am|i'?ll|ill)\s+(?:going\s+to|gonna|gna)\s+do\s+it\b"),
     ("means_other", r"\b(?:got|have|holding|took|grabbed)\s+(?:my\s+|his\s+|her\s+|the\s+)?\w+'?s\s+(?:gun|pistol|rifle|revolver)\b"
-                    r"|\bi\s+have\s+enough\s+(?:now|pills|of\s+them)\b|\blooking\s+up\s+how\s+(?:many|much)\b"
+                    r"|\bi\s+have\s+enough\s+(?:now|pills|of\s+them)\b|\blook(?:ed|ing)\s+up\s+how\s+(?:many|much)\b|\bi\s+have\s+(?:way\s+|far\s+)?more\s+than\s+(?:that|enough)\b"
                     r"|\b(?:on|onto)\s+the\s+(?:train\s+|railway\s+|rail\s+)?tracks\b|\btrain\s+to\s+hit\b"
                     r"|\bin\s+front\s+of\s+(?:a|the)\s+(?:train|bus|truck|car)\b"
                     r"|\bwhatever\s+i\s+(?:didn'?t|didnt|haven'?t|havent)\s+(?:already\s+)?swallow\w*"

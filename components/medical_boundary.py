@@ -224,7 +224,9 @@ class MedicalBoundaryDetector(StatelessComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            finding = None if left_alone(message, KEPT_INTENTS) else self.rules.find(message.get(TEXT) or "")
+            # A named concern outweighs an unsure crisis reading; the crisis patterns still run after.
+            finding = None if left_alone(message, KEPT_INTENTS, unsure_crisis_too=False) \
+                else self.rules.find(message.get(TEXT) or "")
             if finding is not None:
                 classified_as = (message.get(INTENT) or {}).get("name")
                 override_reading(message, PERSONAL_MEDICAL_INTENT, DETECTION_KEY,

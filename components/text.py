@@ -25,10 +25,12 @@ def top_reading(message: Message) -> Optional[str]:
     return next((e.get("name") for e in message.get(INTENT_RANKING_KEY) or [] if e.get("name") != "nlu_fallback"), None)
 
 
-def left_alone(message: Message, kept_intents: Collection[str]) -> bool:
-    """Whether a guard leaves the reading as it is: a request or conversation intent, an unsure
-    crisis reading (for the crisis detector, which runs last), or a button's payload."""
-    return ((message.get(INTENT) or {}).get("name") in kept_intents or top_reading(message) == "crisis"
+def left_alone(message: Message, kept_intents: Collection[str], unsure_crisis_too: bool = True) -> bool:
+    """Whether a guard leaves the reading as it is: a request or conversation intent, a button's
+    payload, and (unless told otherwise) an unsure crisis reading, for the crisis detector that
+    runs last."""
+    unsure_crisis = unsure_crisis_too and top_reading(message) == "crisis"
+    return ((message.get(INTENT) or {}).get("name") in kept_intents or unsure_crisis
             or (message.get(TEXT) or "").startswith("/"))
 
 
