@@ -111,6 +111,35 @@ def test_correction_at_the_confirmation(assistant, outbox):
     assert payload["email"] == "ann@example.org" and payload["phone"] is None
 
 
+def test_a_question_at_the_summary_does_not_lose_the_booking(assistant, outbox):
+    sender = new_sender("summary-question")
+    book_until_summary(assistant, sender)
+    answer = texts(say(assistant, sender, "will i hallucinate?"))
+    assert answer and not stored(outbox, sender)
+    confirmed = " ".join(texts(say(assistant, sender, "/affirm")))
+    [payload] = stored(outbox, sender)
+    assert payload["request_id"] in confirmed and payload["name"] == NAME
+
+
+def test_a_new_number_given_at_the_summary_is_the_one_stored(assistant, outbox):
+    sender = new_sender("summary-correction")
+    book_until_summary(assistant, sender)
+    summary = " ".join(texts(say(assistant, sender, "actually my number is 415 555 0199")))
+    assert "+14155550199" in summary and E164 not in summary
+    say(assistant, sender, "/affirm")
+    [payload] = stored(outbox, sender)
+    assert payload["phone"] == "+14155550199"
+
+
+def test_goodbye_mid_form_ends_it_politely_and_a_name_is_never_a_goodbye(assistant, outbox):
+    sender = new_sender("bye")
+    say(assistant, sender, "i'd like to book a consultation")
+    replies = texts(say(assistant, sender, "ok thanks bye"))
+    assert any("cancelled" in t for t in replies) or "What is your full name?" in replies
+    assert not any("best phone number" in t for t in replies), "'ok thanks bye' was taken as a name"
+    assert not stored(outbox, sender)
+
+
 def test_cancel_leaves_the_form_and_stores_nothing(assistant, outbox):
     sender = new_sender("cancel")
     say(assistant, sender, "i'd like to book a consultation")
