@@ -175,7 +175,7 @@ CONCERNS: List[Concern] = [
             ("what are the long term side effects", "will it mess up my memory, like memory loss")),
     Concern("other_condition",
             r"\bglaucoma\b|thyroid\w*|\bhashimoto|\bgraves'?\s+disease|\bpots\b|\bsleep\s+apnea\b"
-            rf"|\b(?:i|i'?m|im|i'?ve|ive|i\s+have|my)\b.{{0,30}}\b(?:eating\s+disorder|anorexi\w*|bulimi\w*)"
+            r"|\b(?:i|i'?m|im|i'?ve|ive|i\s+have|my)\b.{0,30}\b(?:eating\s+disorder|anorexi\w*|bulimi\w*)"
             r"|\b(?:eating\s+disorder|anorexi\w*|bulimi\w*)\b.{0,30}\b(?:i\s+have|i'?ve\s+had|i'?m\s+recovering|for\s+\d+\s+years)"
             r"|\bbrain\s+injur\w*|\btbi\b|\bconcussion|\baneurysm|\bdementia\b|\bparkinson\w*|\bchemo\w*"
             r"|\bporphyria\b|\bdiabet\w*|\bcopd\b|\bhigh\s+eye\s+pressure",

@@ -20,6 +20,14 @@ ARTIFACTS = ROOT / "test-artifacts"
 SOURCES = ROOT / "knowledge" / "sources"
 
 
+def tracked_files(*patterns: str) -> List[str]:
+    """The files git tracks in the repository (matching `patterns`, if given)."""
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-files", *patterns], cwd=ROOT, capture_output=True, text=True, check=True)
+    return listed.stdout.split()
+
+
 def source_article_ids() -> set:
     """The numbers ("000", "001", ...) of the source articles the answers may cite."""
     assert SOURCES.is_dir(), f"articles folder not found at {SOURCES}: the source articles belong in the repository"

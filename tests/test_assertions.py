@@ -8,7 +8,6 @@ nothing is True)."""
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 from typing import Iterator, List, Optional, Set
 
 import pytest

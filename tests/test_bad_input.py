@@ -9,7 +9,7 @@ import json
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 import pytest
 import requests

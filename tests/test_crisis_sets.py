@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from typing import Dict, List, Tuple
 
-import pytest
 import yaml
 
 from tests.conftest import ARTIFACTS, ROOT

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import ast
 import re
-import subprocess
 import sys
 from importlib.metadata import distributions
 from pathlib import Path
 from typing import Dict, Set
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, tracked_files
 
 PROJECT_PACKAGES = {"actions", "bench", "channels", "components", "tests", "tools"}
 PIN = re.compile(r"^([A-Za-z0-9_.\-]+)==([^\s;#]+)")
@@ -46,8 +45,7 @@ def module_providers() -> Dict[str, Set[str]]:
 
 def imported_modules() -> Dict[str, Set[str]]:
     """Top-level modules imported by tracked Python files -> the files importing them."""
-    tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True,
-                             check=True).stdout.split()
+    tracked = tracked_files("*.py")
     modules: Dict[str, Set[str]] = {}
     for name in tracked:
         tree = ast.parse((ROOT / name).read_text(encoding="utf-8"), filename=name)

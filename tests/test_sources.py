@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-import subprocess
 
-from tests.conftest import ROOT, SOURCES, source_article_ids
+from tests.conftest import ROOT, SOURCES, source_article_ids, tracked_files
 
 TABLE_ROW = re.compile(r"^\| (\d{3}) \| `([^`]+)` \| .+ \| `([0-9a-f]{64})` \|$")
 # Ways a file could reach past the repository root: a parent of ROOT, or the old shared folder.
@@ -37,7 +36,7 @@ def test_every_article_is_listed_with_its_checksum():
 
 
 def test_no_tracked_file_reads_outside_the_repository():
-    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    tracked = tracked_files()
     assert tracked, "git ls-files listed nothing: run the tests from a clone of the repository"
     offenders = []
     for name in tracked:
