@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import defaultdict
 import os
 import platform
 import statistics
@@ -22,8 +23,12 @@ from tools.nlu_eval import evaluate
 from tools.servers import running_assistant
 
 CONFIGS = {"project": ROOT / "config.yml", "rasa default": ROOT / "bench" / "default_config.yml"}
-CONCURRENCY = (1, 10, 50)
-REQUESTS_PER_USER = {1: 60, 10: 20, 50: 8}
+# (users, messages in each user's conversation): 50 users with short and with long conversations.
+LOAD_RUNS = ((1, 60), (10, 20), (50, 8), (50, 40))
+# One long conversation: the cost of a message as the conversation grows.
+LONG_CONVERSATION, LENGTH_WINDOW = 200, 20
+# What a patient sees when something failed on our side (channels/replies.py): an error too.
+APOLOGY = "something went wrong"
 # FAQ questions: what this comparison is about. (A booking turns every later message into a form
 # answer validated by the action server, the same cost for both configurations.)
 MESSAGES = [
@@ -89,11 +94,13 @@ def rss_mb(pid: int) -> float:
 
 async def post_timed(session: aiohttp.ClientSession, url: str, sender: str, message: str,
                      latencies: List[float]) -> Tuple[bool, str]:
-    """One REST message; records its latency; whether it got a 200, and the body."""
+    """One REST message; records its latency; whether it got a 200 that is not an apology, and
+    the body."""
     started = time.perf_counter()
     try:
         async with session.post(url, json={"sender": sender, "message": message}) as response:
-            body, ok = await response.text(), response.status == 200
+            body = await response.text()
+            ok = response.status == 200 and APOLOGY not in body.lower()
     except (aiohttp.ClientError, asyncio.TimeoutError):
         body, ok = "", False
     latencies.append(time.perf_counter() - started)
@@ -124,12 +131,31 @@ async def load(url: str, users: int, per_user: int, tag: str) -> Dict[str, float
     ordered = sorted(latencies)
     return {
         "users": users,
+        "messages_per_conversation": per_user,
         "requests": len(latencies),
         "errors": errors,
-        "p50_ms": 1000 * statistics.median(ordered),
-        "p95_ms": 1000 * ordered[int(0.95 * (len(ordered) - 1))],
+        "p50_ms": percentile(ordered, 0.50),
+        "p95_ms": percentile(ordered, 0.95),
         "throughput_rps": len(latencies) / elapsed,
     }
+
+
+async def length_curve(url: str, tag: str) -> Dict[str, object]:
+    """One conversation of LONG_CONVERSATION messages, one at a time: the median latency of its
+    first and of its last LENGTH_WINDOW messages."""
+    latencies: List[float] = []
+    errors = 0
+
+    async def user(_: int, session: aiohttp.ClientSession) -> None:
+        nonlocal errors
+        for n in range(LONG_CONVERSATION):
+            ok, _ = await post_timed(session, url, f"long-{tag}", MESSAGES[n % len(MESSAGES)], latencies)
+            errors += not ok
+
+    await run_users(1, user)
+    first = 1000 * statistics.median(latencies[:LENGTH_WINDOW])
+    last = 1000 * statistics.median(latencies[-LENGTH_WINDOW:])
+    return {"messages": len(latencies), "errors": errors, "first_ms": first, "last_ms": last, "ratio": last / first}
 
 
 def percentile(ordered: List[float], share: float) -> float:
@@ -224,15 +250,78 @@ def in_process_ms(model: Path, action_url: str, messages: int = 200) -> float:
     return asyncio.run(run())
 
 
-def serve_and_measure(model: Path, tag: str) -> Dict[str, object]:
-    with tempfile.TemporaryDirectory() as workdir, running_assistant(model, Path(workdir)) as assistant:
+# Where a served message's time goes (cProfile, cumulative): Rasa's processor steps.
+PROFILE_STEPS = (
+    ("read the conversation", "fetch_tracker_and_update_session"),
+    ("understand the message (NLU)", "parse_message"),
+    ("choose the next actions", "_predict_next_with_tracker"),
+    ("run the actions", "_run_action"),
+    ("save the conversation", "save_tracker"),
+)
+
+
+def profile_serving(model: Path, action_url: str, project_store: bool) -> Dict[str, float]:
+    """Milliseconds per message in each step, over the last LENGTH_WINDOW messages of one
+    conversation of LONG_CONVERSATION, inside one agent on an SQLite tracker store: the project's
+    (`project_store`) or Rasa's own SQL tracker store with Rasa's tracker."""
+    import cProfile
+    import logging
+    import pstats
+
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.utils.endpoints import EndpointConfig
+    from rasa.utils.log_utils import configure_structlog
+
+    from components.tracker_store import ClinicTrackerStore
+
+    configure_structlog(logging.WARNING)
+    agent = Agent.load(str(model), action_endpoint=EndpointConfig(f"{action_url}/webhook"))
+    with tempfile.TemporaryDirectory() as workdir:
+        db = Path(workdir) / "tracker.db"
+        store = (ClinicTrackerStore(domain=agent.domain, db=str(db)) if project_store
+                 else SQLTrackerStore(domain=agent.domain, dialect="sqlite", db=str(db)))
+        agent.tracker_store = agent.processor.tracker_store = store
+        profiler = cProfile.Profile()
+
+        async def run() -> None:
+            for n in range(LONG_CONVERSATION):
+                if n == LONG_CONVERSATION - LENGTH_WINDOW:
+                    profiler.enable()
+                await agent.handle_message(UserMessage(MESSAGES[n % len(MESSAGES)], CollectingOutputChannel(), "profile"))
+            profiler.disable()
+
+        asyncio.run(run())
+    by_function: Dict[str, float] = defaultdict(float)
+    for (filename, _, function), (_, _, _, cumulative, _) in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
+        if filename.endswith(os.path.join("rasa", "core", "processor.py")) or function == "handle_message":
+            by_function[function] = max(by_function[function], cumulative)
+    steps = {label: 1000 * by_function[function] / LENGTH_WINDOW for label, function in PROFILE_STEPS}
+    steps["whole message"] = 1000 * by_function["handle_message"] / LENGTH_WINDOW
+    return steps
+
+
+def serve_and_measure(model: Path, tag: str, stock: bool) -> Dict[str, object]:
+    """`stock`: what a team would run instead, stock `rasa run` with Rasa's REST channel and
+    Rasa's own SQLite tracker store; otherwise the project's serving (`make run`)."""
+    with tempfile.TemporaryDirectory() as workdir, \
+            running_assistant(model, Path(workdir), stock=stock, rasa_store=stock) as assistant:
         idle = rss_mb(assistant.rasa.pid)
         per_message = in_process_ms(model, assistant.action_url)
         asyncio.run(load(assistant.rest_webhook, 5, 4, f"{tag}-warmup"))
-        runs = [asyncio.run(load(assistant.rest_webhook, users, REQUESTS_PER_USER[users], tag))
-                for users in CONCURRENCY]
-        return {"memory_idle_mb": idle, "memory_after_mb": rss_mb(assistant.rasa.pid), "load": runs,
-                "in_process_ms": per_message}
+        curve = asyncio.run(length_curve(assistant.rest_webhook, tag))
+        print(f"[{tag}] {LONG_CONVERSATION}-message conversation: {json.dumps(curve)}", flush=True)
+        runs = [asyncio.run(load(assistant.rest_webhook, users, length, f"{tag}-{length}"))
+                for users, length in LOAD_RUNS]
+        measured = {"memory_idle_mb": idle, "memory_after_mb": rss_mb(assistant.rasa.pid), "load": runs,
+                    "in_process_ms": per_message, "length_curve": curve}
+        if not stock:
+            measured["profile"] = {
+                "Rasa's SQL tracker store and tracker": profile_serving(model, assistant.action_url, False),
+                "the project's (components/tracker_store.py)": profile_serving(model, assistant.action_url, True),
+            }
+        return measured
 
 
 # Everything after this line in BENCHMARKS.md is history a run cannot measure again (rounds of
@@ -252,10 +341,13 @@ def write_report(results: Dict[str, Dict[str, object]], description: str,
         "# Benchmarks",
         "",
         f"Measured by `make bench` on {time.strftime('%Y-%m-%d')}: {description}.",
-        "Both configurations are trained on the same data and served the same way (REST channel,",
-        "action server, SQLite tracker store) one after the other in the same run. Each simulated",
-        f"user asks FAQ questions in one conversation ({len(MESSAGES)} different questions in turn).",
-        "The baseline is Rasa's default configuration (`bench/default_config.yml`, as `rasa init` writes it).",
+        "Both configurations are trained on the same data and served one after the other in the same",
+        "run. The project as `make run` serves it (its REST channel, action server, tracker store);",
+        "the baseline as a team would run Rasa instead: Rasa's default configuration",
+        "(`bench/default_config.yml`, as `rasa init` writes it) served by stock `rasa run` with Rasa's",
+        "REST channel and Rasa's own SQL tracker store on SQLite, with the same action server. Each",
+        f"simulated user asks FAQ questions in one conversation ({len(MESSAGES)} different questions",
+        "in turn). An error is a failed request, a non-200 answer or an apology (\"something went wrong\").",
         "",
         "## Accuracy on the held-out set (tests/nlu_holdout.yml)",
         "",
@@ -266,19 +358,30 @@ def write_report(results: Dict[str, Dict[str, object]], description: str,
         faq_f1 = [v["f1"] for k, v in r["per_intent"].items() if k.startswith("ask_") and k != "ask_not_covered"]
         reused = " (cached from an earlier run on the same data)" if r["reused"] else ""
         lines.append(f"| {name} | {r['accuracy']:.3f} | {min(faq_f1):.2f} | {r['train_seconds']:.0f} s{reused} |")
+    lines += ["", "## Cost of a message as the conversation grows", "",
+              f"One conversation of {LONG_CONVERSATION} FAQ messages, sent one after the other: the median",
+              f"latency of its first {LENGTH_WINDOW} and of its last {LENGTH_WINDOW} messages.", "",
+              "| serving | errors | first 20, median ms | last 20, median ms | last / first |",
+              "|---|---|---|---|---|"]
+    for name, r in results.items():
+        c = r["length_curve"]
+        lines.append(f"| {name} | {c['errors']} | {c['first_ms']:.1f} | {c['last_ms']:.1f} | **{c['ratio']:.2f}x** |")
     lines += ["", "## REST latency and throughput", "",
-              "| configuration | users | requests | errors | p50 ms | p95 ms | requests/s |",
-              "|---|---|---|---|---|---|---|"]
+              "| configuration | users | messages per conversation | requests | errors | p50 ms | p95 ms | requests/s |",
+              "|---|---|---|---|---|---|---|---|"]
     for name, r in results.items():
         for run in r["load"]:
-            lines.append(f"| {name} | {run['users']} | {run['requests']} | {run['errors']} | "
-                         f"{run['p50_ms']:.0f} | {run['p95_ms']:.0f} | {run['throughput_rps']:.1f} |")
-    at50 = {name: next(run for run in r["load"] if run["users"] == 50) for name, r in results.items()}
+            lines.append(f"| {name} | {run['users']} | {run['messages_per_conversation']} | {run['requests']} | "
+                         f"{run['errors']} | {run['p50_ms']:.0f} | {run['p95_ms']:.0f} | {run['throughput_rps']:.1f} |")
+    lines.append("")
+    for length in sorted({length for users, length in LOAD_RUNS if users == 50}):
+        at50 = {name: next(run for run in r["load"] if run["users"] == 50 and run["messages_per_conversation"] == length)
+                for name, r in results.items()}
+        lines.append(
+            f"At 50 concurrent users with conversations of {length} messages the project serves "
+            f"**{at50['project']['throughput_rps'] / at50['rasa default']['throughput_rps']:.1f}x** the baseline's "
+            f"throughput with a p95 latency of **{at50['project']['p95_ms'] / at50['rasa default']['p95_ms']:.2f}x** the baseline's.")
     lines += [
-        "",
-        f"At 50 concurrent users the project's configuration serves "
-        f"**{at50['project']['throughput_rps'] / at50['rasa default']['throughput_rps']:.1f}x** the default's "
-        f"throughput with a p95 latency of **{at50['project']['p95_ms'] / at50['rasa default']['p95_ms']:.2f}x** the default's.",
         "",
         "## Where the time goes",
         "",
@@ -290,8 +393,21 @@ def write_report(results: Dict[str, Dict[str, object]], description: str,
         *[f"| {name} | {r['in_process_ms']:.1f} |" for name, r in results.items()],
         "",
         f"The configuration alone makes a message {results['rasa default']['in_process_ms'] / project['in_process_ms']:.1f}x "
-        "cheaper. Everything else a served message costs (HTTP, the SQLite tracker store, Rasa's "
-        "per-message processing) is the same for both, which bounds the end-to-end ratio.",
+        "cheaper; the rest of the difference above is the serving path (tracker store, tracker, rule matching).",
+        "",
+        "### The serving path, step by step",
+        "",
+        f"Milliseconds per message in each of Rasa's processing steps (cProfile, cumulative) over the",
+        f"last {LENGTH_WINDOW} messages of a {LONG_CONVERSATION}-message conversation, the project's model inside one agent on an",
+        "SQLite file: with Rasa's own SQL tracker store and tracker (how the project served messages",
+        "before), and with the project's tracker store, which keeps recent conversations in process and",
+        "carries its computations on from message to message. Steps overlap a little (an action run",
+        "inside the prediction loop), and profiling slows everything by about the same factor.",
+        "",
+        "| step | " + " | ".join(project["profile"]) + " |",
+        "|---|" + "---|" * len(project["profile"]),
+        *[f"| {step} | " + " | ".join(f"{values[step]:.1f}" for values in project["profile"].values()) + " |"
+          for step in next(iter(project["profile"].values()))],
         "",
         "## Rasa server memory (resident set)",
         "",
@@ -359,7 +475,7 @@ def main() -> None:
                                   force=name == "project")
             report = evaluate(trained["model"], ROOT / "tests" / "nlu_holdout.yml")
             print(f"[{name}] held-out accuracy {report.accuracy:.3f}; serving ...", flush=True)
-            served = serve_and_measure(trained["model"], name.replace(" ", "-"))
+            served = serve_and_measure(trained["model"], name.replace(" ", "-"), stock=name != "project")
             results[name] = {
                 "train_seconds": trained["train_seconds"], "reused": trained["reused"],
                 "accuracy": report.accuracy,

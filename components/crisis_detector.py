@@ -24,8 +24,9 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from components.payload_guard import TYPED_COMMAND
 from components.stateless import StatelessComponent
-from components.text import normalise, override_reading, top_reading
+from components.text import normalise, override_reading, top_reading, without_accents
 
 CRISIS_INTENT = "crisis"
 # The least crisis probability at which an unsure first reading of crisis still counts.
@@ -40,7 +41,45 @@ SELF = r"(?:my\s?self|me\s?self|myslef|mysefl|my\s?selfe|him\s?self|her\s?self|t
 SOMEONE = r"(?:he|she|they|my\s+\w+(?:\s+\w+)?|someone|somebody|friend|partner|son|daughter|wife|husband|mum|mom|dad|brother|sister)"
 KILL = r"(?:kill|kil|kll|killl|murder)"
 DIE = r"(?:die|dye(?!\s+(?:\w+\s+)?hair)|dead|be\s+dead|not\s+(?:be\s+)?(?:alive|here|around)|not\s+exist|disappear\s+forever|stop\s+existing)"
-PILLS = r"(?:pills?|meds|medications?|tablets?|tylenol|paracetamol|sleeping\s+pills|xanax|oxy\w*|insulin)"
+PILLS = (r"(?:pills?|meds|medications?|tablets?|tylenol|paracetamol|panadol|acetaminophen|ibuprofen|advil|aspirin|sleeping\s+pills"
+         r"|xanax|valium|diazepam|klonopin|ativan|benzos?|codeine|tramadol|oxy\w*|insulin)")
+
+# Death wishes and overdoses in the languages patients write in besides English, matched on the
+# text without accents ("chcę umrzeć" as "chce umrzec"), one language per line. Mentions of
+# suicide as a topic ("¿sirve para pensamientos suicidas?") are left to the classifier.
+OTHER_LANGUAGE_CRISIS: List[Tuple[str, str]] = [
+    ("spanish", r"\b(?:quiero\s+(?:matarme|morir(?:me)?|suicidarme|desaparecer\s+para\s+siempre)|me\s+quiero\s+(?:matar|morir|suicidar)"
+                r"|no\s+quiero\s+(?:vivir|seguir\s+viviendo|seguir\s+aqui|estar\s+viv[oa]|despertar)|me\s+voy\s+a\s+(?:matar|suicidar)"
+                r"|suicidarme|quitarme\s+la\s+vida|acabar\s+con\s+mi\s+vida|ganas\s+de\s+morir(?:me)?|estarian\s+mejor\s+sin\s+mi"
+                r"|(?:tome|me\s+tome|me\s+he\s+tomado)\s+(?:todas\s+(?:las|mis)|un\s+frasco\s+de)\s+(?:pastillas|pildoras))"),
+    ("french", r"\b(?:je\s+veux\s+(?:mourir|me\s+tuer|en\s+finir|me\s+suicider)|envie\s+de\s+(?:mourir|me\s+tuer|en\s+finir|me\s+suicider)"
+               r"|me\s+suicider|en\s+finir\s+avec\s+(?:la\s+vie|ma\s+vie|tout)|mettre\s+fin\s+a\s+(?:mes\s+jours|ma\s+vie)"
+               r"|(?:je\s+ne\s+veux\s+plus|plus\s+envie\s+de)\s+vivre|(?:j'?ai|jai)\s+(?:pris|avale)\s+(?:tous|toutes)\s+(?:mes|les)\s+"
+               r"(?:medicaments|cachets|pilules|comprimes))"),
+    ("german", r"\b(?:ich\s+will\s+(?:nicht\s+mehr\s+leben|sterben|mich\s+umbringen|tot\s+sein)|mich\s+umbringen|mir\s+das\s+leben\s+nehmen"
+               r"|(?:will|mochte|moechte)\s+nicht\s+mehr\s+(?:leben|da\s+sein|aufwachen)|lebensmude|(?:alle|meine)\s+tabletten\s+"
+               r"(?:genommen|geschluckt))"),
+    ("portuguese", r"\b(?:quero\s+(?:morrer|me\s+matar|sumir\s+para\s+sempre)|nao\s+quero\s+(?:mais\s+)?viver|me\s+matar|vou\s+me\s+matar"
+                   r"|tirar\s+(?:a\s+)?minha\s+(?:propria\s+)?vida|acabar\s+com\s+a\s+minha\s+vida|vontade\s+de\s+morrer"
+                   r"|tomei\s+todos\s+os\s+(?:meus\s+)?(?:remedios|comprimidos))"),
+    ("italian", r"\b(?:voglio\s+morire|(?:voglio|vorrei)\s+(?:uccidermi|ammazzarmi|farla\s+finita|togliermi\s+la\s+vita)|farla\s+finita"
+                r"|non\s+voglio\s+(?:piu\s+)?vivere|uccidermi|ammazzarmi|togliermi\s+la\s+vita)"),
+    ("polish", r"\b(?:chce\s+umrzec|zabic\s+sie|zabije\s+sie|nie\s+chce\s+(?:juz\s+)?zyc|odebrac\s+sobie\s+zycie)"),
+    ("dutch", r"\b(?:ik\s+wil\s+(?:dood|niet\s+meer\s+leven|er\s+niet\s+meer\s+zijn|sterven)|zelfmoord\s+plegen"
+              r"|mezelf\s+(?:van\s+kant\s+maken|doden|ombrengen))"),
+    ("scandinavian_romanian_czech", r"\b(?:jag\s+vill\s+(?:do|inte\s+leva)|ta\s+livet\s+av\s+mig|jeg\s+vil\s+(?:do|ikke\s+leve)"
+                                    r"|vreau\s+sa\s+mor|sa\s+ma\s+sinucid|chci\s+umrit|zabiju\s+se)"),
+    ("turkish_indonesian_tagalog", r"\b(?:olmek\s+istiyorum|intihar\s+edece\w*|kendimi\s+oldur\w*|yasamak\s+istemiyorum"
+                                   r"|(?:ingin|mau|pengen|pingin)\s+(?:mati|bunuh\s+diri)|bunuh\s+diri\s+(?:saja|aja)"
+                                   r"|gusto\s+ko\s+(?:nang\s+|na\s+)?mamatay|magpakamatay|ayoko\s+(?:nang|na)\s+mabuhay)"),
+    ("hindi_vietnamese", r"\b(?:mar(?:na)?\s+(?:jana\s+)?chaht[aie]|jeena\s+nahi\s+chaht[aie]|khudkushi\s+kar\w*|muon\s+(?:chet|tu\s+tu)"
+                         r"|khong\s+muon\s+song)|मरना\s+चाहत|आत्महत्या\s+कर|जीना\s+नहीं\s+चाहत"),
+    ("cyrillic_greek", r"хочу\s+умереть|покончить\s+с\s+собой|не\s+хочу\s+жить|убить\s+себя|хочу\s+померти|не\s+хочу\s+жити"
+                       r"|покінчити\s+з\s+собою|не\s+(?:просыпается|дышит)|выпил[аи]?\s+все\s+таблетки|помогите"
+                       r"|θελω\s+να\s+πεθανω|να\s+αυτοκτονησω|πηρε\s+(?:ολα\s+)?τα\s+χαπια|δεν\s+(?:ξυπναει|αναπνεει)|βοηθεια\s*!"),
+    ("arabic_farsi_hebrew", r"اريد\s+ان\s+اموت|اقتل\s+نفسي|سانتحر|بمیرم|خودکشی\s+کنم|רוצה\s+למות|רוצה\s+להתאבד"),
+    ("chinese_japanese_korean", r"我想死|不想活|想自杀|要自杀|结束自己的生命|死にたい|消えたい|自殺したい|죽고\s*싶|자살하고\s*싶|살기\s*싫"),
+]
 
 STRONG_PATTERNS: List[Tuple[str, str]] = [
     # suicide: explicit intent or wish, in the first or third person
@@ -52,7 +91,6 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
                         r"(?!\s+(?:with|early|here|there|for\s+(?:the\s+)?(?:day|night|now)))"),
     ("want_to_die", rf"\b(?:wants?|wnt|wan|wnat|whant|wanna|wana|wanted|going|gonna|ready|trying|plan(?:ning)?|wish|hope)\s+(?:to\s+)?{DIE}\b"),
     # Spanish, French, German and Portuguese: patients do not always write in English.
-    ("other_language", r"\b(?:quiero\s+(?:matarme|morir(?:me)?|suicidarme)|me\s+quiero\s+(?:matar|morir|suicidar)|no\s+quiero\s+(?:vivir|seguir\s+viviendo|estar\s+vivo|estar\s+viva)|me\s+voy\s+a\s+(?:matar|suicidar)|suicidarme|quitarme\s+la\s+vida|je\s+veux\s+(?:mourir|me\s+tuer|en\s+finir|me\s+suicider)|me\s+suicider|ich\s+will\s+(?:nicht\s+mehr\s+leben|sterben|mich\s+umbringen)|mich\s+umbringen|quero\s+(?:morrer|me\s+matar)|n[aã]o\s+quero\s+(?:mais\s+)?viver)"),
     ("not_want_to_live", r"\b(?:don'?t|dont|do\s+not|no\s+longer|never)\s+(?:want|wanna|wish)\s+(?:to\s+)?(?:live|b(?:e)?\s+alive|exist|b(?:e)?\s+here|go\s+on|keep\s+living)\b"),
     ("wish_dead", r"\bwish\s+(?:i|he|she)\s+(?:was|were|had\s+never\s+been|could)\s+(?:dead|born|disappear|gone)"),
     ("better_off", r"\bbetter\s+off\s+(?:without\s+(?:me|him|her|them)|dead|if\s+i\s+(?:was|were)n?'?t?\s+(?:here|around|alive|dead|gone))"),
@@ -63,6 +101,39 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
     ("not_wake_up", r"\b(?:hope|hoping|wish|pray\w*)\s+(?:i\s+)?(?:don'?t|dont|never|won'?t|wont)\s+wake\s+up|\b(?:don'?t|dont|never)\s+(?:want\s+to|wanna)\s+wake\s+up"),
     ("not_be_around", r"\b(?:won'?t|wont|will\s+not|not\s+gonna|not\s+going\s+to|not\s+like\s+i'?ll|i'?ll\s+not)\s+(?:still\s+)?be\s+(?:here|around|alive)\b|\b(?:don'?t|dont|do\s+not|not)\s+(?:plan|expect|intend)\w*\s+(?:on\s+|to\s+)?be(?:ing)?\s+(?:here|around|alive)\b"),
     ("not_make_it", r"\b(?:don'?t|dont|not|won'?t|wont|can'?t|cant)\s+(?:think\s+|know\s+if\s+|sure\s+)?(?:i'?ll|ill|i\s+will|i\s+can|i'?m\s+going\s+to|gonna|going\s+to)?\s*(?:make\s+it|survive|last)\s+(?:through\s+)?(?:tonight|the\s+night|today|this\s+week|the\s+week|much\s+longer)"),
+    # "I just want it all to stop"; "the only reason I haven't done it is my dog"
+    ("wants_it_to_stop", r"\bwant\s+(?:it\s+all|everything|all\s+of\s+(?:it|this))\s+to\s+(?:stop|end|be\s+over)\b"),
+    ("last_reason", r"\bonly\s+(?:reason|thing)\s+(?:(?:that\s+)?i\s+(?:haven'?t|hadn'?t|havent|hadnt|didn'?t|didnt)\s+(?:done\s+it|gone\s+through\s+with\s+it|ended\s+it)"
+                    r"|(?:keeping|stopping)\s+me\s+(?:here|alive|from\s+(?:doing\s+it|ending\s+it))|(?:i'?m|im|i\s+am)\s+still\s+(?:here|alive))"),
+    # Means gathered: "I've been stockpiling for weeks", "I know exactly what amount would do it"
+    ("means_gathered", r"\b(?:i'?ve\s+been|been|i\s+am|i'?m|im|started)\s+(?:stockpil\w+|hoard\w+|stash\w+|sav(?:ing|ed)\s+(?:up\s+)?(?:my\s+)?(?:pills|meds|tablets|them))\b"
+                       r"|\bstockpil\w*\s+(?:my\s+|of\s+)?(?:pills|meds|tablets|medications?|sleeping|painkillers)"
+                       r"|\bknow\s+(?:exactly\s+)?(?:what|how\s+much|how\s+many|which)\b.{0,25}\b(?:would|will|'?d|'?ll)\s+do\s+it\b"),
+    # A deadline after which nothing matters: "after Friday it won't matter"
+    ("deadline", r"\b(?:after|by|past|beyond)\s+(?:this\s+|next\s+|the\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+                 r"|tonight|tomorrow|weekend|week|month|then|that|christmas|my\s+birthday|the\s+\d{1,2}(?:st|nd|rd|th)?)\s*,?\s+(?:it|nothing|anything)\s+(?:won'?t|will\s+not|wont|doesn'?t|isn'?t\s+going\s+to)\s+matter\b(?!\s+much)"
+                 r"|\bnothing\s+(?:will\s+)?matters?\s+(?:after|past|beyond)\s+(?:this|next|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"),
+    # An overdose about to be taken: "gonna take all my pills n sleep forever"
+    ("taking_all_pills", rf"\b(?:take|taking|swallow\w*|down|neck)\s+(?:all|every|the\s+whole\s+(?:bottle|box|pack)\s+of)\s+(?:of\s+)?(?:my|the|these|those|his|her|mums?|moms?|dads?)?\s*(?:\w+\s+)?{PILLS}"
+                         r"|\bsleep\s+forever\b|\bgo\s+to\s+sleep\s+(?:and|n|&)\s+(?:never|not)\s+wake\s+up"),
+    ("no_point_in_living", r"\b(?:don'?t|dont|do\s+not|can'?t|cant|cannot)\s+see\s+(?:the|any)\s+(?:point|reason)\s+(?:in|of|to)\s+(?:liv\w*|wak\w+\s+up"
+                           r"|go(?:ing)?\s+on|carry\w*\s+on|be(?:ing)?\s+(?:here|alive)|stay\w*\s+alive)"),
+    ("done_trying", r"\b(?:i'?m|im|i\s+am)\s+(?:so\s+|just\s+)?done\s+(?:trying|fighting|with\s+(?:life|living|being\s+alive|everything|it\s+all))\s*(?:[.!]|$)"
+                    r"|\bmake\s+(?:the|this|my|it)\s+(?:pain\s+|hurt\s+|hurting\s+)?(?:stop|end|go\s+away)\s+(?:permanently|forever|for\s+good)\b"),
+    # Belongings given away; "I won't be needing them where I'm going"
+    ("giving_away", r"\b(?:gave|giving|given)\s+(?:my|all\s+my)\s+(?:things|stuff|belongings|possessions)\s+(?:away|to)\b|\brehom\w+\s+my\s+(?:dog|cat|pets?)\b"
+                    r"|\bwon'?t\s+(?:be\s+)?need(?:ing)?\s+(?:them|it|this|that|anything|any\s+of\s+(?:it|this|them))\s+where\s+(?:i'?m|im|i\s+am)\s+going"),
+    ("car_method", r"\b(?:steer\w*|driv\w+|crash\w*|swerv\w+|ram\w*)\s+(?:my\s+car\s+|the\s+car\s+|it\s+|myself\s+)?(?:into|off)\s+(?:a|the|an)\s+"
+                   r"(?:tree|wall|pole|bridge|cliff|truck|lorry|oncoming\s+\w+|river|barrier|train|bus|overpass)\b"),
+    # Looking up amounts: "i keep googling how many panadol it takes"
+    ("amount_it_takes", rf"\bhow\s+(?:many|much)\s+(?:\w+\s+){{0,2}}{PILLS}\s+(?:it\s+)?(?:takes|would\s+take|does\s+it\s+take|to\s+take|is\s+(?:too\s+much|fatal|lethal|deadly|enough)"
+                        r"|would\s+(?:kill|do\s+it))\b(?!\s+to\s+(?:feel|work|help|get\s+better|kick))"),
+    # Poison swallowed: "I have taken rat poison one hour back"
+    ("poison_taken", r"\b(?:taken|took|take|drank|drunk|drink|swallowed|ate|had|consumed|ingested)\s+(?:(?:some|a\s+lot|a\s+bottle|a\s+cup|a\s+bit)\s+(?:of\s+)?)?(?:the\s+|my\s+|our\s+|his\s+|her\s+)?"
+                     r"(?:rat\s+poison|poison|bleach|pesticides?|insecticides?|weed\s?killer|antifreeze|paraquat|phenyle?|kerosene|rodenticide"
+                     r"|drain\s+cleaner|toilet\s+cleaner|pest\s+killer|mosquito\s+liquid)\b"),
+    # A last message that thanks for everything or says sorry is a goodbye note.
+    ("last_message", r"\b(?:my\s+)?last\s+message\b.{0,40}\b(?:thank\s+you\s+for\s+everything|thanks\s+for\s+everything|i'?m\s+sorry|love\s+you|goodbye\s+(?:everyone|all))"),
     ("farewell", r"\b(?:put|putting|got|getting|have|had)\s+(?:all\s+)?my\s+affairs\s+in\s+order\b|\b(?:wasn'?t|was\s+not|isn'?t|is\s+not)\s+(?:his|her|their|your|anyone'?s|u'?re)\s+fault\b|\blet\s+(?:it|myself|me)\s+(?:happen|go|die|freeze|drown|fade)\b|\bwon'?t\s+stop\s+unless\s+i\b|\bunless\s+i\s+(?:die|end\s+it|kill)|\blast\s+time\s+(?:anyone|you|they|u|people)\s+(?:will\s+|'ll\s+)?(?:hear|see|talk)|\bwon'?t\s+(?:hear|see)\s+(?:from\s+)?me\s+again\b|\bthis\s+is\s+(?:my\s+)?goodbye\b"),
     ("permanent_fix", r"\bfix\s+(?:it|that|this|everything)\s+(?:permanently|for\s+good)\b|\b(?:pain|hurt|hurting|suffering|it\s+all|everything)\s+to\s+(?:stop|end|go\s+away)\s+(?:permanently|forever|for\s+good)\b|\bburden\b.{0,60}\b(?:permanent\w*|for\s+good|without\s+me)\b"),
     ("means_seeking", r"\bhow\s+(?:high|tall|far)\b.{0,40}\b(?:building|bridge|cliff|balcony|floor|drop|fall|jump)\w*\b.{0,40}\b(?:sure|die|dead|survive|enough|fatal|lethal)\b|\bhow\s+(?:many|much)\b.{0,40}\b(?:to\s+)?(?:overdose|die|kill\s+(?:myself|me|someone)|od)\b|\bhow\s+many\b.{0,40}\btoo\s+many\b|\b(?:lethal|fatal|deadly)\s+(?:dose|amount)\b|\b(?:painless|easiest|quickest|best)\s+way\s+to\s+(?:die|go|end\s+it|kill)"),
@@ -77,15 +148,18 @@ STRONG_PATTERNS: List[Tuple[str, str]] = [
     ("self_harm", rf"\b(?:cut|cuts|cutting|burn|burned|burning|hurt|hurting|harm|harming|hit|hitting|starv\w*|punish\w*)\s+{SELF}\b|\b(?:cut|cutting)\s+again\b|\b(?:cut|scratched|slashed|sliced|opened)\s+(?:my|his|her)\s+(?:wrists?|arms?|legs?|thighs?)\b|\bsh\s+(?:urges?|again|relapse)\b|\burges?\s+to\s+(?:cut|hurt|harm|burn)\b"),
     # overdose and poisoning happening now
     ("overdose", rf"\b(?:i|i'?ve|he|she|they|my\s+\w+)\s+(?:just\s+|think\s+i\s+|might\s+have\s+|may\s+have\s+)?(?:overdosed|od'?d|o\.d\.?'?d|took\s+an?\s+(?:overdose|od))\b"),
-    ("took_too_many", rf"\b(?:took|taken|swallowed|downed|ate|had)\s+(?:a\s+|the\s+|my\s+|his\s+|her\s+|their\s+)?(?:whole|entire|full|all|lots|bunch|handful|bottle|box|pack|too\s+many|too\s+much|way\s+too|so\s+many|\d{{2,}})\b.{{0,40}}\b(?:{PILLS}|bottle|box|pack|of\s+(?:my|them|it))"),
+    ("took_too_many", rf"\b(?:took|taken|swallowed|downed|ate|had)\s+(?:a\s+|the\s+|my\s+|his\s+|her\s+|their\s+)?(?:whole|entire|full|all|lots|bunch|handful|fistful|heap|load|loads|ton|tons|pile|stack|bottle|box|pack|too\s+many|too\s+much|way\s+too|so\s+many|\d{{2,}})\b.{{0,40}}\b(?:{PILLS}|bottle|box|pack|of\s+(?:my|them|it))"),
     ("overdosing_now", r"\b(?:overdosing|od'?ing)\b"),
     # emergencies happening now
-    ("emergency", r"\b(?:not|isn'?t|isnt|stopped|barely|can'?t|cant|unable\s+to)\s+(?:be\s+able\s+to\s+)?breath\w*|\b(?:can'?t|cant|cannot|couldn'?t)\s+get\s+(?:any\s+|enough\s+)?air\b|\bgasping\s+for\s+(?:air|breath)\b|\blips\s+(?:look|are|turning|going)\s+blue\b|\bunconscious\b|\bunresponsive\b|\b(?:won'?t|wont|isn'?t|isnt|not|can'?t)\s+(?:wake|waking)\s+(?:up|her|him|them)\b|\bpassed\s+out\b|\b(?:having|had)\s+a\s+seizure\b|\bseizing\b|\bcollapsed\b|\bturning\s+blue\b|\bbleeding\s+(?:a\s+lot|badly|heavily|everywhere|out)\b|\bcall(?:ed|ing)?\s+(?:an?\s+)?ambulance\b"),
+    ("emergency", r"\b(?:not|isn'?t|isnt|stopped|barely|can'?t|cant|unable\s+to)\s+(?:be\s+able\s+to\s+)?breath\w*|\b(?:can'?t|cant|cannot|couldn'?t)\s+get\s+(?:any\s+|enough\s+)?air\b|\bgasping\s+for\s+(?:air|breath)\b|\blips\s+(?:look|are|turning|going)\s+blue\b|\bunconscious\b|\bunresponsive\b|\b(?:won'?t|wont|isn'?t|isnt|not|can'?t)\s+(?:wake|waking)\s+(?:up|her|him|them)\b|\b(?:having|had)\s+a\s+seizure\b|\bseizing\b|\bcollapsed\b|\bturning\s+blue\b|\bbleeding\s+(?:a\s+lot|badly|heavily|everywhere|out)\b|\bcall(?:ed|ing)?\s+(?:an?\s+)?ambulance\b"),
+    # "passed out" is told in stories of the past as well ("people passed out at raves back then")
+    ("passed_out", r"\bpassed\s+out\b"),
     # a body in trouble now: an allergic reaction, chest pain
     ("body_emergency", r"\b(?:throat|tongue|lips?|face)\b.{0,25}\b(?:swell\w*|swollen|closing)\b"
                        r"|\b(?:crushing|severe|really\s+bad|sharp)\s+chest\s+pain\b"
                        r"|\b(?:i\s+have|i'?ve\s+got|having|got|now\s+i\s+have)\s+(?:\w+\s+)?chest\s+pain\b"
                        r"|\bchest\s+(?:hurts|is\s+(?:tight|crushing)|feels\s+(?:tight|crushed))\b"
+                       r"|\bclutch\w*\s+(?:at\s+)?(?:his|her|my|their)\s+chest\b"
                        r"|\b(?:crushing|severe|sharp|really\s+bad)\s+pain\s+in\s+(?:my|the|his|her)\s+chest\b"
                        r"|\bchest\b.{0,60}\b(?:arm|jaw)\b.{0,20}\b(?:numb|tingl\w*|hurts)\b"
                        r"|\bchest\s+(?:is|feels)\s+(?:really\s+|so\s+|very\s+)?(?:tight|crushing|heavy)\b"),
@@ -169,7 +243,7 @@ PRESENT_MARKER = re.compile(
     r"can'?t\s+stop|started\s+again|relapsed|relapsing|currently)\b"
 )
 # Rules about acts that a past-history question may legitimately describe.
-PAST_EXCUSABLE = {"kill_self", "end_life", "self_harm", "overdose", "took_too_many", "method"}
+PAST_EXCUSABLE = {"kill_self", "end_life", "self_harm", "overdose", "took_too_many", "method", "car_method", "passed_out"}
 
 # A disclosure that the writer or someone else is at risk now.
 PRESENT_DANGER = re.compile(
@@ -181,6 +255,8 @@ PRESENT_DANGER = re.compile(
 )
 # Crisis words about something else: excuse a classifier-only reading, never a pattern.
 ORDINARY_CONTEXT = re.compile(
+    # "am I putting myself in harm's way doing this?" asks whether the treatment is safe
+    r"\bput(?:ting)?\s+myself\s+in\s+harm'?s\s+way\s+(?:by\s+)?(?:doing|getting|having|trying)\s+(?:this|it|ketamine|the\s+treatment|infusions?)\b|"
     r"\b(?:end|ending|cancel|stop)\s+(?:my|the|our|this)\s+(?:subscription|membership|contract|plan|account|"
     r"appointment|booking|session|call|chat|newsletter|emails?|texts?)\b|"
     r"\b(?:passed\s+away|passed\s+on|funeral|memorial)\b|"
@@ -225,6 +301,9 @@ class CrisisRules:
         self.strong: List[Tuple[str, Pattern[str]]] = [
             (name, re.compile(pattern)) for name, pattern in STRONG_PATTERNS
         ]
+        self.other_languages: List[Tuple[str, Pattern[str]]] = [
+            (name, re.compile(pattern)) for name, pattern in OTHER_LANGUAGE_CRISIS
+        ]
         self.mentions: List[Tuple[str, Pattern[str]]] = [
             (name, re.compile(pattern)) for name, pattern in MENTION_PATTERNS
         ]
@@ -239,6 +318,11 @@ class CrisisRules:
         if danger and NEGATED_MENTION.search(message):
             danger = None
         past = bool(PAST_CONTEXT.search(message)) and not danger and not PRESENT_MARKER.search(message)
+        plain_letters = without_accents(message)
+        for name, pattern in self.other_languages:
+            found = pattern.search(plain_letters)
+            if found:
+                return Detection(f"other_language_{name}", found.group(0), "pattern")
         for name, pattern in self.strong:
             found = pattern.search(message)
             if found and not (past and name in PAST_EXCUSABLE):
@@ -303,8 +387,12 @@ class CrisisDetector(StatelessComponent):
                 else UNSURE_CRISIS_FLOOR
             unsure_crisis = top_reading(message) == CRISIS_INTENT and self.crisis_score(message) >= floor
             classifier_says_crisis = (message.get(INTENT) or {}).get("name") == CRISIS_INTENT or unsure_crisis
+            # A typed command ("/crisis") is nobody's words about themselves: the patterns alone
+            # read it (a crisis written inside a payload is still caught).
+            typed_command = bool(message.get(TYPED_COMMAND)) or (message.get(TEXT) or "").lstrip().startswith("/")
             detection = self.rules.detect(
-                message.get(TEXT) or "", self.crisis_score(message), classifier_says_crisis
+                message.get(TEXT) or "", 0.0 if typed_command else self.crisis_score(message),
+                classifier_says_crisis and not typed_command,
             )
             if detection is not None:
                 override_reading(message, CRISIS_INTENT, DETECTION_KEY, detection.as_dict())

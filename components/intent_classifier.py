@@ -8,6 +8,7 @@ The model is stored as plain JSON and NumPy arrays (no pickle)."""
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from typing import Any, Dict, List, Optional, Sequence, Text
 
@@ -32,10 +33,29 @@ MODEL_FILE = "tfidf_intent_classifier.json"
 ARRAYS_FILE = "tfidf_intent_classifier.npz"
 
 
+# "how dose it work": the verb typed as the noun, which would read as a question about the dose.
+DOSE_FOR_DOES = re.compile(r"(^|\b(?:how|what|why|when|where|so|and|but|it|that|this)\s+)dose"
+                           r"(?=\s+(?:it|this|that|ketamine|ket|u|you|insurance|anyone|everyone|he|she|they|my|ur|your)\b)")
+
+
 def normalise_text(text: str) -> str:
-    """Lower-case, fold accents and typographic quotes, collapse whitespace."""
+    """Lower-case, fold typographic quotes, collapse whitespace, mend "dose" typed for "does"."""
     text = unicodedata.normalize("NFKC", text or "").replace("\u2019", "'").lower()
-    return " ".join(text.split())
+    return DOSE_FOR_DOES.sub(r"\1does", " ".join(text.split()))
+
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+STORY_MIN_WORDS = 20
+
+
+def story_question(text: str) -> Optional[str]:
+    """The question a long message ends with: its last sentence with a question mark, or else its
+    last sentence. None for a message of one sentence or a short one."""
+    sentences = [s for s in SENTENCE_END.split((text or "").strip()) if s.strip()]
+    if len(sentences) < 2 or len(text.split()) < STORY_MIN_WORDS:
+        return None
+    asked = [s for s in sentences if "?" in s]
+    return (asked or sentences)[-1]
 
 
 class NgramSpace:
@@ -83,6 +103,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             "ranking_length": 10,
             # Add the topic keywords of patients' lay words (components/lay_terms.py).
             "lay_terms": True,
+            # Share of a long message's reading taken from its last question (story_question).
+            "story_question_weight": 0.3,
         }
 
     @staticmethod
@@ -145,11 +167,24 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)
 
+    def story_aware_probabilities(self, texts: List[str]) -> np.ndarray:
+        """A long story's reading leans on the question it ends with, whose words the story's
+        other words would otherwise drown out."""
+        probs = self.probabilities(texts)
+        weight = float(self.config["story_question_weight"])
+        if weight <= 0:
+            return probs
+        for row, text in enumerate(texts):
+            question = story_question(text)
+            if question:
+                probs[row] = (1 - weight) * probs[row] + weight * self.probabilities([question])[0]
+        return probs
+
     def process(self, messages: List[Message]) -> List[Message]:
         if not self.labels:
             return messages
         texts = [m.get(TEXT) or "" for m in messages]
-        for message, probs in zip(messages, self.probabilities(texts)):
+        for message, probs in zip(messages, self.story_aware_probabilities(texts)):
             order = np.argsort(-probs)[: int(self.config["ranking_length"])]
             ranking = [
                 {"name": self.labels[i], "confidence": float(probs[i])} for i in order

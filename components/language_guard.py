@@ -15,11 +15,11 @@ import unicodedata
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.stateless import StatelessComponent
-from components.text import left_alone, normalise, override_reading
+from components.text import left_alone, normalise, override_reading, top_reading
 
 OTHER_LANGUAGE_INTENT = "other_language"
 DETECTION_KEY = "not_english"
@@ -94,7 +94,14 @@ class LanguageGuard(StatelessComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            language = None if left_alone(message, KEPT_INTENTS) else other_language(message.get(TEXT) or "")
+            text = message.get(TEXT) or ""
+            language = None if left_alone(message, KEPT_INTENTS) else other_language(text)
             if language is not None:
                 override_reading(message, OTHER_LANGUAGE_INTENT, DETECTION_KEY, {"language": language})
+            elif top_reading(message) == OTHER_LANGUAGE_INTENT and not any(c.isalpha() for c in text):
+                # "!!!", "12345" or emoji are in no language: the classifier only guessed.
+                unsure = {"name": "nlu_fallback", "confidence": (message.get(INTENT) or {}).get("confidence") or 0.0}
+                ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get("name") not in (OTHER_LANGUAGE_INTENT, "nlu_fallback")]
+                message.set(INTENT, unsure, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [unsure] + ranking, add_to_output=True)
         return messages

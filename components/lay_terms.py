@@ -15,11 +15,13 @@ from typing import List, Pattern, Tuple
 LAY_TERMS: List[Tuple[str, str]] = [
     # cost
     (r"\bwhat'?s\s+the\s+damage\b|\bset\s+(?:me|you|us)\s+back\b|\bfees?\b|\bpric(?:e|ey|es|ing)\b|\bout\s+of\s+pocket\b"
-     r"|\bafford\w*|\bballpark\b|\bbucks\b|\bpaying\b|\bcharges?\b|\bexpensive\b|\bhow\s+much\s+(?:is|are|for)\s+(?:it|one|a|each)\b",
+     r"|\bafford\w*|\bballpark\b|\bbucks\b|\bpaying\b|\bcharges?\b|\bexpensive\b|\bhow\s+much\s+(?:is|are|for)\s+(?:it|one|a|each)\b"
+     r"|\b(?:shell|fork|cough)(?:ing|ed)?\s+(?:out|up)\b|\bhow\s+m(?:ch|uhc|utch|uc)\b|\bhow\s+much\s+(?:per|a|each)\s+(?:session|infusion|visit|treatment)\b",
      "cost price"),
     # insurance
     (r"\binsurer\b|\bcoverage\b|\bcover(?:ed|s)?\s+(?:it|this|any|the)\b|\breimburs\w*|\bmoney\s+back\b|\bin-?network\b"
-     r"|\bout-?of-?network\b|\bbenefits\b|\bmedicare\b|\bmedicaid\b|\btricare\b|\bbcbs\b|\bblue\s+cross\b",
+     r"|\bout-?of-?network\b|\bbenefits\b|\bmedicare\b|\bmedicaid\b|\btricare\b|\bbcbs\b|\bblue\s+cross\b"
+     r"|\bgovernment\b.{0,20}\b(?:pay|cover|fund|subsid\w*)|\bbulk[\s-]?bill\w*|\bnhs\b|\brebates?\b|\bhealth\s+fund\b",
      "insurance cover"),
     # time to effect
     (r"\bonset\b|\bkicks?\s+in\b|\bstarts?\s+working\b|\btake\s+effect\b|\bhow\s+(?:fast|quick(?:ly)?|soon)\b"
@@ -35,14 +37,16 @@ LAY_TERMS: List[Tuple[str, str]] = [
      "how long one infusion session"),
     # number and rhythm of sessions
     (r"\bhow\s+often\b|\b(?:twice|once|\dx)\s+a\s+week\b|\bbunch\s+of\s+(?:them|sessions|visits)\b|\bseries\b"
-     r"|\bone\s+(?:visit|session)\s+and\s+done\b|\brounds?\s+of\b|\bweekly\b",
+     r"|\bone\s+(?:visit|session)\s+and\s+done\b|\brounds?\s+of\b|\bweekly\b|\bhow\s+many\s+times\b"
+     r"|\bone\s+(?:visit|session|infusion|treatment)\s+(?:does\s+(?:it|the\s+job)|is\s+enough|enough)\b|\bback\s+a\s+bunch\s+of\s+times\b",
      "how many sessions course"),
     # side effects
     (r"\bweird\s+(?:reactions?|feelings?|effects?)\b|\breactions?\b|\badverse\b|\bafter-?effects?\b|\bhangover\b|\bwoozy\b"
      r"|\bfeel\s+(?:funny|weird|strange|off|sick)\b|\bthrow\s+up\b|\bpuke\b|\bqueasy\b",
      "side effects"),
     # safety
-    (r"\bdanger\w*\b|\brisky\b|\bharmful\b|\bhurt\s+me\b|\bbad\s+for\s+(?:me|you)\b",
+    (r"\bdanger\w*\b|\brisky\b|\bharmful\b|\bhurt\s+me\b|\bbad\s+for\s+(?:me|you)\b|\b(?:mess|screw)\s+(?:me|you|my\s+\w+)\s+up\b"
+     r"|\bdo(?:es)?\s+(?:me\s+)?(?:any\s+|real\s+|lasting\s+|serious\s+)?(?:harm|damage)\b|\b(?:main|the|any|what)\s+risks?\b",
      "safe risks"),
     # addiction
     (r"\bhooked\b|\baddict\w*|\bhabit[\s-]?forming\b|\bcrav\w+|\bdependen\w*|\bget\s+high\b",
@@ -50,6 +54,10 @@ LAY_TERMS: List[Tuple[str, str]] = [
     # whether it works
     (r"\breal\s+deal\b|\bhype\b|\blegit\b|\bproven\b|\bsuccess\s+rates?\b|\bactually\s+work|\breally\s+work|\bworth\s+it\b",
      "does it work effective"),
+    # how it works
+    (r"\bwhy\s+(?:would|does|do|should|can)\s+(?:an?\s+)?(?:\w+\s+){0,2}(?:fix|help|work|lift|cure)\b|\bthe\s+logic\b|\bhow\s+come\s+it\s+(?:works|helps)\b"
+     r"|\bhow\s+it\s+works\b",
+     "how does it work brain"),
     # what it is
     (r"\bhorse\s+tranq\w*|\bparty\s+drug\b|\bspecial\s+k\b|\braves?\b|\bclub\s+drug\b|\brepurposed\b|\banaesthetic\b",
      "what is ketamine anesthetic"),
@@ -61,16 +69,18 @@ LAY_TERMS: List[Tuple[str, str]] = [
      r"|\blie\s+down\b|\btrippy\b|\btrip\b",
      "what happens during session feel"),
     # how it is given
-    (r"\bneedles?\b|\bnose\s+spray\b|\bshot\b|\binjection\b|\bpill\s+form\b|\blozenges?\b|\broutes?\b",
+    (r"\bneedles?\b|\bnose\s+spray\b|\bshots?\b|\binjections?\b|\bpill\s+form\b|\blozenges?\b|\broutes?\b|\bthe\s+only\s+way\b"
+     r"|\bthrough\s+a\s+drip\b|\b(?:tablets?|pills?)\s+or\s+(?:shots?|injections?|drip|iv)\b",
      "iv nasal spray given"),
     # who qualifies
-    (r"\bright\s+for\s+me\b|\bgood\s+fit\b|\bsomeone\s+like\s+me\b|\bqualif\w*|\beligib\w*|\bassess?ment\b|\bscreening\b",
+    (r"\bright\s+for\s+me\b|\bgood\s+fit\b|\bsomeone\s+like\s+me\b|\bqualif\w*|\belig[ia]b\w*|\bassess?ment\b|\bscreening\b",
      "candidate qualify evaluation"),
     # conditions
     (r"\btrd\b|\btrauma\b|\bocd\b|\bwhat\s+(?:does|can)\s+it\s+(?:treat|help)\b",
      "conditions treated"),
     # compared with antidepressants
-    (r"\bcompared?\s+(?:to|with)\b|\bversus\b|\bvs\.?\b|\bdifferent\s+from\b|\bpills\s+(?:didn'?t|don'?t|never)\s+work",
+    (r"\bcompared?\s+(?:to|with)\b|\bversus\b|\bvs\.?\b|\bdifferent\s+from\b|\bpills\s+(?:didn'?t|don'?t|never)\s+work"
+     r"|\b(?:normal|regular|usual|ordinary|standard)\s+(?:tablets|pills|meds|antidepressants)\b",
      "compared antidepressants"),
     # medications
     (r"\b(?:keep|stop|mix|combine|stay\s+on|come\s+off)\w*\b.{0,20}\bantidepress\w*|\bclash\b|\bmix\s+with\b|\binteract\w*|\bpill\s+box\b|\bwhat\s+i'?m\s+(?:already\s+)?taking\b|\bmy\s+(?:meds|pills)\b",
@@ -84,8 +94,8 @@ LAY_TERMS: List[Tuple[str, str]] = [
 NOT_COVERED_TERMS: List[Tuple[str, str]] = [
     # questions the clinic's sources do not answer: the words its examples use
     (r"\bfast(?:ing)?\b.{0,20}\b(?:before|needed|first)\b|\bempty\s+stomach\b|\beat\s+before\b", "eat before fast"),
-    (r"\b(?:letter|note|proof|paperwork)\b.{0,30}\b(?:work|employer|boss|hr|job)\b", "letter for work"),
-    (r"\bgroup\s+(?:sessions?|therapy|treatment)\b", "group sessions"),
+    (r"\b(?:letter|note|proof|paperwork|med(?:ical)?\s+cert\w*|sick\s+note)\b.{0,30}\b(?:work|employer|boss|hr|job)\b", "letter for work"),
+    (r"\bgroup\s+(?:sessions?|therapy|treatment|setting)\b|\bin\s+(?:a\s+)?groups?\b", "group sessions"),
     (r"\b(?:research|clinical)\s+(?:trials?|studies|study)\b|\btrials?\b.{0,20}\bsign\s+up\b", "research trials"),
 ]
 LAY_TERMS += NOT_COVERED_TERMS

@@ -82,7 +82,9 @@ CONCERNS: List[Concern] = [
             r"|\binfarto|\bbluthochdruck|\bhipertensi[oó]n|\bamlodipine|\blisinopril|\bramipril|\bmetoprolol"
             r"|\bbeta[\s-]?blockers?|\bbp\s+(?:meds|pills|medication)",
             "the articles say ketamine can raise heart rate and blood pressure",
-            ("i had a heart attack two years ago, can i still do this", "my blood pressure is high, is that a problem")),
+            ("i had a heart attack two years ago, can i still do this", "my blood pressure is high, is that a problem"),
+            # "the quote nearly gave me a heart attack": a figure of speech.
+            unless=r"\b(?:gave|give|gives|giving)\s+me\s+a\s+heart\s+attack\b"),
     Concern("seizures",
             r"\bseizures?\b|\b[eé]pilep\w*|\bconvulsions?\b|\bkrampfanf[aä]ll\w*|\bconvulsiones\b|\bcrises?\s+d'[eé]pilep",
             "a neurological condition needs an individual assessment",
@@ -104,7 +106,7 @@ CONCERNS: List[Concern] = [
             rf"\b(?:i'?m|im|i\s+am|i'?m\s+only|turning|turned|aged?|age)\s+(?:only\s+)?{AGE_UNDER_18_OR_OVER_75}\b{NOT_AN_AGE}"
             rf"|\b(?:my\s+\w+|our\s+\w+|he|she|they)\s*(?:is|'s|just\s+turned|turns|turned)\s+{AGE_UNDER_18_OR_OVER_75}\b{NOT_AN_AGE}"
             rf"|\b{AGE_UNDER_18_OR_OVER_75}\s*(?:years?|yrs?)[\s-]*old\b|\b{AGE_UNDER_18_OR_OVER_75}\s*(?:yo|y/o|y\.o\.)\b"
-            r"|\bmy\s+(?:\w+\s+)?(?:teen|teenager|teenaged|teenage\s+\w+|kid|child|minor)\b(?!'s)"
+            r"|\bmy\s+(?:\w+\s+)?(?:teen|teenager|teenaged|teenage\s+\w+|kid|child|minor)\b(?!'s)(?!\s+was\s+born)"
             r"|\b(?:i'?m|im|i\s+am)\s+(?:a\s+)?(?:teen\w*|minor|underage|under\s*18|in\s+high\s+school)\b"
             r"|\bin\s+(?:my|his|her)\s+(?:late\s+)?(?:seventies|70s|80s|eighties|90s|nineties)\b"
             r"|\b(?:elderly|senior\s+citizen)\b|\b(?:tengo|hab[eé]|ich\s+bin|j'ai)\s+(?:1[0-7]|7[6-9]|[89]\d)\b"
@@ -151,8 +153,11 @@ CONCERNS: List[Concern] = [
             "their own alcohol or drug use changes what is safe",
             ("can i drink alcohol after an infusion", "i smoke weed most nights, is that a problem for ketamine"),
             # "Is it used for addiction?" asks which conditions it treats.
+            # ... nor "can people get addicted to it?", which asks about addiction in general.
             unless=r"\b(?:used\s+(?:for|to\s+treat)|treat(?:s|ed|ing)?|help\s+(?:with|for))\b.{0,30}"
-                   r"\b(?:addiction|alcoholism|use\s+disorder|dependence)"),
+                   r"\b(?:addiction|alcoholism|use\s+disorder|dependence)"
+                   r"|\b(?:can|could|do|does|will|would)\s+(?:people|anyone|someone|patients|one|you)\s+(?:get|become|end\s+up)\s+"
+                   r"(?:addicted|hooked|dependent)"),
     Concern("driving_after",
             r"\b(?:can|could|should|may|will)\s+i\s+(?:still\s+)?(?:drive|operate|go\s+(?:back\s+)?to\s+work|work)\b"
             r"|\b(?:allowed|able|ok(?:ay)?|safe|fine)\s+to\s+(?:drive|operate\s+machinery)\b"
@@ -162,7 +167,10 @@ CONCERNS: List[Concern] = [
             r"|\b(?:still|then)\s+work\b|\b(?:night|day|next)\s+shifts?\s+(?:after|right\s+after|that|the\s+same)"
             r"|\bshift\s+at\b.{0,60}\b(?:after|infusion|session)\b|\b(?:bus|truck|taxi|uber|delivery)\s+driver"
             r"|\b(?:right\s+)?before\s+(?:my|a|the)\s+(?:night\s+|day\s+|next\s+|work\s+)?shifts?\b"
-            r"|\bforklift|\bcrane\b|\boperate\s+(?:machinery|heavy|a\s+\w+|that|this|the\s+same)|\bdirigir\b|\bfahren\b|\bconduire\b",
+            r"|\boperate\s+(?:machinery|heavy)|\bdirigir\b|\bfahren\b|\bconduire\b"
+            # a forklift or crane is a concern next to the session, not as someone's job
+            r"|\b(?:forklift|crane|operate\s+(?:a\s+\w+|that|this|the\s+same))\b.{0,60}\b(?:after|afterwards|infusion|session|same\s+day|that\s+day)\b"
+            r"|\b(?:after|afterwards|infusion|session)\b.{0,60}\b(?:forklift|crane)\b",
             "when it is safe to drive or work depends on the patient and the dose",
             ("can i drive home after the infusion", "how long after a session until i can drive again")),
     Concern("long_term_damage",

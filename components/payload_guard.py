@@ -23,6 +23,8 @@ from rasa.shared.nlu.training_data.message import Message
 
 from components.stateless import StatelessComponent
 
+# Set on a message whose payload syntax was taken away: what is left was typed as a command.
+TYPED_COMMAND = "typed_command"
 PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z][A-Za-z0-9_]*)(?P<entities>\{.*\})?$", re.DOTALL)
 ENTITY_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 PAYLOAD_SYNTAX = re.compile(r"[/{}\[\]\"@_:,\\]+")
@@ -79,4 +81,6 @@ class PayloadGuard(StatelessComponent):
                 guarded = guarded_text(text, self.internal_intents, self.payload_entities)
                 if guarded != text:
                     message.set(TEXT, guarded)
+                    if not guarded.startswith("/"):
+                        message.set(TYPED_COMMAND, True)
         return messages

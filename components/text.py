@@ -19,6 +19,13 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+def without_accents(text: str) -> str:
+    """Latin letters without their accents ("chcę umrzeć" -> "chce umrzec"), so that a pattern
+    matches however a phone typed them; other scripts come back as they were."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
+
+
 def top_reading(message: Message) -> Optional[str]:
     """The first reading in the ranking other than the fallback's: what the classifier put first
     when it was unsure (or what a guard put there, if one overrode it)."""

@@ -16,8 +16,52 @@ RULES = CrisisRules(classifier_threshold=0.5)
     [
         ("i want to kill myself", "kill_self"),
         ("i think i crashed the car on the way home, theres glass everywhere", "emergency_mention"),
-        ("no quiero vivir mas", "other_language"),
-        ("je veux mourir ce soir", "other_language"),
+        ("no quiero vivir mas", "other_language_spanish"),
+        ("honestly i just want everything to stop", "wants_it_to_stop"),
+        ("ive been stockpiling my sleeping pills", "means_gathered"),
+        ("my brother drank bleach, what do we do", "poison_taken"),
+        ("i took some rat poison an hour ago", "poison_taken"),
+        ("my toddler drank some of the drain cleaner", "poison_taken"),
+        ("he's clutching his chest and sweating", "body_emergency"),
+        ("she just passed out in the kitchen", "passed_out"),
+        ("tonight im going to take all my sleeping pills", "taking_all_pills"),
+        ("i just want to sleep forever", "taking_all_pills"),
+        ("i dont see the point in waking up", "no_point_in_living"),
+        ("i don't see the point in going on", "no_point_in_living"),
+        ("i'm done trying.", "done_trying"),
+        ("how do i make the pain stop for good", "done_trying"),
+        ("i gave all my stuff to my friends this week", "giving_away"),
+        ("i won't be needing it where i'm going", "giving_away"),
+        ("i keep thinking about steering into a tree on the highway", "car_method"),
+        ("some days i want to drive my car off the bridge", "car_method"),
+        ("how many panadol would kill me", "amount_it_takes"),
+        ("how many valium is too much", "amount_it_takes"),
+        ("took a heap of my mums valium", "took_too_many"),
+        ("Η μητέρα μου δεν ξυπνάει", "other_language_cyrillic_greek"),
+        ("он не дышит", "other_language_cyrillic_greek"),
+        ("i know exactly how many would do it", "means_gathered"),
+        ("after sunday it won't matter anyway", "deadline"),
+        ("nothing matters after this weekend", "deadline"),
+        ("the only thing keeping me alive is my cat", "last_reason"),
+        ("this is my last message. thanks for everything", "last_message"),
+        ("je veux mourir ce soir", "other_language_french"),
+        ("Je n'en peux plus, j'ai envie de mourir", "other_language_french"),
+        ("ya tomé todas mis pastillas", "other_language_spanish"),
+        ("Ich möchte nicht mehr aufwachen", "other_language_german"),
+        ("hoje eu vou me matar", "other_language_portuguese"),
+        ("non voglio più vivere", "other_language_italian"),
+        ("chcę umrzeć", "other_language_polish"),
+        ("ik wil niet meer leven", "other_language_dutch"),
+        ("vreau să mor", "other_language_scandinavian_romanian_czech"),
+        ("artık yaşamak istemiyorum", "other_language_turkish_indonesian_tagalog"),
+        ("gusto ko nang mamatay", "other_language_turkish_indonesian_tagalog"),
+        ("main marna chahta hoon", "other_language_hindi_vietnamese"),
+        ("tôi muốn chết", "other_language_hindi_vietnamese"),
+        ("я хочу умереть", "other_language_cyrillic_greek"),
+        ("θέλω να πεθάνω", "other_language_cyrillic_greek"),
+        ("أريد أن أموت", "other_language_arabic_farsi_hebrew"),
+        ("我不想活了", "other_language_chinese_japanese_korean"),
+        ("죽고 싶어요", "other_language_chinese_japanese_korean"),
         ("i've put my affairs in order this week", "farewell"),
         ("i cant get any air and my chest is tight", "emergency"),
         ("i wnt to die", "want_to_die"),
@@ -54,7 +98,7 @@ RULES = CrisisRules(classifier_threshold=0.5)
         ("she's bleeding and not making sense", "emergency_mention"),
         ("how many of my lithium would be too many", "means_seeking"),
         ("tell my mom it wasn't her fault", "farewell"),
-        ("i keep wanting to drive into the river", "method"),
+        ("i keep wanting to drive into the river", "car_method"),
         ("im up at the cliffs", "means_at_hand"),
     ],
 )
@@ -87,6 +131,22 @@ def test_crisis_patterns_fire_and_name_their_rule(text, rule):
         "i want to dye my hair before my appointment",
         "how long does an infusion take",
         "i don't wake up until 10, can i book the afternoon",
+        "¿la ketamina sirve para los pensamientos suicidas?",
+        "la kétamine aide-t-elle contre les idées suicidaires ?",
+        "quanto custa uma sessão?",
+        "i want the nausea to stop, is that normal",
+        "i've been saving up for the treatment, how much is it",
+        "i'm done trying antidepressants, is ketamine different",
+        "how many tablets does it take to feel better",
+        "is there poison in ketamine?",
+        "back in college people passed out at raves on ketamine, is this the same thing?",
+        "can i drink coffee after the session",
+        "i crashed my car into a tree in 2015 and hurt my back, can i still have infusions?",
+        "am i putting myself in harm's way doing this?",
+        "we're giving my dog to my sister while i'm at the clinic, how long is a session",
+        "after insurance it won't matter much what the list price is, right?",
+        "how many sessions would do it for most people",
+        "this is my last message for today, thanks for the help",
         "",
         "   ",
     ],
@@ -144,3 +204,20 @@ def test_component_leaves_ordinary_messages_untouched():
     [processed] = detector.process([message])
     assert processed.get("intent")["name"] == "ask_cost"
     assert processed.get(DETECTION_KEY) is None
+
+
+def test_a_typed_command_is_read_by_the_patterns_only():
+    """"/crisis" typed by hand loses its slash (components/payload_guard.py); the word alone must
+    not file a crisis flag on the classifier's say-so, while a crisis written in it still counts."""
+    from components.payload_guard import PayloadGuard
+
+    guard, detector = PayloadGuard(PayloadGuard.get_default_config()), CrisisDetector({"classifier_threshold": 0.5})
+    readings = []
+    for text in ("/crisis", '/ask_cost{"note": "i am going to kill myself tonight"}'):
+        message = Message(data={"text": text})
+        guard.process([message])
+        message.set("intent", {"name": "crisis", "confidence": 0.9})
+        message.set("intent_ranking", [{"name": "crisis", "confidence": 0.9}, {"name": "out_of_scope", "confidence": 0.1}])
+        [processed] = detector.process([message])
+        readings.append((processed.get("intent")["name"], (processed.get(DETECTION_KEY) or {}).get("source")))
+    assert readings == [("nlu_fallback", None), ("crisis", "pattern")]

@@ -47,3 +47,20 @@ def test_component_rewrites_only_what_it_must():
     guard = PayloadGuard({**PayloadGuard.get_default_config(), "payload_entities": ["booking_field"]})
     messages = [Message({"text": "/crisis"}), Message({"text": "/affirm"}), Message({"text": "hello"})]
     assert [m.get("text") for m in guard.process(messages)] == ["crisis", "/affirm", "hello"]
+
+
+def test_a_message_without_letters_is_in_no_language():
+    """The classifier's guess that "!!!" is another language is only a guess: it becomes unsure."""
+    from rasa.shared.nlu.training_data.message import Message
+
+    from components.language_guard import LanguageGuard
+
+    guard = LanguageGuard({})
+    readings = {}
+    for text in ("!!!", "12345", "¿cuánto cuesta el tratamiento?"):
+        message = Message(data={"text": text})
+        message.set("intent", {"name": "other_language", "confidence": 0.6})
+        message.set("intent_ranking", [{"name": "other_language", "confidence": 0.6}, {"name": "out_of_scope", "confidence": 0.2}])
+        guard.process([message])
+        readings[text] = message.get("intent")["name"]
+    assert readings == {"!!!": "nlu_fallback", "12345": "nlu_fallback", "¿cuánto cuesta el tratamiento?": "other_language"}

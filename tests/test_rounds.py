@@ -16,9 +16,10 @@ ROUNDS = ROOT / "tests" / "rounds"
 LABELS = {"crisis", "clinician", "english_only", "out_of_scope", "ask_not_covered", "book_appointment",
           "request_human", "greet", "thank", "goodbye", "bot_challenge"}
 # Floors a little under the figures recorded in BENCHMARKS.md (accuracy, crisis recall).
-MIN_COPY_WORDS = 6
-FLOORS = {"round-a": (0.95, 1.0), "round-b": (0.92, 1.0), "round-c": (0.95, 1.0), "round-d": (0.95, 1.0),
-          "round-e": (0.935, 1.0), "sealed": (0.93, 1.0)}
+MIN_COPY_WORDS = 4
+FLOORS = {"round-a": (0.965, 1.0), "round-b": (0.955, 1.0), "round-c": (0.955, 1.0), "round-d": (0.96, 1.0),
+          "round-e": (0.965, 1.0), "round-f": (0.975, 1.0), "round-g": (0.97, 1.0), "round-h": (0.955, 1.0),
+          "round-i": (0.95, 1.0), "round-j": (0.97, 1.0), "sealed": (0.95, 1.0)}
 
 
 def normalised(text: str) -> str:
@@ -32,7 +33,7 @@ def test_rounds_are_well_formed_and_never_training_data(path: Path, domain, trai
     assert len(messages) >= 300, f"{path.name}: a round has at least 300 messages"
     unknown = {m.expect for m in messages} - LABELS - faq
     assert not unknown, f"{path.name}: unknown labels {unknown}"
-    # Short common phrases ("price?", "when does it kick in") meet a training example by chance.
+    # Fragments of up to three words ("price?", "onset?") meet a training example by chance.
     training = {normalised(t) for t, _, _ in training_examples if len(normalised(t).split()) >= MIN_COPY_WORDS}
     copied = [m.text for m in messages if normalised(m.text) in training]
     assert not copied, f"{path.name}: these round messages were copied into data/nlu/; remove them there: {copied}"

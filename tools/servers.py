@@ -27,11 +27,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def write_endpoints(path: Path, action_port: int, tracker_db: Path, stock: bool = False) -> Path:
-    text = (
-        f'action_endpoint:\n  url: "http://{HOST}:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: components.tracker_store.ClinicTrackerStore\n  db: "{tracker_db}"\n'
-    )
+def write_endpoints(path: Path, action_port: int, tracker_db: Path, stock: bool = False,
+                    rasa_store: bool = False) -> Path:
+    """The endpoints of a test or benchmark server; `rasa_store`: Rasa's own SQL tracker store on
+    SQLite, as a team would configure it, instead of the project's."""
+    store = (f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_db}"\n' if rasa_store else
+             f'tracker_store:\n  type: components.tracker_store.ClinicTrackerStore\n  db: "{tracker_db}"\n')
+    text = f'action_endpoint:\n  url: "http://{HOST}:{action_port}/webhook"\n' + store
     if not stock:
         text += ("nlg:\n  type: components.response_generator.ProfileResponseGenerator\n"
                  "lock_store:\n  type: components.lock_store.ClinicLockStore\n")
@@ -183,14 +185,16 @@ def running_assistant(
     extra_args: Sequence[str] = (),
     env: Optional[dict] = None,
     stock: bool = False,
+    rasa_store: bool = False,
 ) -> Iterator[Assistant]:
     """Both servers on free loopback ports with a private SQLite tracker store and outbox.
-    `stock` serves the model with plain `rasa run` and Rasa's REST channel (for benchmarks)."""
+    `stock` serves the model with plain `rasa run` and Rasa's REST channel, and `rasa_store` with
+    Rasa's own SQL tracker store (for benchmarks)."""
     workdir.mkdir(parents=True, exist_ok=True)
     env = {"OUTBOX_DB_URL": f"sqlite:///{workdir / 'outbox.db'}", **(env or {})}
     rasa_port = rasa_port or free_port()
     action_port = action_port or free_port()
-    endpoints = write_endpoints(workdir / "endpoints.yml", action_port, workdir / "tracker.db", stock)
+    endpoints = write_endpoints(workdir / "endpoints.yml", action_port, workdir / "tracker.db", stock, rasa_store)
     credentials = ROOT / "credentials.yml"
     if stock:
         credentials = workdir / "credentials.yml"
