@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import copy
 import json
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Dict, Hashable, List, Optional, Set, Tuple, cast
+from typing import Any, Dict, Hashable, List, Optional, Set, cast
 
 import rasa
 from rasa.shared.core import constants as core_constants
@@ -43,6 +44,9 @@ INCREMENTAL = rasa.__version__.startswith(WRITTEN_FOR_RASA)
 # Rasa's policies ask for states in two or three ways; more would mean a caller that varies its
 # arguments, which must not make the tracker grow.
 MAX_STATES_FOLDS = 4
+# Set by a caller that looks only at the latest states (components/rule_policy.py): past_states
+# then returns only that many, instead of copying every turn's state for it.
+STATES_WINDOW: ContextVar[Optional[int]] = ContextVar("states_window", default=None)
 
 
 @dataclass
@@ -166,11 +170,13 @@ class ConversationTracker(DialogueStateTracker):
         fold.last_consumed = applied[-1] if applied else None
         # The current turn's state is taken from a copy of the loop's variables: the next event
         # may still change it, and the featurizer edits the last state it is given.
-        current = StatesFold(fold.consumed, fold.last_consumed, fold.replay, list(fold.states),
+        window = STATES_WINDOW.get()
+        earlier = fold.states[-window:] if window else fold.states
+        current = StatesFold(fold.consumed, fold.last_consumed, fold.replay, list(earlier),
                              fold.last_ml_action_sub_state, fold.turn_was_hidden)
         self._take_state(current, domain, False, omit_unset_slots, ignore_rule_only_turns,
                          rule_only_data, current.states, copy_state=True)
-        return current.states
+        return current.states[-window:] if window else current.states
 
     @staticmethod
     def _take_state(
@@ -202,16 +208,3 @@ class ConversationTracker(DialogueStateTracker):
         cleaned = domain._clean_state(state)
         states.append(copy.deepcopy(cleaned) if copy_state else cleaned)
 
-
-def conversation_tracker_from(tracker: DialogueStateTracker) -> ConversationTracker:
-    """The same conversation as a ConversationTracker (events are shared, not copied)."""
-    if isinstance(tracker, ConversationTracker):
-        return tracker
-    return cast(ConversationTracker, ConversationTracker.from_events(
-        tracker.sender_id, list(tracker.events), tracker.slots.values(), tracker._max_event_history,
-        tracker.sender_source))
-
-
-def fold_sizes(tracker: ConversationTracker) -> Tuple[int, int]:
-    """How many events the folds have seen (for tests)."""
-    return tracker._applied_fold.seen, max((f.consumed for f in tracker._states_folds.values()), default=0)

@@ -20,6 +20,8 @@ from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from components.conversation_tracker import STATES_WINDOW
+
 
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
@@ -45,6 +47,10 @@ class RecentTurnsRulePolicy(RulePolicy):
         use_text_for_last_user_input: bool = False,
         rule_only_data: Optional[Dict[Text, Any]] = None,
     ) -> List[State]:
-        states = super()._prediction_states(tracker, domain, use_text_for_last_user_input, rule_only_data)
         window = self.rule_window()
+        token = STATES_WINDOW.set(window)
+        try:
+            states = super()._prediction_states(tracker, domain, use_text_for_last_user_input, rule_only_data)
+        finally:
+            STATES_WINDOW.reset(token)
         return states[-window:] if len(states) > window > 1 else states

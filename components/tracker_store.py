@@ -17,13 +17,12 @@ cache (see DEFAULT_RECENT_CONVERSATIONS)."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, Iterable, Optional, Text
 
 import sqlalchemy as sa
 from sqlalchemy.pool import SingletonThreadPool
@@ -175,7 +174,7 @@ class ClinicTrackerStore(SQLTrackerStore):
             # A tracker this store did not hand out: Rasa's way of finding what is new.
             self.recent.forget(tracker.sender_id)
             await super().save(tracker)
-            if isinstance(tracker, ConversationTracker) and not self._begins_a_new_session(tracker):
+            if isinstance(tracker, ConversationTracker) and not self._begins_a_new_session(tracker.events):
                 with self.session_scope() as session:
                     last_id = session.query(sa.func.max(self.SQLEvent.id)).filter(
                         self.SQLEvent.sender_id == tracker.sender_id).scalar()
@@ -191,15 +190,17 @@ class ClinicTrackerStore(SQLTrackerStore):
             session.flush()
             last_id = max((row.id for row in rows), default=kept.last_id)
             session.commit()
-        kept.stored, kept.last_id = len(events), last_id
-        if self._begins_a_new_session(tracker):
+        # Only the new events can start a new session: the earlier ones were looked at before.
+        if self._begins_a_new_session(new_events, first_index=kept.stored):
             self.recent.forget(tracker.sender_id)
+        kept.stored, kept.last_id = len(events), last_id
 
     @staticmethod
-    def _begins_a_new_session(tracker: DialogueStateTracker) -> bool:
-        """Whether a session starts after other events: then the next read keeps only the new
-        session's events, as Rasa's does (once per conversation and per new session)."""
-        return any(isinstance(event, SessionStarted) for event in itertools.islice(tracker.events, 1, None))
+    def _begins_a_new_session(events: Iterable[Event], first_index: int = 0) -> bool:
+        """Whether a session starts after other events (`events` begin at `first_index` of the
+        conversation): then the next read keeps only the new session's events, as Rasa's does
+        (once per conversation and per new session)."""
+        return any(isinstance(event, SessionStarted) for index, event in enumerate(events, first_index) if index > 0)
 
     def _row(self, sender_id: Text, event: Event) -> Any:
         """The database row of an event, as SQLTrackerStore.save writes it."""

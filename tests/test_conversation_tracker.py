@@ -98,6 +98,23 @@ def test_carried_on_computations_equal_rasas_after_every_event(seed, domain):
                 f"states differ after event {index} ({type(event).__name__}) with {omit, ignore}")
 
 
+@pytest.mark.skipif(not INCREMENTAL, reason="on other Rasa versions the tracker is Rasa's own")
+@pytest.mark.parametrize("window", [2, 5])
+def test_a_window_gives_the_latest_states_only(window, domain):
+    from components.conversation_tracker import STATES_WINDOW
+
+    ours, rasas = ConversationTracker("c", domain.slots), DialogueStateTracker("c", domain.slots)
+    for index, event in enumerate(conversation(7, domain, 100)):
+        ours.update(event)
+        rasas.update(event)
+        token = STATES_WINDOW.set(window)
+        try:
+            windowed = ours.past_states(domain, False, True, RULE_ONLY_DATA)
+        finally:
+            STATES_WINDOW.reset(token)
+        assert windowed == rasas.past_states(domain, False, True, RULE_ONLY_DATA)[-window:], f"after event {index}"
+
+
 def tracker_state(tracker: DialogueStateTracker) -> dict:
     return {
         "state": tracker.current_state(EventVerbosity.ALL),
