@@ -361,7 +361,7 @@ def write_report(results: Dict[str, Dict[str, object]], description: str,
     lines += ["", "## Cost of a message as the conversation grows", "",
               f"One conversation of {LONG_CONVERSATION} FAQ messages, sent one after the other: the median",
               f"latency of its first {LENGTH_WINDOW} and of its last {LENGTH_WINDOW} messages.", "",
-              "| serving | errors | first 20, median ms | last 20, median ms | last / first |",
+              f"| serving | errors | first {LENGTH_WINDOW}, median ms | last {LENGTH_WINDOW}, median ms | last / first |",
               "|---|---|---|---|---|"]
     for name, r in results.items():
         c = r["length_curve"]
