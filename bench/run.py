@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Awaitable, Callable, Dict, List, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Tuple
 
 import aiohttp
 
@@ -225,26 +225,35 @@ def load_and_soak(model: Path) -> Dict[str, object]:
     return results
 
 
-def in_process_ms(model: Path, action_url: str, messages: int = 200) -> float:
-    """Milliseconds per message inside one Rasa agent: NLU, policies and actions, but no HTTP
-    and an in-memory tracker store. What a configuration itself costs per message."""
+def in_process_agent(model: Path, action_url: str) -> Any:
+    """One Rasa agent in this process, for measurements without HTTP (an in-memory tracker store
+    until a measurement sets another)."""
     import logging
 
     from rasa.core.agent import Agent
-    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.utils.endpoints import EndpointConfig
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.WARNING)
-    agent = Agent.load(str(model), action_endpoint=EndpointConfig(f"{action_url}/webhook"))
+    return Agent.load(str(model), action_endpoint=EndpointConfig(f"{action_url}/webhook"))
+
+
+async def ask(agent: Any, text: str, sender: str) -> None:
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    await agent.handle_message(UserMessage(text, CollectingOutputChannel(), sender))
+
+
+def in_process_ms(agent: Any, messages: int = 200) -> float:
+    """Milliseconds per message inside one Rasa agent: NLU, policies and actions, but no HTTP
+    and an in-memory tracker store. What a configuration itself costs per message."""
 
     async def run() -> float:
         for warmup in range(5):
-            await agent.handle_message(UserMessage(MESSAGES[warmup], CollectingOutputChannel(), "warmup"))
+            await ask(agent, MESSAGES[warmup], "warmup")
         started = time.perf_counter()
         for n in range(messages):
-            sender = f"in-process-{n % 10}"
-            await agent.handle_message(UserMessage(MESSAGES[n % len(MESSAGES)], CollectingOutputChannel(), sender))
+            await ask(agent, MESSAGES[n % len(MESSAGES)], f"in-process-{n % 10}")
         return 1000 * (time.perf_counter() - started) / messages
 
     return asyncio.run(run())
@@ -260,24 +269,17 @@ PROFILE_STEPS = (
 )
 
 
-def profile_serving(model: Path, action_url: str, project_store: bool) -> Dict[str, float]:
+def profile_serving(agent: Any, project_store: bool) -> Dict[str, float]:
     """Milliseconds per message in each step, over the last LENGTH_WINDOW messages of one
-    conversation of LONG_CONVERSATION, inside one agent on an SQLite tracker store: the project's
+    conversation of LONG_CONVERSATION, inside the agent on an SQLite tracker store: the project's
     (`project_store`) or Rasa's own SQL tracker store with Rasa's tracker."""
     import cProfile
-    import logging
     import pstats
 
-    from rasa.core.agent import Agent
-    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.utils.endpoints import EndpointConfig
-    from rasa.utils.log_utils import configure_structlog
 
     from components.tracker_store import ClinicTrackerStore
 
-    configure_structlog(logging.WARNING)
-    agent = Agent.load(str(model), action_endpoint=EndpointConfig(f"{action_url}/webhook"))
     with tempfile.TemporaryDirectory() as workdir:
         db = Path(workdir) / "tracker.db"
         store = (ClinicTrackerStore(domain=agent.domain, db=str(db)) if project_store
@@ -289,7 +291,7 @@ def profile_serving(model: Path, action_url: str, project_store: bool) -> Dict[s
             for n in range(LONG_CONVERSATION):
                 if n == LONG_CONVERSATION - LENGTH_WINDOW:
                     profiler.enable()
-                await agent.handle_message(UserMessage(MESSAGES[n % len(MESSAGES)], CollectingOutputChannel(), "profile"))
+                await ask(agent, MESSAGES[n % len(MESSAGES)], "profile")
             profiler.disable()
 
         asyncio.run(run())
@@ -308,7 +310,8 @@ def serve_and_measure(model: Path, tag: str, stock: bool) -> Dict[str, object]:
     with tempfile.TemporaryDirectory() as workdir, \
             running_assistant(model, Path(workdir), stock=stock, rasa_store=stock) as assistant:
         idle = rss_mb(assistant.rasa.pid)
-        per_message = in_process_ms(model, assistant.action_url)
+        agent = in_process_agent(model, assistant.action_url)
+        per_message = in_process_ms(agent)
         asyncio.run(load(assistant.rest_webhook, 5, 4, f"{tag}-warmup"))
         curve = asyncio.run(length_curve(assistant.rest_webhook, tag))
         print(f"[{tag}] {LONG_CONVERSATION}-message conversation: {json.dumps(curve)}", flush=True)
@@ -318,8 +321,8 @@ def serve_and_measure(model: Path, tag: str, stock: bool) -> Dict[str, object]:
                     "in_process_ms": per_message, "length_curve": curve}
         if not stock:
             measured["profile"] = {
-                "Rasa's SQL tracker store and tracker": profile_serving(model, assistant.action_url, False),
-                "the project's (components/tracker_store.py)": profile_serving(model, assistant.action_url, True),
+                "Rasa's SQL tracker store and tracker": profile_serving(agent, False),
+                "the project's (components/tracker_store.py)": profile_serving(agent, True),
             }
         return measured
 

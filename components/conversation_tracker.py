@@ -33,6 +33,7 @@ from rasa.shared.core.events import (
     Event,
     Restarted,
     SessionStarted,
+    UserUttered,
     UserUtteranceReverted,
 )
 from rasa.shared.constants import DEFAULT_SENDER_ID
@@ -107,8 +108,6 @@ class ConversationTracker(DialogueStateTracker):
         elif isinstance(event, ActionReverted):
             self._undo_till_previous(ActionExecuted, applied)
         elif isinstance(event, UserUtteranceReverted):
-            from rasa.shared.core.events import UserUttered
-
             self._undo_till_previous(UserUttered, applied)
             self._undo_till_previous(ActionExecuted, applied)
         elif (

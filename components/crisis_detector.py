@@ -383,15 +383,16 @@ class CrisisDetector(StatelessComponent):
             ]
             # An unsure crisis reading (the fallback replaced it) still counts as the classifier's
             # when it is not a mere guess about words the classifier does not know (names, dates).
+            score = self.crisis_score(message)
             floor = UNSURE_CRISIS_FLOOR_QUESTION if QUESTION.search(normalise(message.get(TEXT) or "")) \
                 else UNSURE_CRISIS_FLOOR
-            unsure_crisis = top_reading(message) == CRISIS_INTENT and self.crisis_score(message) >= floor
+            unsure_crisis = top_reading(message) == CRISIS_INTENT and score >= floor
             classifier_says_crisis = (message.get(INTENT) or {}).get("name") == CRISIS_INTENT or unsure_crisis
             # A typed command ("/crisis") is nobody's words about themselves: the patterns alone
             # read it (a crisis written inside a payload is still caught).
             typed_command = bool(message.get(TYPED_COMMAND)) or (message.get(TEXT) or "").lstrip().startswith("/")
             detection = self.rules.detect(
-                message.get(TEXT) or "", 0.0 if typed_command else self.crisis_score(message),
+                message.get(TEXT) or "", 0.0 if typed_command else score,
                 classifier_says_crisis and not typed_command,
             )
             if detection is not None:
