@@ -123,7 +123,9 @@ def main() -> None:
         return
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        # Set from another thread: the handler runs on the main thread, which may be holding the
+        # event's own lock inside stop.wait(), and setting it there would wait for itself forever.
+        signal.signal(signum, lambda *_: threading.Thread(target=stop.set, name="stop").start())
     DeliveryWorker(Outbox(), settings).run(stop)
 
 
