@@ -45,6 +45,9 @@ PERSONAL_SLOTS = [
 # (the medical boundary and language guard readings are certain), then the form asks again.
 DIGRESSION_CONFIDENCE = 0.25
 ALWAYS_ANSWERED = {"ask_personal_medical", "other_language"}
+# The certainty the guards give their readings: the classifier's own reading of another language
+# is a guess a name can provoke ("Priya Raman"), never a reason to refuse it.
+GUARD_CERTAINTY = 1.0
 # The slot whose answer may itself be a question: the message for staff.
 QUESTIONS_ARE_ANSWERS = {"callback_message"}
 CONFIRMATION_SLOT = "awaiting_confirmation"
@@ -71,7 +74,7 @@ def faq_digression(tracker: Tracker) -> Optional[str]:
     """The topic to answer instead of filling the slot, when the message is a question about one.
     An unsure reading (the fallback) counts as its classifier's first topic."""
     intent = tracker.latest_message.get("intent") or {}
-    if intent.get("name") in ALWAYS_ANSWERED:
+    if intent.get("name") in ALWAYS_ANSWERED and (intent.get("confidence") or 0) >= GUARD_CERTAINTY:
         return intent["name"]
     if intent.get("name") == "nlu_fallback":
         ranking = tracker.latest_message.get("intent_ranking") or []

@@ -143,6 +143,22 @@ def test_an_unsure_reading_of_a_question_is_answered_by_its_first_topic(domain_d
     assert slot_events(events) == {"full_name": None}
 
 
+@pytest.mark.parametrize("name", ["Priya Raman", "José García"])
+def test_a_name_the_classifier_guesses_is_another_language_is_still_a_name(name, domain_dict):
+    # Only the language guard's certain reading is answered; the classifier's guess is not.
+    tracker = form_tracker("full_name", name, "other_language", 0.44)
+    responses, events = run(ValidateBookingForm(), tracker, domain_dict)
+    assert slot_events(events)["full_name"] == name
+    assert "utter_other_language" not in responses
+
+
+def test_the_language_guards_certain_reading_is_answered_in_a_form(domain_dict):
+    tracker = form_tracker("full_name", "hola, ¿hablan español?", "other_language", 1.0)
+    responses, events = run(ValidateBookingForm(), tracker, domain_dict)
+    assert responses[0] == "utter_other_language"
+    assert slot_events(events) == {"full_name": None}
+
+
 def test_a_name_the_classifier_is_unsure_about_is_still_a_name(domain_dict):
     # Its first unsure reading may be anything, another language included: a name is not a question.
     tracker = form_tracker("full_name", "Ann Bystander", "nlu_fallback", 0.25)
