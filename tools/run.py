@@ -40,7 +40,10 @@ class StopRequested(Exception):
     """A stop signal arrived; raised in the main thread wherever it is."""
 
 
-_stopping = threading.Event()
+# A plain list, not a threading.Event: the handler runs between any two bytecodes of the main thread,
+# even inside itself when make forwards a second SIGTERM, and setting an Event there can wait for the
+# Event's own lock forever (make run once hung so after SIGTERM to its process group).
+_stop_reasons: List[str] = []
 _lost_parent: List[int] = []  # the parent's pid once it is gone, to say why everything stops
 
 
@@ -54,11 +57,11 @@ def say(text: str) -> None:
 
 def _request_stop(signum: int, _frame: object) -> None:
     # Only the first signal interrupts; later ones must not cut the cleanup short.
-    if not _stopping.is_set():
-        _stopping.set()
-        reason = f"the parent process ({_lost_parent[0]}) is gone" if _lost_parent \
-            else f"{signal.Signals(signum).name} received"
-        raise StopRequested(reason)
+    if _stop_reasons:
+        return
+    _stop_reasons.append(f"the parent process ({_lost_parent[0]}) is gone" if _lost_parent
+                         else f"{signal.Signals(signum).name} received")
+    raise StopRequested(_stop_reasons[0])
 
 
 def stop_on_signals() -> None:
@@ -296,7 +299,7 @@ def main() -> None:
     except StopRequested as request:
         say(f"\n{request}: stopping ...")
     finally:
-        _stopping.set()  # from here on, signals no longer interrupt: the servers must be stopped
+        _stop_reasons.append("stopping")  # from here on, signals no longer interrupt: the servers must be stopped
         running.close()
 
 

@@ -130,7 +130,10 @@ def stop(process: Optional[subprocess.Popen], timeout: float = 15.0) -> None:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass  # killed; a poll() interrupted by a stop signal can leave Popen's own lock taken
     except ProcessLookupError:
         pass
 
