@@ -122,8 +122,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             NgramSpace("char_wb", self.config["char_ngrams"]),
         ]
         self.labels: List[str] = []
-        self.coef = np.zeros((0, 0))
         self.intercept = np.zeros(0)
+        self.set_coefficients(np.zeros((0, 0)))
 
     @classmethod
     def create(
@@ -134,6 +134,15 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
     ) -> "TfidfIntentClassifier":
         return cls(config, model_storage, resource)
+
+    def set_coefficients(self, coef: np.ndarray) -> None:
+        # Kept as one C-ordered (features x labels) array: a sparse row times the transposed view
+        # `coef.T` made scipy copy all of coef (about 21 MB) on every message.
+        self.weights = np.ascontiguousarray(np.asarray(coef, dtype=np.float64).T)
+
+    @property
+    def coef(self) -> np.ndarray:
+        return self.weights.T
 
     def _features(self, texts: List[str]) -> csr_matrix:
         return hstack([space.transform(texts) for space in self.spaces]).tocsr()
@@ -156,12 +165,13 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             class_weight="balanced",
         ).fit(self._features(texts), [e.get(INTENT) for e in examples])
         self.labels = [str(label) for label in classifier.classes_]
-        self.coef, self.intercept = classifier.coef_, classifier.intercept_
+        self.set_coefficients(classifier.coef_)
+        self.intercept = classifier.intercept_
         self.persist()
         return self._resource
 
     def probabilities(self, texts: List[str]) -> np.ndarray:
-        scores = self._features([self._prepared(t) for t in texts]) @ self.coef.T
+        scores = self._features([self._prepared(t) for t in texts]) @ self.weights
         scores = np.asarray(scores) + self.intercept
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
@@ -228,7 +238,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
                 for i, space in enumerate(component.spaces):
                     space.restore(stored["vocabularies"][i], arrays[f"idf_{i}"])
                 component.labels = stored["labels"]
-                component.coef, component.intercept = arrays["coef"], arrays["intercept"]
+                component.set_coefficients(arrays["coef"])
+                component.intercept = arrays["intercept"]
         except (ValueError, FileNotFoundError):
             # Not trained (no NLU data): the component leaves messages unclassified.
             pass
