@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install system-packages widget lock train run shell test validate test-stories test-python bench bookings purge-conversations new-faq review deploy-model clean reset-state rounds
+.PHONY: help install system-packages widget lock train run shell test validate test-stories test-python bench bookings staff-user staff purge-conversations new-faq review deploy-model clean reset-state rounds
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -55,14 +55,16 @@ lock: ## after editing requirements.txt: resolve afresh in a new venv and lock t
 train: install ## train a model if data, domain, config or components changed
 	@$(PY) -m tools.ensure_model >/dev/null
 
-# `make run` ports: `make run PORT=5006 ACTION_PORT=5056 DEMO_PORT=8081`.
+# `make run` ports: `make run PORT=5006 ACTION_PORT=5056 DEMO_PORT=8082 STAFF_PORT=8083`.
 PORT        = 5005
 ACTION_PORT = 5055
 DEMO_PORT   = 8080
+STAFF_PORT  = 8081
 # exec: tools.run replaces the shell, so the SIGTERM that make forwards to its child reaches it
 # (make forwards no SIGINT or SIGHUP: a terminal sends those to the whole process group).
-run: train widget ## start the assistant on :5005 and the demo page on :8080 (PORT=, ACTION_PORT=, DEMO_PORT=)
-	@exec $(PY) -m tools.run "$(MODEL)" --port "$(PORT)" --action-port "$(ACTION_PORT)" --demo-port "$(DEMO_PORT)"
+run: train widget ## start the assistant on :5005, the demo page on :8080, the staff console on :8081 (PORT=, ACTION_PORT=, DEMO_PORT=, STAFF_PORT=)
+	@exec $(PY) -m tools.run "$(MODEL)" --port "$(PORT)" --action-port "$(ACTION_PORT)" --demo-port "$(DEMO_PORT)" \
+		--staff-port "$(STAFF_PORT)"
 
 shell: train ## chat with the assistant in the terminal
 	@$(PY) -m tools.shell "$(MODEL)"
@@ -99,6 +101,13 @@ purge-conversations: install ## delete conversations idle for more than RETENTIO
 
 bookings: install ## list booking and call-back requests in the outbox (EXPORT=file.csv to export)
 	@$(PY) -m tools.bookings $(if $(EXPORT),--export "$(EXPORT)")
+
+staff-user: install ## create a staff console account, or set its new password (EMAIL=name@clinic.example)
+	@test -n "$(EMAIL)" || { echo 'usage: make staff-user EMAIL=name@clinic.example' >&2; exit 2; }
+	@$(PY) -m tools.staff_user "$(EMAIL)"
+
+staff: install ## the staff console alone (make run starts it too), on STAFF_PORT (default 8081)
+	@$(PY) -m staff
 
 clean: ## remove trained models, results and caches; never var/ (conversations, undelivered bookings)
 	rm -rf models results test-artifacts widget/dist .pytest_cache .rasa

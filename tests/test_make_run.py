@@ -125,11 +125,12 @@ class MakeRun:
     rasa_port: int
     action_port: int
     demo_port: int
+    staff_port: int
     log: Path
 
     @property
     def ports(self) -> List[int]:
-        return [self.rasa_port, self.action_port, self.demo_port]
+        return [self.rasa_port, self.action_port, self.demo_port, self.staff_port]
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -150,16 +151,16 @@ def make_environment(tmp_path: Path) -> Dict[str, str]:
 
 
 def start_make_run(tmp_path: Path, ports: Optional[List[int]] = None) -> MakeRun:
-    rasa_port, action_port, demo_port = ports or free_ports(3)
+    rasa_port, action_port, demo_port, staff_port = ports or free_ports(4)
     log = tmp_path / "make-run.log"
     with open(log, "wb") as output:
         process = subprocess.Popen(
             ["make", "--no-print-directory", "run", f"PORT={rasa_port}", f"ACTION_PORT={action_port}",
-             f"DEMO_PORT={demo_port}"],
+             f"DEMO_PORT={demo_port}", f"STAFF_PORT={staff_port}"],
             cwd=ROOT, env=make_environment(tmp_path), stdin=subprocess.DEVNULL, stdout=output,
             stderr=subprocess.STDOUT, start_new_session=True,  # its own process group, as a terminal's job
         )
-    return MakeRun(process, rasa_port, action_port, demo_port, log)
+    return MakeRun(process, rasa_port, action_port, demo_port, staff_port, log)
 
 
 def http_status(url: str) -> Optional[int]:
@@ -189,6 +190,9 @@ def wait_until_answering(run: MakeRun) -> None:
     wait_for(answering, START_TIMEOUT, "the assistant answering")
     texts = reply_to(run, "how long does an infusion take?")
     assert any(text.strip() for text in texts), texts
+    # The staff console is up too, and its banner line says where.
+    assert http_status(f"http://{HOST}:{run.staff_port}/login") == 200
+    assert f"Staff:     http://{HOST}:{run.staff_port}/" in run.output()
 
 
 def processes_serving(ports: List[int]) -> List[int]:
@@ -327,14 +331,14 @@ def test_make_killed_stops_everything(tmp_path: Path) -> None:
 
 
 def test_a_taken_port_is_refused_with_its_holder(tmp_path: Path) -> None:
-    rasa_port, demo_port = free_ports(2)
+    rasa_port, demo_port, staff_port = free_ports(3)
     with socket.socket() as holder:
         holder.bind((HOST, 0))
         holder.listen()
         taken = holder.getsockname()[1]
         build()
         started = time.monotonic()
-        with make_run(tmp_path, [rasa_port, taken, demo_port]) as run:
+        with make_run(tmp_path, [rasa_port, taken, demo_port, staff_port]) as run:
             run.process.wait(timeout=START_TIMEOUT)
             elapsed = time.monotonic() - started
             output = run.output()

@@ -28,6 +28,8 @@ REVIEWED_INTENTS = {"nlu_fallback": "fallback", "out_of_scope": "out of scope",
                     "ask_not_covered": "not covered", "crisis": "crisis"}
 DEFAULT_LOW_CONFIDENCE = 0.5
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# "[text](entity)", "[text]{...}" and "[text][...]" would be read as entity annotations.
+ENTITY_MARKUP = re.compile(r"\]\s*(?=[({\[])")
 PHONE = re.compile(r"(?<![\w(])[+(]?\d[\d\s().-]{5,}\d(?![\w])")
 
 
@@ -47,6 +49,8 @@ class Finding:
     conversations: List[str] = field(default_factory=list)
     # The topic the patient picked from the suggestions that followed the message, if any.
     chosen: Optional[str] = None
+    # The classifier's best reading other than "not understood" (the fallback's first suggestion).
+    guess: str = ""
 
 
 def reason_for(intent: str, confidence: float, low_confidence: float) -> Optional[str]:
@@ -83,7 +87,7 @@ def findings(rows: Iterable[tuple], low_confidence: float = DEFAULT_LOW_CONFIDEN
             continue
         masked = mask(text)
         key = (reason, " ".join(masked.lower().split()))
-        finding = grouped.setdefault(key, Finding(reason, masked, name))
+        finding = grouped.setdefault(key, Finding(reason, masked, name, guess=best_guess(event)))
         finding.count += 1
         if stamp >= finding.latest:
             finding.latest, finding.text = stamp, masked
@@ -92,6 +96,26 @@ def findings(rows: Iterable[tuple], low_confidence: float = DEFAULT_LOW_CONFIDEN
         if reason == "fallback":
             awaiting_choice[sender] = finding
     return sorted(grouped.values(), key=lambda f: f.latest, reverse=True)
+
+
+def best_guess(event: dict) -> str:
+    parse = event.get("parse_data") or {}
+    readings = [parse.get("intent") or {}] + list(parse.get("intent_ranking") or [])
+    return next((str(r["name"]) for r in readings if r.get("name") and r["name"] != "nlu_fallback"), "")
+
+
+def nlu_yaml(blocks: Dict[str, List[str]], comments: Dict[str, str], header: List[str]) -> str:
+    """Rasa NLU YAML with one block per intent; examples go on one line each, inside a block scalar
+    (which keeps any character), with a dash between "]" and a following bracket so none reads as an entity."""
+    lines = [f"# {line}" for line in header] + ['version: "3.1"', "nlu:"]
+    for intent in sorted(blocks):
+        lines.append(f"- intent: {intent}")
+        if intent in comments:
+            lines.append(f"  # {comments[intent]}")
+        lines.append("  examples: |")
+        for text in blocks[intent]:
+            lines.append(f"    - {ENTITY_MARKUP.sub('] - ', ' '.join(text.split()))}")
+    return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
 def read_events(url: object, since: float = 0.0) -> List[tuple]:
@@ -120,21 +144,14 @@ def report(found: List[Finding]) -> str:
 
 def nlu_candidates(found: List[Finding]) -> str:
     """Rasa NLU YAML, one block per reason; staff move each example to the right intent."""
-    lines = ["# Candidates from `make review`: move each example to the intent it belongs to in",
-             "# data/nlu/ (or delete it), then `make test`. Phone numbers and e-mails are masked.",
-             'version: "3.1"', "nlu:"]
     # A topic the patient picked labels the message; the rest wait for staff under review_<reason>.
-    blocks = sorted({f.chosen or f"review_{f.reason.replace(' ', '_')}" for f in found})
-    for block in blocks:
-        lines.append(f"- intent: {block}")
-        if not block.startswith("review_"):
-            lines.append("  # picked by the patient from the suggestions after a message not understood")
-        lines.append("  examples: |")
-        for f in found:
-            if (f.chosen or f"review_{f.reason.replace(' ', '_')}") == block:
-                # A block scalar keeps any characters; only line breaks must go.
-                lines.append(f"    - {' '.join(f.text.split())}")
-    return "\n".join(line.rstrip() for line in lines) + "\n"
+    blocks: Dict[str, List[str]] = {}
+    for f in found:
+        blocks.setdefault(f.chosen or f"review_{f.reason.replace(' ', '_')}", []).append(f.text)
+    picked = "picked by the patient from the suggestions after a message not understood"
+    return nlu_yaml(blocks, {block: picked for block in blocks if not block.startswith("review_")},
+                    ["Candidates from `make review`: move each example to the intent it belongs to in",
+                     "data/nlu/ (or delete it), then `make test`. Phone numbers and e-mails are masked."])
 
 
 def main() -> None:

@@ -26,8 +26,10 @@ from actions.clinic_profile import ClinicProfile, ProfileError, check_deployable
 from tools.demo_site import DEMO_PORT, serving_demo_page
 from tools.env_file import EnvFileError, load_env_file
 from tools.servers import (
-    HOST, ROOT, start_action_server, start_rasa_server, stop, terminate_with_parent, wait_until_up,
+    HOST, ROOT, start_action_server, start_rasa_server, start_staff_console, stop, terminate_with_parent,
+    wait_until_up,
 )
+from staff.app import DEFAULT_PORT as STAFF_PORT
 
 RASA_PORT = 5005
 ACTION_PORT = 5055
@@ -206,7 +208,7 @@ def banner(args: argparse.Namespace, profile: ClinicProfile, path: Path, demo_ur
            delivering: bool) -> str:
     url = f"http://{HOST}:{args.port}"
     return (
-        f"\nThe assistant is running.\n"
+        "\nThe assistant is running.\n"
         + profile_lines(profile, path)
         + f"  REST:      curl -s -X POST {url}/webhooks/rest/webhook "
         f"-H 'Content-Type: application/json' "
@@ -214,6 +216,7 @@ def banner(args: argparse.Namespace, profile: ClinicProfile, path: Path, demo_ur
         f"  Website:   {demo_url} (demo clinic page with the chat widget)\n"
         f"  Widget:    {url}/webhooks/socketio/widget.js (Socket.IO at {url}/socket.io)\n"
         f"  Terminal:  make shell (in another terminal)\n"
+        f"  Staff:     http://{HOST}:{args.staff_port}/ (staff console; accounts: make staff-user EMAIL=...)\n"
         + (f"  HTTP API:  {url} (enabled by RASA_AUTH_TOKEN; add ?token=...)\n"
            if os.environ.get("RASA_AUTH_TOKEN", "").strip()
            else "  HTTP API:  off (set RASA_AUTH_TOKEN to enable it)\n")
@@ -246,12 +249,15 @@ def serve(args: argparse.Namespace, profile: ClinicProfile, path: Path, running:
     action_log = running.enter_context(open(logs / "actions.log", "ab"))
     rasa_log = running.enter_context(open(logs / "rasa.log", "ab"))
     delivery_log = running.enter_context(open(logs / "delivery.log", "ab"))
+    staff_log = running.enter_context(open(logs / "staff.log", "ab"))
     endpoints = endpoints_for(args.action_port, running)
 
     actions = start_action_server(args.action_port, action_log, die_with_parent=True)
     running.callback(stop, actions)
     rasa = start_rasa_server(args.model, args.port, endpoints, rasa_log, env=rasa_env, die_with_parent=True)
     running.callback(stop, rasa)
+    staff = start_staff_console(args.staff_port, endpoints, staff_log, die_with_parent=True)
+    running.callback(stop, staff)
     worker: Optional[subprocess.Popen] = None
     if os.environ.get("BOOKING_WEBHOOK_URL"):
         worker = subprocess.Popen([sys.executable, "-m", "actions.delivery"], cwd=ROOT, stdout=delivery_log,
@@ -262,11 +268,12 @@ def serve(args: argparse.Namespace, profile: ClinicProfile, path: Path, running:
     try:
         wait_until_up(f"http://{HOST}:{args.action_port}/health", actions)
         wait_until_up(f"http://{HOST}:{args.port}/webhooks/rest/", rasa)
+        wait_until_up(f"http://{HOST}:{args.staff_port}/login", staff)
     except (RuntimeError, TimeoutError) as error:
         sys.exit(f"{error}; see the logs in {logs}")
     demo_url = running.enter_context(serving_demo_page(args.demo_port, f"http://{HOST}:{args.port}"))
     say(banner(args, profile, path, demo_url, logs, worker is not None))
-    servers = [process for process in (actions, rasa, worker) if process is not None]
+    servers = [process for process in (actions, rasa, staff, worker) if process is not None]
     while all(process.poll() is None for process in servers):
         time.sleep(1)
     sys.exit(f"a server stopped unexpectedly; see the logs in {logs}")
@@ -279,6 +286,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=RASA_PORT)
     parser.add_argument("--action-port", type=int, default=ACTION_PORT)
     parser.add_argument("--demo-port", type=int, default=DEMO_PORT)
+    parser.add_argument("--staff-port", type=int, default=STAFF_PORT)
     args = parser.parse_args()
 
     try:
@@ -287,7 +295,8 @@ def main() -> None:
         check_deployable(profile, path)  # refused here, before any server, rather than by both at start-up
     except ProfileError as error:
         sys.exit(f"clinic profile: {error}")
-    problems = port_problems({"PORT": args.port, "ACTION_PORT": args.action_port, "DEMO_PORT": args.demo_port})
+    problems = port_problems({"PORT": args.port, "ACTION_PORT": args.action_port, "DEMO_PORT": args.demo_port,
+                              "STAFF_PORT": args.staff_port})
     if problems:
         sys.exit("\n".join(problems))
 

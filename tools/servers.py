@@ -86,6 +86,12 @@ def start_action_server(port: int, log: IO[bytes], env: Optional[dict] = None,
     )
 
 
+def start_staff_console(port: int, endpoints: Path, log: IO[bytes], env: Optional[dict] = None,
+                        die_with_parent: bool = False) -> subprocess.Popen:
+    return _spawn([sys.executable, "-m", "staff", "--host", HOST, "--port", str(port), "--endpoints", str(endpoints)],
+                  log, env, die_with_parent)
+
+
 def start_rasa_server(
     model: Path,
     port: int,

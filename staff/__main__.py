@@ -1,0 +1,3 @@
+from staff.app import main
+
+main()

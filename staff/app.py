@@ -1,0 +1,455 @@
+"""The staff console's web server (aiohttp). Every route but the log-in form needs a session:
+pages redirect to the log-in, anything else answers 401. Every form carries the session's CSRF
+token; transcript reads, exports and status changes are written to the audit log.
+
+Run: python -m staff [--port 8081] (started by `make run`)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hmac
+import io
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Awaitable, Callable, Dict, List, Optional
+from urllib.parse import quote, urlencode
+
+import yaml
+from aiohttp import web
+
+from actions.clinic_profile import chosen_profile
+from actions.outbox import Outbox
+from actions.topics import TOPIC_TITLES
+from staff import insights
+from staff.pages import STYLE_HASH, bar_chart, csrf_field, link, message, page, select, table
+from staff.store import STATUSES, LoginRefused, Session, StaffStore, text_key
+from tools.review import nlu_yaml
+from tools.tracker_db import ROOT, tracker_db_url
+
+SESSION_COOKIE = "staff_session"
+LOGIN_CSRF_COOKIE = "staff_login_csrf"
+DEFAULT_PORT = 8081
+REVIEW_FILE = "labelled.yml"
+REVIEW_DAYS = 30
+NOT_LABELLED = {"nlu_fallback"}
+PUBLIC_ROUTES = {("GET", "/login"), ("POST", "/login")}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (f"default-src 'none'; style-src '{STYLE_HASH}'; img-src 'self'; "
+                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class ConsoleSettings:
+    tracker_url: object
+    review_dir: Path
+    timezone: str
+    base_path: str = ""
+    secure_cookies: bool = True
+    trust_proxy: bool = False
+
+    @classmethod
+    def from_environment(cls, endpoints: Path, environ: Optional[Dict[str, str]] = None) -> "ConsoleSettings":
+        environ = os.environ if environ is None else environ
+        review_dir = Path(environ.get("REVIEW_DIR", "").strip() or ROOT / "data" / "nlu" / "review")
+        return cls(
+            tracker_url=tracker_db_url(endpoints),
+            review_dir=review_dir if review_dir.is_absolute() else ROOT / review_dir,
+            timezone=chosen_profile(environ).timezone,
+            base_path=environ.get("STAFF_BASE_PATH", "").strip().rstrip("/"),
+            # Off only for a console reached over plain HTTP from another machine, which it should not be.
+            secure_cookies=environ.get("STAFF_COOKIE_SECURE", "1").strip().lower() not in ("0", "false", "no", "off"),
+            trust_proxy=environ.get("STAFF_TRUST_PROXY", "").strip().lower() in ("1", "true", "yes", "on"),
+        )
+
+
+def intents_to_label() -> List[str]:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return [name for name in domain.get("intents", []) if isinstance(name, str) and name not in NOT_LABELLED]
+
+
+class Console:
+    def __init__(self, settings: ConsoleSettings, outbox: Outbox) -> None:
+        self.settings = settings
+        self.outbox = outbox
+        self.store = StaffStore(outbox)
+        self.intents = intents_to_label()
+
+    # --- plumbing ----------------------------------------------------------------------------
+
+    def url(self, path: str, **query: str) -> str:
+        shown = {k: v for k, v in query.items() if v}
+        return f"{self.settings.base_path}{path}" + (f"?{urlencode(shown)}" if shown else "")
+
+    def render(self, request: web.Request, title: str, body: str, current: str = "", status: int = 200) -> web.Response:
+        session: Optional[Session] = request.get("session")
+        html = page(title, body, self.settings.base_path, session.email if session else None,
+                    session.csrf_token if session else "", current)
+        return web.Response(text=html, content_type="text/html", status=status)
+
+    def redirect(self, path: str, **query: str) -> web.Response:
+        return web.Response(status=303, headers={"Location": self.url(path, **query)})
+
+    def client_address(self, request: web.Request) -> str:
+        if self.settings.trust_proxy and request.headers.get("X-Forwarded-For"):
+            return request.headers["X-Forwarded-For"].split(",")[-1].strip()[:64]
+        return (request.remote or "unknown")[:64]
+
+    def set_cookie(self, response: web.StreamResponse, name: str, value: str, max_age: Optional[int]) -> None:
+        response.set_cookie(name, value, max_age=max_age, path=self.settings.base_path or "/", httponly=True,
+                            secure=self.settings.secure_cookies, samesite="Strict")
+
+    @web.middleware
+    async def guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            response = await self.checked(request, handler)
+        except web.HTTPException as refusal:
+            response = web.Response(status=refusal.status, text=refusal.text, headers=refusal.headers)
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        return response
+
+    async def checked(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if (request.method, request.path) in PUBLIC_ROUTES:
+            return await handler(request)
+        session = self.store.session(request.cookies.get(SESSION_COOKIE))
+        if session is None:
+            if request.method in ("GET", "HEAD") and not request.path.endswith(".csv"):
+                return self.redirect("/login", next=request.path_qs)
+            raise web.HTTPUnauthorized(text="log in first")
+        request["session"] = session
+        if request.method == "POST":
+            form = await request.post()
+            if not hmac.compare_digest(str(form.get("csrf", "")), session.csrf_token):
+                raise web.HTTPForbidden(text="the form is out of date or was not sent by this console: "
+                                             "reload the page and try again")
+        return await handler(request)
+
+    # --- log-in ------------------------------------------------------------------------------
+
+    def login_form(self, request: web.Request, error: str = "", status: int = 200) -> web.Response:
+        # Kept while it lives: the browser may load another log-in page meanwhile (a redirected
+        # /favicon.ico, a second tab), and a new token would refuse the form already shown.
+        token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        if len(token) < 32:
+            token = secrets.token_urlsafe(32)
+        next_path = request.query.get("next", "")
+        body = (f'{message(error, "error")}<form method="post" action="{self.url("/login")}">{csrf_field(token)}'
+                f'<input type="hidden" name="next" value="{quote(next_path, safe="/?=&")}">'
+                '<p><label for="email">E-mail</label><input id="email" name="email" type="email" '
+                'autocomplete="username" required></p>'
+                '<p><label for="password">Password</label><input id="password" name="password" type="password" '
+                'autocomplete="current-password" required></p><p><button>Log in</button></p></form>')
+        response = self.render(request, "Log in", body, status=status)
+        self.set_cookie(response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+        return response
+
+    async def show_login(self, request: web.Request) -> web.Response:
+        return self.login_form(request)
+
+    async def log_in(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        if not expected or not hmac.compare_digest(str(form.get("csrf", "")), expected):
+            return self.login_form(request, "The form had expired. Please log in again.", status=403)
+        try:
+            token = self.store.log_in(str(form.get("email", "")), str(form.get("password", "")),
+                                      self.client_address(request))
+        except LoginRefused as refusal:
+            return self.login_form(request, str(refusal), status=429 if "Too many" in str(refusal) else 401)
+        next_path = str(form.get("next", ""))
+        # Only a path of this console: never an address elsewhere ("//evil.example" included).
+        safe_next = next_path if next_path.startswith("/") and not next_path.startswith("//") else "/requests"
+        response = web.Response(status=303, headers={"Location": self.settings.base_path + safe_next})
+        # No Max-Age: gone with the browser; the server ends it after SESSION_IDLE_SECONDS idle.
+        self.set_cookie(response, SESSION_COOKIE, token, max_age=None)
+        response.del_cookie(LOGIN_CSRF_COOKIE, path=self.settings.base_path or "/")
+        return response
+
+    async def log_out(self, request: web.Request) -> web.Response:
+        self.store.log_out(request.cookies.get(SESSION_COOKIE, ""))
+        self.store.record(request["session"].email, "log out", request["session"].email)
+        response = self.redirect("/login")
+        response.del_cookie(SESSION_COOKIE, path=self.settings.base_path or "/")
+        return response
+
+    # --- requests and crisis flags -----------------------------------------------------------
+
+    def request_rows(self, status: str = "", kind: str = "", search: str = "") -> List[Dict[str, object]]:
+        history = self.store.status_history()
+        rows = []
+        for stored in self.outbox.requests():
+            changes = history.get(stored["request_id"], [])
+            latest = changes[-1] if changes else {}
+            row = {**stored, "staff_status": latest.get("status", "new"), "changed_by": latest.get("changed_by", ""),
+                   "changed_at": latest.get("changed_at", ""), "history": changes}
+            if status and row["staff_status"] != status or kind and row["kind"] != kind:
+                continue
+            if search and search.strip().upper() not in str(row["request_id"]).upper():
+                continue
+            rows.append(row)
+        return rows
+
+    def open_flags(self) -> List[Dict[str, object]]:
+        followed = self.store.follow_ups()
+        return [flag for flag in self.outbox.flags() if flag["id"] not in followed]
+
+    async def inbox(self, request: web.Request) -> web.Response:
+        status, kind, search = (request.query.get(k, "") for k in ("status", "kind", "q"))
+        flags = self.open_flags()
+        crisis = ""
+        if flags:
+            items = "".join(f"<li>{link(self.url('/flags/%d' % f['id']), 'Crisis flag %d' % f['id'])} "
+                            f"· {_html(f['created_at'])} · {_html(f['channel'] or 'unknown channel')}</li>"
+                            for f in flags)
+            crisis = (f'<section class="crisis" aria-labelledby="crisis-heading"><h2 id="crisis-heading">'
+                      f"{len(flags)} crisis flag(s) waiting for follow-up</h2><ul>{items}</ul></section>")
+        filters = (f'<form method="get" action="{self.url("/requests")}" role="search">'
+                   + select("status", "Status", [("", "any")] + [(s, s) for s in STATUSES], status)
+                   + select("kind", "Kind", [("", "any"), ("booking", "booking"), ("callback", "call-back")], kind)
+                   + f'<label for="q">Reference</label><input id="q" name="q" value="{_html(search)}">'
+                   + "<button>Filter</button></form>")
+        rows = self.request_rows(status, kind, search)
+        cells = [(link(self.url(f"/requests/{r['request_id']}"), str(r["request_id"])), _html(_kind(r["kind"])),
+                  _html(r["created_at"]), _html(r["staff_status"]),
+                  _html(f"{r['changed_by']} {r['changed_at']}".strip() or "-"), _html(r["status"]))
+                 for r in rows]
+        export = link(self.url("/requests.csv", status=status, kind=kind, q=search), "Export these as CSV")
+        body = (crisis + filters + f"<p>{len(rows)} request(s), newest first. {export}</p>"
+                + table(["Reference", "Kind", "Received", "Status", "Changed by", "Sent to clinic system"],
+                        cells, raw=True))
+        return self.render(request, "Requests", body, "requests")
+
+    async def export(self, request: web.Request) -> web.Response:
+        rows = self.request_rows(*(request.query.get(k, "") for k in ("status", "kind", "q")))
+        out = io.StringIO()
+        fields = ["name", "phone", "email", "preferred_time", "preferred_time_text", "reason", "insurance",
+                  "message", "channel"]
+        writer = csv.writer(out)
+        writer.writerow(["reference", "kind", "received", "status", "changed_by", "changed_at"] + fields)
+        for r in rows:
+            writer.writerow([_csv_safe(v) for v in [r["request_id"], r["kind"], r["created_at"], r["staff_status"],
+                             r["changed_by"], r["changed_at"]] + [r["payload"].get(f) for f in fields]])
+        self.store.record(request["session"].email, "export requests", f"{len(rows)} request(s)",
+                          urlencode(dict(request.query)))
+        return web.Response(text=out.getvalue(), content_type="text/csv",
+                            headers={"Content-Disposition": 'attachment; filename="requests.csv"'})
+
+    async def show_request(self, request: web.Request) -> web.Response:
+        reference = request.match_info["reference"]
+        found = next((r for r in self.request_rows() if r["request_id"] == reference), None)
+        if found is None:
+            raise web.HTTPNotFound(text="no such request")
+        self.store.record(request["session"].email, "view request", reference)
+        payload = found["payload"]
+        shown = [(label, payload.get(key)) for key, label in (
+            ("name", "Name"), ("phone", "Phone"), ("email", "E-mail"), ("preferred_time_text", "Preferred time"),
+            ("preferred_time", "Preferred time (read as)"), ("reason", "Reason"), ("insurance", "Insurance"),
+            ("message", "Message"), ("channel", "Channel"))]
+        details = table(["Detail", "Value"], [(label, value or "-") for label, value in shown])
+        history = table(["Status", "Changed by", "When"],
+                        [(c["status"], c["changed_by"], c["changed_at"]) for c in found["history"]]
+                        or [("new", "-", str(found["created_at"]))])
+        form = (f'<form method="post" action="{self.url(f"/requests/{reference}/status")}">'
+                f'{csrf_field(request["session"].csrf_token)}'
+                + select("status", "New status", [(s, s) for s in STATUSES], str(found["staff_status"]))
+                + "<button>Save status</button></form>")
+        transcript = link(self.url(f"/conversations/{quote(str(payload.get('conversation_id', '')), safe='')}"),
+                          "Read the conversation")
+        body = (message(request.query.get("saved", "") and "Status saved.")
+                + f"<p>{_html(_kind(found['kind']))} received {_html(found['created_at'])}; "
+                f"status <strong>{_html(found['staff_status'])}</strong>. {transcript}</p>"
+                + form + "<h2>Details</h2>" + details + "<h2>Status history</h2>" + history)
+        return self.render(request, f"Request {reference}", body, "requests")
+
+    async def change_status(self, request: web.Request) -> web.Response:
+        reference = request.match_info["reference"]
+        status = str((await request.post()).get("status", ""))
+        if status not in STATUSES:
+            raise web.HTTPBadRequest(text=f"status must be one of {', '.join(STATUSES)}")
+        if not any(r["request_id"] == reference for r in self.outbox.requests()):
+            raise web.HTTPNotFound(text="no such request")
+        self.store.set_status(reference, status, request["session"].email)
+        return self.redirect(f"/requests/{reference}", saved="1")
+
+    async def flags(self, request: web.Request) -> web.Response:
+        followed = self.store.follow_ups()
+        rows = [(link(self.url(f"/flags/{f['id']}"), f"Crisis flag {f['id']}"), _html(f["created_at"]),
+                 _html(f["channel"] or "-"),
+                 _html("followed up" if f["id"] in followed else "waiting for follow-up"))
+                for f in self.outbox.flags()]
+        return self.render(request, "Crisis flags",
+                           table(["Flag", "Raised", "Channel", "Follow-up"], rows, raw=True), "flags")
+
+    async def show_flag(self, request: web.Request) -> web.Response:
+        flag_id = _number(request.match_info["flag_id"])
+        flag = next((f for f in self.outbox.flags() if f["id"] == flag_id), None)
+        if flag is None:
+            raise web.HTTPNotFound(text="no such crisis flag")
+        notes = self.store.follow_ups().get(flag_id, [])
+        transcript = link(self.url(f"/conversations/{quote(str(flag['conversation_id']), safe='')}"),
+                          "Read the conversation")
+        form = (f'<form method="post" action="{self.url(f"/flags/{flag_id}/follow-up")}">'
+                f'{csrf_field(request["session"].csrf_token)}<p><label for="note">What was done</label><br>'
+                '<textarea id="note" name="note" rows="3" cols="60" required></textarea></p>'
+                "<button>Record follow-up</button></form>")
+        body = (f'<p>Raised {_html(flag["created_at"])} on {_html(flag["channel"] or "an unknown channel")} '
+                f"({_html(flag['reason'])}). {transcript}</p>"
+                + table(["Follow-up", "By", "When"], [(n["note"], n["recorded_by"], n["recorded_at"]) for n in notes])
+                + form)
+        return self.render(request, f"Crisis flag {flag_id}", body, "flags")
+
+    async def follow_up(self, request: web.Request) -> web.Response:
+        flag_id = _number(request.match_info["flag_id"])
+        note = str((await request.post()).get("note", "")).strip()
+        if not note:
+            raise web.HTTPBadRequest(text="describe the follow-up")
+        if not any(f["id"] == flag_id for f in self.outbox.flags()):
+            raise web.HTTPNotFound(text="no such crisis flag")
+        self.store.record_follow_up(flag_id, note[:2000], request["session"].email)
+        return self.redirect(f"/flags/{flag_id}")
+
+    async def conversation(self, request: web.Request) -> web.Response:
+        conversation_id = request.match_info["conversation_id"]
+        lines = insights.transcript(self.settings.tracker_url, conversation_id)
+        self.store.record(request["session"].email, "read transcript", conversation_id)
+        rows = "".join(
+            f'<tr class="{line.speaker}"><td>{time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(line.at))} UTC</td>'
+            f"<td>{_html(line.speaker)}</td><td>{_html(line.text)}</td><td>{_html(line.detail)}</td></tr>"
+            for line in lines)
+        body = (f"<p>{len(lines)} line(s).</p><table><thead><tr><th scope=col>When</th><th scope=col>Who</th>"
+                f"<th scope=col>Said</th><th scope=col>Detail</th></tr></thead><tbody>{rows}</tbody></table>")
+        return self.render(request, f"Conversation {conversation_id}", body, "requests")
+
+    # --- review ------------------------------------------------------------------------------
+
+    async def review(self, request: web.Request) -> web.Response:
+        queue = insights.review_queue(self.settings.tracker_url, time.time() - REVIEW_DAYS * 86400,
+                                      self.store.labels(), text_key)
+        options = [(name, TOPIC_TITLES.get(name, name)) for name in self.intents]
+        items = []
+        for n, item in enumerate(queue):
+            f = item.finding
+            guess = f.chosen or f.guess
+            items.append(
+                f"<li><p><q>{_html(f.text)}</q> <span class=muted>· {f.count} time(s) · {_html(f.reason)} · "
+                f"guessed: {_html(guess or 'nothing')}</span></p>"
+                f'<form method="post" action="{self.url("/review/label")}">{csrf_field(request["session"].csrf_token)}'
+                f'<input type="hidden" name="text" value="{_html(f.text)}">'
+                + select("intent", "Belongs to", options, guess, field_id=f"intent-{n}")
+                + "<button>Save label</button></form></li>")
+        saved = request.query.get("labelled", "")
+        body = (message(saved and f"Saved as {saved}; it is used at the next training.")
+                + f"<p>{len(queue)} message(s) the assistant did not understand in the last {REVIEW_DAYS} days. "
+                f"Labels are written to {_html(self.review_file.relative_to(ROOT) if self.review_file.is_relative_to(ROOT) else self.review_file)}.</p>"
+                + f"<ol>{''.join(items)}</ol>")
+        return self.render(request, "Review", body, "review")
+
+    @property
+    def review_file(self) -> Path:
+        return self.settings.review_dir / REVIEW_FILE
+
+    async def label(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        text, intent = " ".join(str(form.get("text", "")).split()), str(form.get("intent", ""))
+        if not text or intent not in self.intents:
+            raise web.HTTPBadRequest(text="choose one of the assistant's intents for a message")
+        self.store.label(text, intent, request["session"].email)
+        self.write_review_file()
+        return self.redirect("/review", labelled=intent)
+
+    def write_review_file(self) -> None:
+        blocks: Dict[str, List[str]] = {}
+        for labelled in self.store.labels().values():
+            blocks.setdefault(labelled["intent"], []).append(labelled["text"])
+        self.settings.review_dir.mkdir(parents=True, exist_ok=True)
+        staged = self.review_file.with_suffix(".tmp")
+        staged.write_text(nlu_yaml(blocks, {}, ["Labelled by clinic staff in the staff console's review queue;",
+                                                "rewritten by the console at every label."]), encoding="utf-8")
+        staged.replace(self.review_file)  # whole or not at all: training never reads half a file
+
+    # --- at a glance and audit ---------------------------------------------------------------
+
+    async def glance(self, request: web.Request) -> web.Response:
+        days = min(max(_number(request.query.get("days", "14")), 1), 90)
+        figures = insights.glance(self.settings.tracker_url, self.outbox.requests(), days, self.settings.timezone)
+        share = figures.not_understood_share()
+        per_day_share = [(day, 100 * figures.not_understood_per_day[day] / figures.messages_per_day[day]
+                          if figures.messages_per_day[day] else 0.0) for day in figures.days]
+        body = (f'<form method="get" action="{self.url("/glance")}">'
+                + select("days", "Period", [(str(d), f"last {d} days") for d in (7, 14, 30, 90)], str(days))
+                + "<button>Show</button></form>"
+                + f"<p>{sum(figures.messages_per_day.values())} message(s); {100 * share:.1f}% not understood.</p>"
+                + '<div class="charts">'
+                + bar_chart("Conversations per day", [(d, figures.conversations_per_day[d]) for d in figures.days])
+                + bar_chart("Top topics", [(TOPIC_TITLES.get(t, t), n) for t, n in figures.topics])
+                + bar_chart("Messages not understood, per day", per_day_share, "%", "{:.1f}")
+                + bar_chart("Booking funnel", [(stage, n) for stage, n in figures.funnel]) + "</div>")
+        return self.render(request, "At a glance", body, "glance")
+
+    async def audit(self, request: web.Request) -> web.Response:
+        rows = [(e["at"], e["email"], e["action"], e["target"], e["detail"] or "") for e in self.store.audit_log()]
+        return self.render(request, "Audit log", table(["When", "Who", "Action", "Target", "Detail"], rows), "audit")
+
+    async def home(self, request: web.Request) -> web.Response:
+        return self.redirect("/requests")
+
+    def application(self) -> web.Application:
+        app = web.Application(middlewares=[self.guard], client_max_size=64 * 1024)
+        app.add_routes([
+            web.get("/", self.home), web.get("/login", self.show_login), web.post("/login", self.log_in),
+            web.post("/logout", self.log_out), web.get("/requests", self.inbox), web.get("/requests.csv", self.export),
+            web.get("/requests/{reference}", self.show_request),
+            web.post("/requests/{reference}/status", self.change_status),
+            web.get("/flags", self.flags), web.get("/flags/{flag_id}", self.show_flag),
+            web.post("/flags/{flag_id}/follow-up", self.follow_up),
+            web.get("/conversations/{conversation_id}", self.conversation),
+            web.get("/review", self.review), web.post("/review/label", self.label),
+            web.get("/glance", self.glance), web.get("/audit", self.audit),
+        ])
+        return app
+
+
+def _html(value: object) -> str:
+    return escape(str(value))
+
+
+def _kind(kind: object) -> str:
+    return "call-back" if kind == "callback" else str(kind)
+
+
+def _number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise web.HTTPNotFound(text="not found") from None
+
+
+def _csv_safe(value: object) -> str:
+    """A cell a spreadsheet will not run as a formula (a patient's message could start with "=")."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", default=os.environ.get("STAFF_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("STAFF_PORT", DEFAULT_PORT)))
+    parser.add_argument("--endpoints", type=Path, default=ROOT / "endpoints.yml")
+    args = parser.parse_args()
+    console = Console(ConsoleSettings.from_environment(args.endpoints), Outbox())
+    web.run_app(console.application(), host=args.host, port=args.port, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()

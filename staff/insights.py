@@ -1,0 +1,142 @@
+"""What the console reads from the conversation store: transcripts, the messages to review (the
+same findings as `make review`) and the figures at a glance."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Dict, List, Optional, Tuple
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from actions.topics import TOPIC_TITLES
+from tools.review import DEFAULT_LOW_CONFIDENCE, Finding, findings, read_events, reason_for
+from tools.tracker_db import events_table
+
+BOOKING_FORM = "booking_form"
+
+
+@dataclass
+class Line:
+    """One line of a transcript."""
+    at: float
+    speaker: str  # "patient", "assistant" or "event"
+    text: str
+    detail: str = ""  # the intent read, or the buttons offered
+
+
+def transcript(url: object, conversation_id: str) -> List[Line]:
+    with events_table(url) as (engine, events):
+        if events is None:
+            return []
+        query = (sa.select(events.c.timestamp, events.c.type_name, events.c.data)
+                 .where(events.c.sender_id == conversation_id,
+                        events.c.type_name.in_(["user", "bot", "session_started", "active_loop"]))
+                 .order_by(events.c.id))
+        with engine.connect() as connection:
+            rows = list(connection.execute(query))
+    lines: List[Line] = []
+    for stamp, kind, data in rows:
+        event = json.loads(data)
+        if kind == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {})
+            detail = f"read as {intent.get('name')} ({float(intent.get('confidence') or 0):.2f})" \
+                if intent.get("name") else ""
+            lines.append(Line(stamp, "patient", event.get("text") or "", detail))
+        elif kind == "bot":
+            buttons = ((event.get("data") or {}).get("buttons") or [])
+            offered = ", ".join(str(b.get("title")) for b in buttons if b.get("title"))
+            lines.append(Line(stamp, "assistant", event.get("text") or "", f"buttons: {offered}" if offered else ""))
+        elif kind == "session_started":
+            lines.append(Line(stamp, "event", "conversation (re)started"))
+        elif event.get("name") == BOOKING_FORM:
+            lines.append(Line(stamp, "event", "booking form started"))
+    return lines
+
+
+@dataclass
+class ReviewItem:
+    finding: Finding
+    key: str
+
+
+def review_queue(url: object, since: float, labelled: Dict[str, Dict[str, str]],
+                 key_of) -> List[ReviewItem]:  # type: ignore[no-untyped-def]
+    """The findings of `make review` not yet labelled in the console."""
+    queue = []
+    for finding in findings(read_events(url, since)):
+        key = key_of(finding.text)
+        if key not in labelled:
+            queue.append(ReviewItem(finding, key))
+    return queue
+
+
+@dataclass
+class Glance:
+    days: List[str] = field(default_factory=list)
+    conversations_per_day: Dict[str, int] = field(default_factory=dict)
+    messages_per_day: Dict[str, int] = field(default_factory=dict)
+    not_understood_per_day: Dict[str, int] = field(default_factory=dict)
+    topics: List[Tuple[str, int]] = field(default_factory=list)
+    funnel: List[Tuple[str, int]] = field(default_factory=list)
+
+    def not_understood_share(self) -> float:
+        total = sum(self.messages_per_day.values())
+        return sum(self.not_understood_per_day.values()) / total if total else 0.0
+
+
+def glance(url: object, requests: List[Dict[str, object]], days: int, timezone: str,
+           now: Optional[datetime] = None) -> Glance:
+    """Figures for the last `days` days, by the clinic's calendar."""
+    zone = ZoneInfo(timezone)
+    today = (now or datetime.now(zone)).astimezone(zone).date()
+    first = today - timedelta(days=days - 1)
+    since = datetime.combine(first, datetime.min.time(), zone).timestamp()
+    result = Glance(days=[(first + timedelta(days=n)).isoformat() for n in range(days)])
+    for day in result.days:
+        result.conversations_per_day[day] = result.messages_per_day[day] = result.not_understood_per_day[day] = 0
+    talkers: Dict[str, set] = {day: set() for day in result.days}
+    topics: Counter = Counter()
+    started_booking = set()
+    in_form: Dict[str, bool] = {}
+    for sender, stamp, data in read_events(url, since):
+        day = datetime.fromtimestamp(stamp, zone).date().isoformat()
+        if day not in talkers:
+            continue
+        event = json.loads(data)
+        if event.get("event") == "active_loop":
+            in_form[sender] = bool(event.get("name"))
+            if event.get("name") == BOOKING_FORM:
+                started_booking.add(sender)
+            continue
+        text = (event.get("text") or "").strip()
+        if not text or text.startswith("/"):  # button payloads are clicks, not messages
+            continue
+        intent = (event.get("parse_data") or {}).get("intent") or {}
+        name = intent.get("name") or "nlu_fallback"
+        talkers[day].add(sender)
+        result.messages_per_day[day] += 1
+        if in_form.get(sender):
+            continue  # an answer to the form's question (a name, a date), read by the form, not the classifier
+        reason = reason_for(name, float(intent.get("confidence") or 0.0), DEFAULT_LOW_CONFIDENCE)
+        if reason and reason != "crisis":
+            result.not_understood_per_day[day] += 1
+        elif name in TOPIC_TITLES:
+            topics[name] += 1
+    for day, senders in talkers.items():
+        result.conversations_per_day[day] = len(senders)
+    result.topics = topics.most_common(8)
+    bookings = [r for r in requests if r["kind"] == "booking" and str(r["created_at"]) >= _utc_iso(since)]
+    result.funnel = [
+        ("booking started", len(started_booking)),
+        ("booking confirmed", len(bookings)),
+        ("delivered to the clinic", sum(1 for r in bookings if r["status"] == "delivered")),
+    ]
+    return result
+
+
+def _utc_iso(stamp: float) -> str:
+    return datetime.utcfromtimestamp(stamp).isoformat(timespec="seconds") + "Z"
