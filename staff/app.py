@@ -391,10 +391,10 @@ class Console:
                 + "<button>Show</button></form>"
                 + f"<p>{sum(figures.messages_per_day.values())} message(s); {100 * share:.1f}% not understood.</p>"
                 + '<div class="charts">'
-                + bar_chart("Conversations per day", [(d, figures.conversations_per_day[d]) for d in figures.days])
-                + bar_chart("Top topics", [(TOPIC_TITLES.get(t, t), n) for t, n in figures.topics])
-                + bar_chart("Messages not understood, per day", per_day_share, "%", "{:.1f}")
-                + bar_chart("Booking funnel", [(stage, n) for stage, n in figures.funnel]) + "</div>")
+                + bar_chart("Conversations per day", "day", [(d, figures.conversations_per_day[d]) for d in figures.days])
+                + bar_chart("Top topics", "topic", [(TOPIC_TITLES.get(t, t), n) for t, n in figures.topics])
+                + bar_chart("Messages not understood, per day", "day", per_day_share, "%", "{:.1f}")
+                + bar_chart("Booking funnel", "stage", [(stage, n) for stage, n in figures.funnel]) + "</div>")
         return self.render(request, "At a glance", body, "glance")
 
     async def audit(self, request: web.Request) -> web.Response:

@@ -88,7 +88,8 @@ def select(name: str, label: str, options: Sequence[Tuple[str, str]], chosen: st
     return f'<label for="{escape(field_id)}">{escape(label)}</label><select id="{escape(field_id)}" name="{escape(name)}">{choices}</select>'
 
 
-def bar_chart(title: str, rows: List[Tuple[str, float]], unit: str = "", value_format: str = "{:g}") -> str:
+def bar_chart(title: str, label_header: str, rows: List[Tuple[str, float]], unit: str = "",
+              value_format: str = "{:g}") -> str:
     """A horizontal bar chart in SVG and the same numbers in a table beside it."""
     bar_height, gap, label_width, width = 22, 6, 200, 560
     largest = max((value for _, value in rows), default=0) or 1
@@ -104,5 +105,5 @@ def bar_chart(title: str, rows: List[Tuple[str, float]], unit: str = "", value_f
             f'<text x="{label_width + length + 6:.1f}" y="{y + 16}" font-size="13">{escape(shown)}</text>')
     svg = (f'<svg role="img" aria-label="{escape(title)} (the same figures are in the table)" width="{width}" '
            f'height="{height}" viewBox="0 0 {width} {height}">{"".join(bars)}</svg>')
-    numbers = table(["", "value"], [(label, value_format.format(value) + unit) for label, value in rows])
+    numbers = table([label_header, "value"], [(label, value_format.format(value) + unit) for label, value in rows])
     return f"<figure><figcaption>{escape(title)}</figcaption>{svg}{numbers}</figure>"

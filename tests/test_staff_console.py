@@ -383,3 +383,27 @@ def test_passwords_are_salted_scrypt_hashes() -> None:
         check_strength("short")
     with pytest.raises(WeakPassword):
         check_strength(ALICE, ALICE)
+
+
+def test_behind_a_proxy_under_a_path_every_link_and_cookie_keeps_the_path(console: RunningConsole,
+                                                                           tmp_path: Path) -> None:
+    """As nginx serves it (deploy/nginx.conf): /staff/x reaches the console as /x."""
+    port = free_port()
+    env = {"OUTBOX_DB_URL": console.outbox.url, "REVIEW_DIR": str(tmp_path), "STAFF_BASE_PATH": "/staff/"}
+    endpoints = write_endpoints(tmp_path / "endpoints.yml", free_port(), console.tracker_db)
+    with open(tmp_path / "console.log", "ab") as log:
+        process = start_staff_console(port, endpoints, log, env)
+        try:
+            wait_until_up(f"http://{HOST}:{port}/login", process, timeout=60)
+            client = Client(f"http://{HOST}:{port}")
+            assert client.get("/requests").headers["Location"] == "/staff/login?next=%2Frequests"
+            login_page = client.get("/login")
+            assert 'action="/staff/login"' in login_page.text
+            assert "Path=/staff" in login_page.headers["Set-Cookie"]
+            response = client.log_in(ALICE, next_path="/requests")
+            assert response.headers["Location"] == "/staff/requests"
+            inbox = client.get("/requests").text
+            hrefs = re.findall(r'(?:href|action)="([^"]+)"', inbox)
+            assert hrefs and all(h.startswith("/staff/") for h in hrefs if h != "#main"), hrefs
+        finally:
+            stop(process)

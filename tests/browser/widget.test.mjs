@@ -3,72 +3,29 @@
 // and the demo page and passes their addresses in DEMO_URL and ARTIFACTS_DIR.
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
+import {
+  ANSWER_TIMEOUT, ARTIFACTS, CLINIC_NAME, axeCheck, bookInWidget, botMessage, launchChromium, launcher,
+  openPage as openDemoPage, openWidget, send, waitForBot,
+} from "./support.mjs";
 
-const require = createRequire(import.meta.url);
 const DEMO_URL = process.env.DEMO_URL;
-const ARTIFACTS = process.env.ARTIFACTS_DIR || "test-artifacts";
-const CLINIC_NAME = process.env.CLINIC_NAME || "Demo Ketamine Clinic (sample profile)";
-const ANSWER_TIMEOUT = 30_000;
 assert.ok(DEMO_URL, "DEMO_URL must point at the demo page (run through make test)");
 mkdirSync(ARTIFACTS, { recursive: true });
 
 let browser;
 
 before(async () => {
-  // playwright starts Chromium with a fresh temporary user-data-dir of its own.
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    chromiumSandbox: false,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
 });
 
-/** A fresh tab (fresh sessionStorage) on the demo page, with dialogs recorded. */
-async function openPage(options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
-  const page = await context.newPage();
-  page.dialogs = [];
-  page.on("dialog", async (dialog) => {
-    page.dialogs.push(dialog.message());
-    await dialog.dismiss();
-  });
-  await page.goto(DEMO_URL);
-  return { context, page };
-}
-
-function launcher(page) {
-  return page.getByRole("button", { name: `Open chat with ${CLINIC_NAME}` });
-}
-
-function botMessage(page, fragment) {
-  return page.locator(".cc-bot", { hasText: fragment }).last();
-}
-
-async function waitForBot(page, fragment) {
-  await botMessage(page, fragment).waitFor({ timeout: ANSWER_TIMEOUT });
-}
-
-async function openWidget(page) {
-  await launcher(page).click();
-  await waitForBot(page, "virtual assistant of");
-}
-
-async function send(page, text, expectedFragment) {
-  const before = await page.locator(".cc-bot").count();
-  await page.getByLabel("Your message").fill(text);
-  await page.getByRole("button", { name: "Send" }).click();
-  await page.waitForFunction((n) => document.querySelectorAll(".cc-bot").length > n, before,
-    { timeout: ANSWER_TIMEOUT });
-  if (expectedFragment) await waitForBot(page, expectedFragment);
+function openPage(options = {}) {
+  return openDemoPage(browser, DEMO_URL, options);
 }
 
 async function logText(page) {
@@ -115,28 +72,12 @@ test("a quick reply sends its payload and shows its title", async () => {
 test("a booking goes through to its confirmation with a reference number", async () => {
   const { context, page } = await openPage();
   await openWidget(page);
-  await send(page, "I'd like to book a consultation", "What is your full name?");
-  await send(page, "Ann Browser", "best phone number or e-mail");
-  await send(page, "202-555-0187", "When would you like to come in?");
-  await send(page, "next tuesday afternoon", "What would you like help with?");
-  await page.getByRole("button", { name: "Depression" }).click();
-  await waitForBot(page, "Which health insurance");
-  await send(page, "Aetna", "May Demo Ketamine Clinic");
-  await page.getByRole("button", { name: "Yes" }).click();
-  await waitForBot(page, "Here is your booking request");
-  const summary = await botMessage(page, "Here is your booking request").innerText();
-  for (const detail of ["Ann Browser", "+12025550187", "Tuesday", "depression", "Aetna"]) {
-    assert.ok(summary.includes(detail), `summary lacks ${detail}: ${summary}`);
-  }
-  await page.getByRole("button", { name: "Confirm" }).click();
-  await waitForBot(page, "your request is saved");
-  const confirmation = await botMessage(page, "your request is saved").innerText();
-  const reference = confirmation.match(/\bBK-[A-Z0-9]{4}-[A-Z0-9]{4}\b/);
-  assert.ok(reference, `no reference in: ${confirmation}`);
+  const reference = await bookInWidget(page, "Ann Browser", "202-555-0187",
+    ["Ann Browser", "+12025550187", "Tuesday", "depression", "Aetna"]);
   // The clinic's phone number in the confirmation is a tel: link.
   assert.equal(await botMessage(page, "your request is saved").locator("a[href^='tel:']").first().getAttribute("href"),
     "tel:+12025550123");
-  writeFileSync(join(ARTIFACTS, "widget-booking.json"), JSON.stringify({ reference: reference[0] }));
+  writeFileSync(join(ARTIFACTS, "widget-booking.json"), JSON.stringify({ reference }));
   await context.close();
 });
 
@@ -245,20 +186,7 @@ test("axe-core finds no serious or critical violations in the open widget", asyn
   const { context, page } = await openPage();
   await openWidget(page);
   await send(page, "does insurance cover it?", "insurance");
-  await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
-  const results = await page.evaluate(() => window.axe.run(".cc-root", {
-    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
-  }));
-  const summary = {
-    axeVersion: results.testEngine.version,
-    passes: results.passes.length,
-    // "Needs review" results that axe cannot decide alone (such as contrast over a gradient).
-    incomplete: results.incomplete.map((r) => ({ id: r.id, nodes: r.nodes.map((n) => n.target.join(" ")),
-      why: r.nodes.map((n) => (n.any[0] || {}).message) })),
-    violations: results.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help })),
-  };
-  writeFileSync(join(ARTIFACTS, "widget-axe.json"), JSON.stringify(summary, null, 2));
-  const severe = summary.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const severe = await axeCheck(page, ".cc-root", "widget-axe.json");
   assert.deepEqual(severe, [], JSON.stringify(severe, null, 2));
   await context.close();
 });

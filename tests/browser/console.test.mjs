@@ -1,0 +1,111 @@
+// The staff console in a real browser, as front-desk staff use it: a patient books in the chat
+// widget, then staff log in, find the request, change its status, read the conversation, label a
+// message the assistant did not understand and log out. Run by tests/test_staff_console_browser.py,
+// which starts every server and passes DEMO_URL, CONSOLE_URL, STAFF_EMAIL and STAFF_PASSWORD.
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { ARTIFACTS, axeCheck, bookInWidget, launchChromium, openPage, openWidget, send } from "./support.mjs";
+
+const { DEMO_URL, CONSOLE_URL, STAFF_EMAIL, STAFF_PASSWORD } = process.env;
+assert.ok(DEMO_URL && CONSOLE_URL && STAFF_EMAIL && STAFF_PASSWORD, "run through make test");
+mkdirSync(ARTIFACTS, { recursive: true });
+const NOT_UNDERSTOOD = "qwzx blorft vintage wibble";
+
+let browser;
+let staff; // one staff member's tab, kept across the steps as a person would
+let reference;
+
+before(async () => {
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** Checks the staff tab's current page with axe-core and saves a screenshot of it. */
+async function checkPage(name) {
+  await staff.page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`), fullPage: true });
+  const severe = await axeCheck(staff.page, "html", `console-${name}-axe.json`);
+  assert.deepEqual(severe, [], JSON.stringify(severe, null, 2));
+}
+
+test("a patient books in the widget and asks something the assistant does not understand", async () => {
+  const { context, page } = await openPage(browser, DEMO_URL);
+  await openWidget(page);
+  reference = await bookInWidget(page, "Bea Console", "202-555-0164", ["Bea Console", "+12025550164"]);
+  await send(page, NOT_UNDERSTOOD);
+  await context.close();
+});
+
+test("staff log in and find the request in the inbox", async () => {
+  // The console's Content-Security-Policy forbids injected scripts: axe needs bypassCSP.
+  staff = await openPage(browser, `${CONSOLE_URL}/requests`, { bypassCSP: true });
+  const { page } = staff;
+  assert.match(page.url(), /\/login\?next=/, "without a session the console asks to log in");
+  await checkPage("login");
+  await page.getByLabel("E-mail").fill(STAFF_EMAIL);
+  await page.getByLabel("Password").fill(STAFF_PASSWORD);
+  await Promise.all([page.waitForURL(/\/requests$/), page.getByRole("button", { name: "Log in" }).click()]);
+  await page.getByRole("link", { name: reference }).waitFor();
+  await checkPage("inbox");
+});
+
+test("staff change the request's status", async () => {
+  const { page } = staff;
+  await page.getByLabel("Reference").fill(reference);
+  await Promise.all([page.waitForURL(/q=/), page.getByRole("button", { name: "Filter" }).click()]);
+  await page.getByRole("link", { name: reference }).click();
+  await page.getByRole("heading", { name: `Request ${reference}` }).waitFor();
+  assert.match(await page.locator("main").innerText(), /Bea Console/);
+  await page.getByLabel("New status").selectOption("contacted");
+  await Promise.all([page.waitForURL(/saved=1/), page.getByRole("button", { name: "Save status" }).click()]);
+  assert.match(await page.getByRole("status").innerText(), /Status saved/);
+  const history = await page.locator("table").last().innerText();
+  assert.match(history, new RegExp(`contacted\\s+${STAFF_EMAIL.replace(".", "\\.")}`));
+  await checkPage("request");
+});
+
+test("staff read the conversation behind the request", async () => {
+  const { page } = staff;
+  await page.getByRole("link", { name: "Read the conversation" }).click();
+  await page.getByRole("heading", { name: /^Conversation / }).waitFor();
+  const transcript = await page.locator("main").innerText();
+  for (const line of ["I'd like to book a consultation", "Bea Console", "What is your full name?", NOT_UNDERSTOOD]) {
+    assert.ok(transcript.includes(line), `transcript lacks ${line}`);
+  }
+  await checkPage("transcript");
+});
+
+test("staff label a message the assistant did not understand", async () => {
+  const { page } = staff;
+  await page.getByRole("link", { name: "Review" }).click();
+  const item = page.locator("li", { hasText: NOT_UNDERSTOOD });
+  await item.waitFor();
+  await checkPage("review");
+  await item.getByLabel("Belongs to").selectOption("out_of_scope");
+  await Promise.all([page.waitForURL(/labelled=out_of_scope/), item.getByRole("button", { name: "Save label" }).click()]);
+  assert.match(await page.getByRole("status").innerText(), /Saved as out_of_scope/);
+  assert.equal(await page.locator("li", { hasText: NOT_UNDERSTOOD }).count(), 0, "a labelled message leaves the queue");
+});
+
+test("the figures at a glance are charts with their numbers beside them", async () => {
+  const { page } = staff;
+  await page.getByRole("link", { name: "At a glance" }).click();
+  await page.getByRole("heading", { name: "At a glance" }).waitFor();
+  assert.equal(await page.locator("figure svg").count(), 4);
+  assert.match(await page.locator("figure", { hasText: "Booking funnel" }).innerText(), /booking confirmed\s+[1-9]/);
+  await checkPage("glance");
+});
+
+test("staff log out, and the console asks to log in again", async () => {
+  const { page, context } = staff;
+  await Promise.all([page.waitForURL(/\/login$/), page.getByRole("button", { name: "Log out" }).click()]);
+  await page.goto(`${CONSOLE_URL}/requests`);
+  assert.match(page.url(), /\/login\?next=/);
+  assert.equal((await context.cookies()).filter((c) => c.name === "staff_session").length, 0);
+  writeFileSync(join(ARTIFACTS, "console-booking.json"), JSON.stringify({ reference, notUnderstood: NOT_UNDERSTOOD }));
+  await context.close();
+});
