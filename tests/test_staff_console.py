@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import subprocess
 import time
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -23,6 +25,7 @@ from actions.outbox import Outbox
 from staff.app import Console, ConsoleSettings
 from staff.passwords import WeakPassword, check_strength, hash_password, verify_password
 from staff.store import SESSION_IDLE_SECONDS, StaffStore, sessions, token_hash
+from tests.conftest import ROOT
 from tools.servers import HOST, free_port, start_staff_console, stop, wait_until_up, write_endpoints
 
 PASSWORD = "a long staff password"
@@ -407,3 +410,30 @@ def test_behind_a_proxy_under_a_path_every_link_and_cookie_keeps_the_path(consol
             assert hrefs and all(h.startswith("/staff/") for h in hrefs if h != "#main"), hrefs
         finally:
             stop(process)
+
+
+def make_staff_user(tmp_path: Path, email: str, answers: str) -> "subprocess.CompletedProcess[str]":
+    # A new session has no terminal, so the password prompts read the answers from stdin.
+    return subprocess.run(["make", "--no-print-directory", "staff-user", f"EMAIL={email}"], cwd=ROOT, input=answers,
+                          capture_output=True, text=True, timeout=120, start_new_session=True,
+                          env={**os.environ, "OUTBOX_DB_URL": f"sqlite:///{tmp_path / 'outbox.db'}"})
+
+
+def test_make_staff_user_asks_twice_and_refuses_weak_or_different_passwords(tmp_path: Path) -> None:
+    store = lambda: StaffStore(Outbox(f"sqlite:///{tmp_path / 'outbox.db'}"))  # noqa: E731
+    refused = make_staff_user(tmp_path, "Dana@Clinic.example", "short\nshort\nlong enough password\nother one\n"
+                                                               "long enough password\ndifferent again\n")
+    assert refused.returncode != 0 and "no password set" in refused.stderr
+    assert "Too weak: use at least 12 characters." in refused.stderr
+    assert "The two passwords differ" in refused.stderr
+    created = make_staff_user(tmp_path, "Dana@Clinic.example", "long enough password\nlong enough password\n")
+    assert created.returncode == 0 and "created the staff account dana@clinic.example" in created.stdout
+    assert store().log_in("dana@clinic.example", "long enough password", "10.2.0.1")
+    # Setting it again changes the password and ends the sessions opened with the old one.
+    token = store().log_in("dana@clinic.example", "long enough password", "10.2.0.1")
+    changed = make_staff_user(tmp_path, "dana@clinic.example", "a new long password\na new long password\n")
+    assert changed.returncode == 0 and "updated the staff account" in changed.stdout
+    assert store().session(token) is None
+    with pytest.raises(Exception, match="Wrong"):
+        store().log_in("dana@clinic.example", "long enough password", "10.2.0.1")
+    assert make_staff_user(tmp_path, "not-an-address", "").returncode != 0
