@@ -55,7 +55,6 @@ class ConsoleSettings:
     review_dir: Path
     timezone: str
     base_path: str = ""
-    secure_cookies: bool = True
     trust_proxy: bool = False
 
     @classmethod
@@ -67,8 +66,6 @@ class ConsoleSettings:
             review_dir=review_dir if review_dir.is_absolute() else ROOT / review_dir,
             timezone=chosen_profile(environ).timezone,
             base_path=environ.get("STAFF_BASE_PATH", "").strip().rstrip("/"),
-            # Off only for a console reached over plain HTTP from another machine, which it should not be.
-            secure_cookies=environ.get("STAFF_COOKIE_SECURE", "1").strip().lower() not in ("0", "false", "no", "off"),
             trust_proxy=environ.get("STAFF_TRUST_PROXY", "").strip().lower() in ("1", "true", "yes", "on"),
         )
 
@@ -107,7 +104,7 @@ class Console:
 
     def set_cookie(self, response: web.StreamResponse, name: str, value: str, max_age: Optional[int]) -> None:
         response.set_cookie(name, value, max_age=max_age, path=self.settings.base_path or "/", httponly=True,
-                            secure=self.settings.secure_cookies, samesite="Strict")
+                            secure=True, samesite="Strict")
 
     @web.middleware
     async def guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:

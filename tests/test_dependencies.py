@@ -12,7 +12,7 @@ from typing import Dict, Set
 
 from tests.conftest import ROOT, tracked_files
 
-PROJECT_PACKAGES = {"actions", "bench", "channels", "components", "tests", "tools"}
+PROJECT_PACKAGES = {"actions", "bench", "channels", "components", "staff", "tests", "tools"}
 PIN = re.compile(r"^([A-Za-z0-9_.\-]+)==([^\s;#]+)")
 
 

@@ -143,3 +143,20 @@ def test_containers_require_a_clinic_profile_and_refuse_the_demo_by_default(comp
     for env in (values["extraEnv"], values["rasa-action-server"]["extraEnv"]):
         settings = {entry["name"]: entry.get("value") for entry in env}
         assert settings[ALLOW_DEMO_ENV_VAR] == "false" and "demo" not in settings[PROFILE_ENV_VAR]
+
+
+def test_the_staff_console_runs_as_its_own_service_behind_nginx_under_staff(compose):
+    staff = compose["services"]["staff"]
+    assert staff["image"] == compose["services"]["actions"]["image"]
+    command = staff["command"]
+    assert command[:3] == ["python", "-m", "staff"] and (ROOT / command[command.index("--endpoints") + 1]).exists()
+    port = int(command[command.index("--port") + 1])
+    assert port in exposed(staff) and staff["environment"]["STAFF_BASE_PATH"] == "/staff"
+    assert {"OUTBOX_DB_URL", "TRACKER_STORE_URL", "CLINIC_PROFILE"} <= set(staff["environment"])
+    nginx = (DEPLOY / "nginx.conf").read_text()
+    assert f"proxy_pass http://staff:{port}/;" in nginx and "location /staff/ {" in nginx
+    helm = yaml.safe_load((DEPLOY / "helm-staff-values.yml").read_text())
+    assert helm["command"] == command[:3] and helm["applicationSettings"]["port"] == port
+    assert f"{helm['image']['name']}:{helm['image']['tag']}" == staff["image"]
+    assert {e["name"]: e.get("value") for e in helm["extraEnv"]}["STAFF_BASE_PATH"] == "/staff"
+    assert helm["livenessProbe"]["httpGet"]["path"] == "/login"  # the only page without a session

@@ -193,6 +193,7 @@ def wait_until_answering(run: MakeRun) -> None:
     # The staff console is up too, and its banner line says where.
     assert http_status(f"http://{HOST}:{run.staff_port}/login") == 200
     assert f"Staff:     http://{HOST}:{run.staff_port}/" in run.output()
+    assert "Bookings:  delivered by webhook http://" in run.output()  # the test's BOOKING_WEBHOOK_URL
 
 
 def processes_serving(ports: List[int]) -> List[int]:

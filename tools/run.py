@@ -23,6 +23,7 @@ from typing import Dict, List, Optional, Set
 import yaml
 
 from actions.clinic_profile import ClinicProfile, ProfileError, check_deployable, load_profile, profile_path
+from actions.delivery import delivery_summary
 from tools.demo_site import DEMO_PORT, serving_demo_page
 from tools.env_file import EnvFileError, load_env_file
 from tools.servers import (
@@ -205,7 +206,7 @@ def profile_lines(profile: ClinicProfile, path: Path) -> str:
 
 
 def banner(args: argparse.Namespace, profile: ClinicProfile, path: Path, demo_url: str, logs: Path,
-           delivering: bool) -> str:
+           delivery: Optional[str]) -> str:
     url = f"http://{HOST}:{args.port}"
     return (
         "\nThe assistant is running.\n"
@@ -220,8 +221,8 @@ def banner(args: argparse.Namespace, profile: ClinicProfile, path: Path, demo_ur
         + (f"  HTTP API:  {url} (enabled by RASA_AUTH_TOKEN; add ?token=...)\n"
            if os.environ.get("RASA_AUTH_TOKEN", "").strip()
            else "  HTTP API:  off (set RASA_AUTH_TOKEN to enable it)\n")
-        + (f"  Bookings:  delivered to BOOKING_WEBHOOK_URL (log: {logs / 'delivery.log'})\n"
-           if delivering else "  Bookings:  kept in the outbox; list them with make bookings\n")
+        + (f"  Bookings:  delivered by {delivery} (log: {logs / 'delivery.log'})\n"
+           if delivery else "  Bookings:  kept in the outbox; see them in the staff console or with make bookings\n")
         + "Press Ctrl-C to stop."
     )
 
@@ -238,7 +239,8 @@ def read_env_file() -> None:
         say(f"read {ENV_FILE}: set {names}")
 
 
-def serve(args: argparse.Namespace, profile: ClinicProfile, path: Path, running: ExitStack) -> None:
+def serve(args: argparse.Namespace, profile: ClinicProfile, path: Path, delivery: Optional[str],
+          running: ExitStack) -> None:
     """Starts everything, registering how to stop each part in `running`; returns when a server stops."""
     demo_origins = f"http://{HOST}:{args.demo_port},http://localhost:{args.demo_port}"
     # credentials.yml allows the demo page on its default port; another port must be allowed too.
@@ -259,7 +261,9 @@ def serve(args: argparse.Namespace, profile: ClinicProfile, path: Path, running:
     staff = start_staff_console(args.staff_port, endpoints, staff_log, die_with_parent=True)
     running.callback(stop, staff)
     worker: Optional[subprocess.Popen] = None
-    if os.environ.get("BOOKING_WEBHOOK_URL"):
+    if delivery:
+        # The notices' links point at this console unless STAFF_CONSOLE_URL says otherwise.
+        os.environ.setdefault("STAFF_CONSOLE_URL", f"http://{HOST}:{args.staff_port}")
         worker = subprocess.Popen([sys.executable, "-m", "actions.delivery"], cwd=ROOT, stdout=delivery_log,
                                   stderr=subprocess.STDOUT, start_new_session=True,
                                   preexec_fn=terminate_with_parent())
@@ -272,7 +276,7 @@ def serve(args: argparse.Namespace, profile: ClinicProfile, path: Path, running:
     except (RuntimeError, TimeoutError) as error:
         sys.exit(f"{error}; see the logs in {logs}")
     demo_url = running.enter_context(serving_demo_page(args.demo_port, f"http://{HOST}:{args.port}"))
-    say(banner(args, profile, path, demo_url, logs, worker is not None))
+    say(banner(args, profile, path, demo_url, logs, delivery))
     servers = [process for process in (actions, rasa, staff, worker) if process is not None]
     while all(process.poll() is None for process in servers):
         time.sleep(1)
@@ -295,6 +299,8 @@ def main() -> None:
         check_deployable(profile, path)  # refused here, before any server, rather than by both at start-up
     except ProfileError as error:
         sys.exit(f"clinic profile: {error}")
+    # What the delivery worker will do; an incomplete webhook or e-mail setting stops here, by name.
+    delivery = delivery_summary()
     problems = port_problems({"PORT": args.port, "ACTION_PORT": args.action_port, "DEMO_PORT": args.demo_port,
                               "STAFF_PORT": args.staff_port})
     if problems:
@@ -304,7 +310,7 @@ def main() -> None:
     watch_parent()
     running = ExitStack()
     try:
-        serve(args, profile, path, running)
+        serve(args, profile, path, delivery, running)
     except StopRequested as request:
         say(f"\n{request}: stopping ...")
     finally:
