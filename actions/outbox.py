@@ -43,6 +43,20 @@ SENT, EXPIRED = "sent", "expired"  # e-mail notices: sent, or too old when e-mai
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
 metadata = MetaData()
+
+
+def delivery_state() -> List[Column]:
+    """What the delivery worker keeps for each thing it sends: its status, the tries so far, when
+    to try next, and the lease that keeps other workers off it meanwhile."""
+    return [
+        Column("status", String(16), nullable=False, default=PENDING, index=True),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("next_attempt_at", Float, nullable=False, default=0.0),
+        Column("leased_until", Float, nullable=False, default=0.0),
+        Column("last_error", Text),
+    ]
+
+
 requests_table = Table(
     "outbox_requests",
     metadata,
@@ -50,11 +64,7 @@ requests_table = Table(
     Column("kind", String(16), nullable=False),
     Column("body", Text, nullable=False),
     Column("created_at", String(40), nullable=False),
-    Column("status", String(16), nullable=False, default=PENDING, index=True),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", Float, nullable=False, default=0.0),
-    Column("leased_until", Float, nullable=False, default=0.0),
-    Column("last_error", Text),
+    *delivery_state(),
     Column("delivered_at", String(40)),
 )
 flags_table = Table(
@@ -76,11 +86,7 @@ notices_table = Table(
     Column("kind", String(64), nullable=False),  # booking, callback, or the flag's reason (crisis)
     Column("reference", String(32), nullable=False),
     Column("created_at", String(40), nullable=False),
-    Column("status", String(16), nullable=False, default=PENDING, index=True),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", Float, nullable=False, default=0.0),
-    Column("leased_until", Float, nullable=False, default=0.0),
-    Column("last_error", Text),
+    *delivery_state(),
     Column("sent_at", String(40)),
 )
 

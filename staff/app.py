@@ -29,6 +29,7 @@ from staff import insights
 from staff.pages import STYLE_HASH, bar_chart, csrf_field, link, message, page, select, table
 from staff.store import STATUSES, LoginRefused, Session, StaffStore, text_key
 from tools.review import nlu_yaml
+from tools.servers import shown_path
 from tools.tracker_db import ROOT, tracker_db_url
 
 SESSION_COOKIE = "staff_session"
@@ -348,7 +349,7 @@ class Console:
         saved = request.query.get("labelled", "")
         body = (message(saved and f"Saved as {saved}; it is used at the next training.")
                 + f"<p>{len(queue)} message(s) the assistant did not understand in the last {REVIEW_DAYS} days. "
-                f"Labels are written to {_html(self.review_file.relative_to(ROOT) if self.review_file.is_relative_to(ROOT) else self.review_file)}.</p>"
+                f"Labels are written to {_html(shown_path(self.review_file))}.</p>"
                 + f"<ol>{''.join(items)}</ol>")
         return self.render(request, "Review", body, "review")
 
@@ -388,7 +389,8 @@ class Console:
                 + "<button>Show</button></form>"
                 + f"<p>{sum(figures.messages_per_day.values())} message(s); {100 * share:.1f}% not understood.</p>"
                 + '<div class="charts">'
-                + bar_chart("Conversations per day", "day", [(d, figures.conversations_per_day[d]) for d in figures.days])
+                + bar_chart("Conversations per day", "day",
+                            [(d, figures.conversations_per_day[d]) for d in figures.days])
                 + bar_chart("Top topics", "topic", [(TOPIC_TITLES.get(t, t), n) for t, n in figures.topics])
                 + bar_chart("Messages not understood, per day", "day", per_day_share, "%", "{:.1f}")
                 + bar_chart("Booking funnel", "stage", [(stage, n) for stage, n in figures.funnel]) + "</div>")

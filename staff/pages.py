@@ -85,7 +85,8 @@ def select(name: str, label: str, options: Sequence[Tuple[str, str]], chosen: st
     field_id = field_id or name
     choices = "".join(f'<option value="{escape(value)}"{" selected" if value == chosen else ""}>{escape(text)}</option>'
                       for value, text in options)
-    return f'<label for="{escape(field_id)}">{escape(label)}</label><select id="{escape(field_id)}" name="{escape(name)}">{choices}</select>'
+    return (f'<label for="{escape(field_id)}">{escape(label)}</label>'
+            f'<select id="{escape(field_id)}" name="{escape(name)}">{choices}</select>')
 
 
 def bar_chart(title: str, label_header: str, rows: List[Tuple[str, float]], unit: str = "",

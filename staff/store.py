@@ -193,13 +193,17 @@ class StaffStore:
 
     # --- requests and flags ------------------------------------------------------------------
 
-    def status_history(self) -> Dict[str, List[Dict[str, str]]]:
-        """Each request's status changes, oldest first."""
-        history: Dict[str, List[Dict[str, str]]] = {}
+    def _grouped(self, table: Table, key: str) -> Dict[object, List[Dict[str, object]]]:
+        """The rows of `table` by their `key` column, oldest first."""
+        grouped: Dict[object, List[Dict[str, object]]] = {}
         with self.engine.connect() as connection:
-            for row in connection.execute(select(status_changes).order_by(status_changes.c.id)).mappings():
-                history.setdefault(row["request_id"], []).append(dict(row))
-        return history
+            for row in connection.execute(select(table).order_by(table.c.id)).mappings():
+                grouped.setdefault(row[key], []).append(dict(row))
+        return grouped
+
+    def status_history(self) -> Dict[object, List[Dict[str, object]]]:
+        """Each request's status changes, oldest first."""
+        return self._grouped(status_changes, "request_id")
 
     def set_status(self, request_id: str, status: str, email: str) -> None:
         if status not in STATUSES:
@@ -209,12 +213,9 @@ class StaffStore:
                 request_id=request_id, status=status, changed_by=email, changed_at=utc_now_iso()))
         self.record(email, "change status", request_id, status)
 
-    def follow_ups(self) -> Dict[int, List[Dict[str, object]]]:
-        found: Dict[int, List[Dict[str, object]]] = {}
-        with self.engine.connect() as connection:
-            for row in connection.execute(select(follow_ups).order_by(follow_ups.c.id)).mappings():
-                found.setdefault(row["flag_id"], []).append(dict(row))
-        return found
+    def follow_ups(self) -> Dict[object, List[Dict[str, object]]]:
+        """Each crisis flag's recorded follow-ups, oldest first."""
+        return self._grouped(follow_ups, "flag_id")
 
     def record_follow_up(self, flag_id: int, note: str, email: str) -> None:
         with self.engine.begin() as connection:

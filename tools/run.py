@@ -27,8 +27,8 @@ from actions.delivery import delivery_summary
 from tools.demo_site import DEMO_PORT, serving_demo_page
 from tools.env_file import EnvFileError, load_env_file
 from tools.servers import (
-    HOST, ROOT, start_action_server, start_rasa_server, start_staff_console, stop, terminate_with_parent,
-    wait_until_up,
+    HOST, ROOT, shown_path, start_action_server, start_rasa_server, start_staff_console, stop,
+    terminate_with_parent, wait_until_up,
 )
 from staff.app import DEFAULT_PORT as STAFF_PORT
 
@@ -185,13 +185,6 @@ def endpoints_for(action_port: int, running: ExitStack) -> Path:
     copy.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     running.callback(copy.unlink, missing_ok=True)
     return copy
-
-
-def shown_path(path: Path) -> str:
-    try:
-        return str(path.relative_to(ROOT))
-    except ValueError:
-        return str(path)
 
 
 def profile_lines(profile: ClinicProfile, path: Path) -> str:

@@ -21,6 +21,11 @@ BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 
 
+def shown_path(path: Path) -> str:
+    """A path inside the project as relative to its root, any other whole."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
