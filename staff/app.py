@@ -23,7 +23,7 @@ import yaml
 from aiohttp import web
 
 from actions.clinic_profile import chosen_profile
-from actions.outbox import Outbox
+from actions.outbox import DELIVERED, SENT, Outbox
 from actions.topics import TOPIC_TITLES
 from staff import insights
 from staff.pages import STYLE_HASH, bar_chart, csrf_field, link, message, page, select, table
@@ -185,12 +185,16 @@ class Console:
 
     def request_rows(self, status: str = "", kind: str = "", search: str = "") -> List[Dict[str, object]]:
         history = self.store.status_history()
+        e_mailed = {n["reference"] for n in self.outbox.notices() if n["status"] == SENT}
         rows = []
         for stored in self.outbox.requests():
             changes = history.get(stored["request_id"], [])
             latest = changes[-1] if changes else {}
+            ways = [way for way, done in (("webhook", stored["status"] == DELIVERED),
+                                          ("e-mail", stored["request_id"] in e_mailed)) if done]
             row = {**stored, "staff_status": latest.get("status", "new"), "changed_by": latest.get("changed_by", ""),
-                   "changed_at": latest.get("changed_at", ""), "history": changes}
+                   "changed_at": latest.get("changed_at", ""), "history": changes,
+                   "clinic_told": " and ".join(ways) or "not yet"}
             if status and row["staff_status"] != status or kind and row["kind"] != kind:
                 continue
             if search and search.strip().upper() not in str(row["request_id"]).upper():
@@ -220,11 +224,11 @@ class Console:
         rows = self.request_rows(status, kind, search)
         cells = [(link(self.url(f"/requests/{r['request_id']}"), str(r["request_id"])), _html(_kind(r["kind"])),
                   _html(r["created_at"]), _html(r["staff_status"]),
-                  _html(f"{r['changed_by']} {r['changed_at']}".strip() or "-"), _html(r["status"]))
+                  _html(f"{r['changed_by']} {r['changed_at']}".strip() or "-"), _html(r["clinic_told"]))
                  for r in rows]
         export = link(self.url("/requests.csv", status=status, kind=kind, q=search), "Export these as CSV")
         body = (crisis + filters + f"<p>{len(rows)} request(s), newest first. {export}</p>"
-                + table(["Reference", "Kind", "Received", "Status", "Changed by", "Sent to clinic system"],
+                + table(["Reference", "Kind", "Received", "Status", "Changed by", "Clinic told by"],
                         cells, raw=True))
         return self.render(request, "Requests", body, "requests")
 
@@ -380,7 +384,7 @@ class Console:
 
     async def glance(self, request: web.Request) -> web.Response:
         days = min(max(_number(request.query.get("days", "14")), 1), 90)
-        figures = insights.glance(self.settings.tracker_url, self.outbox.requests(), days, self.settings.timezone)
+        figures = insights.glance(self.settings.tracker_url, self.request_rows(), days, self.settings.timezone)
         share = figures.not_understood_share()
         per_day_share = [(day, 100 * figures.not_understood_per_day[day] / figures.messages_per_day[day]
                           if figures.messages_per_day[day] else 0.0) for day in figures.days]

@@ -90,7 +90,8 @@ class Glance:
 
 def glance(url: object, requests: List[Dict[str, object]], days: int, timezone: str,
            now: Optional[datetime] = None) -> Glance:
-    """Figures for the last `days` days, by the clinic's calendar."""
+    """Figures for the last `days` days, by the clinic's calendar; `requests` as the inbox lists
+    them (with how the clinic was told of each)."""
     zone = ZoneInfo(timezone)
     today = (now or datetime.now(zone)).astimezone(zone).date()
     first = today - timedelta(days=days - 1)
@@ -133,7 +134,7 @@ def glance(url: object, requests: List[Dict[str, object]], days: int, timezone: 
     result.funnel = [
         ("booking started", len(started_booking)),
         ("booking confirmed", len(bookings)),
-        ("delivered to the clinic", sum(1 for r in bookings if r["status"] == "delivered")),
+        ("clinic told (webhook or e-mail)", sum(1 for r in bookings if r["clinic_told"] != "not yet")),
     ]
     return result
 

@@ -21,7 +21,7 @@ import requests
 import sqlalchemy as sa
 import yaml
 
-from actions.outbox import Outbox
+from actions.outbox import Outbox, request_notice_key
 from staff.app import Console, ConsoleSettings
 from staff.passwords import WeakPassword, check_strength, hash_password, verify_password
 from staff.store import SESSION_IDLE_SECONDS, StaffStore, sessions, token_hash
@@ -372,7 +372,12 @@ def test_the_figures_at_a_glance_match_the_store(console: RunningConsole) -> Non
     conversations = page[page.index("<figcaption>Conversations per day"):page.index("<figcaption>Top topics")]
     assert sum(int(n) for n in re.findall(r"<td>\d{4}-\d\d-\d\d</td><td>(\d+)</td>", conversations)) == 2
     assert "<td>booking started</td><td>1</td>" in page and "<td>booking confirmed</td><td>1</td>" in page
-    assert "<td>delivered to the clinic</td><td>0</td>" in page
+    assert "<td>clinic told (webhook or e-mail)</td><td>0</td>" in page
+    # Once the clinic has been told, by e-mail here, the inbox says how and the funnel counts it.
+    console.outbox.mark_notice_sent(request_notice_key(console.booking))
+    client = console.logged_in()
+    assert "<td>e-mail</td>" in client.get("/requests").text
+    assert "<td>clinic told (webhook or e-mail)</td><td>1</td>" in client.get("/glance", params={"days": "7"}).text
 
 
 # --- passwords ---------------------------------------------------------------------------------
