@@ -174,11 +174,11 @@ class ClinicTrackerStore(SQLTrackerStore):
             # A tracker this store did not hand out: Rasa's way of finding what is new.
             self.recent.forget(tracker.sender_id)
             await super().save(tracker)
-            if isinstance(tracker, ConversationTracker) and not self._begins_a_new_session(tracker.events):
+            if isinstance(tracker, ConversationTracker):
                 with self.session_scope() as session:
                     last_id = session.query(sa.func.max(self.SQLEvent.id)).filter(
                         self.SQLEvent.sender_id == tracker.sender_id).scalar()
-                self.recent.keep(tracker.sender_id, Kept(tracker, len(tracker.events), int(last_id or 0)))
+                self._keep_as_read(tracker, int(last_id or 0))
             return
         events = list(tracker.events)
         new_events = events[kept.stored:]
@@ -190,10 +190,23 @@ class ClinicTrackerStore(SQLTrackerStore):
             session.flush()
             last_id = max((row.id for row in rows), default=kept.last_id)
             session.commit()
-        # Only the new events can start a new session: the earlier ones were looked at before.
-        if self._begins_a_new_session(new_events, first_index=kept.stored):
-            self.recent.forget(tracker.sender_id)
         kept.stored, kept.last_id = len(events), last_id
+        # Only the new events can start a new session: the earlier ones were looked at before.
+        if self._begins_a_new_session(new_events, first_index=len(events) - len(new_events)):
+            self._keep_as_read(tracker, last_id)
+
+    def _keep_as_read(self, tracker: ConversationTracker, last_id: int) -> None:
+        """Keeps the conversation as the next read would give it: Rasa reads only the latest
+        session's events. A conversation's first save holds Rasa's `action_session_start` before its
+        SessionStarted; without this, every conversation's second message was read from the
+        database in full."""
+        events = list(tracker.events)
+        starts = [index for index, event in enumerate(events) if isinstance(event, SessionStarted)]
+        if starts and starts[-1] > 0 and self.domain is not None:
+            # Through JSON, as the database holds them, so the kept copy is what a read would build.
+            stored = [json.loads(json.dumps(event.as_dict())) for event in events[starts[-1]:]]
+            tracker = ConversationTracker.from_dict(tracker.sender_id, stored, self.domain.slots)
+        self.recent.keep(tracker.sender_id, Kept(tracker, len(tracker.events), last_id))
 
     @staticmethod
     def _begins_a_new_session(events: Iterable[Event], first_index: int = 0) -> bool:

@@ -104,3 +104,27 @@ def test_the_cache_size_setting(raw, expected):
 def test_a_malformed_cache_size_is_refused_with_a_clear_message():
     with pytest.raises(ValueError, match="RECENT_CONVERSATIONS must be a whole number"):
         recent_conversations_setting({"RECENT_CONVERSATIONS": "lots"})
+
+
+def test_a_new_conversation_is_kept_after_its_first_save_as_rasa_would_read_it(tmp_path: Path, domain, monkeypatch):
+    store = ClinicTrackerStore(domain=domain, db=str(tmp_path / "t.db"))
+    tracker = store.init_tracker("new")
+    # What Rasa's processor writes first: its session start, then the first message.
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), SlotSet("clinic_name", "Demo"),
+                  ActionExecuted("action_listen")):
+        tracker.update(event)
+    turn(tracker, "first message")
+    run(store.save(tracker))
+    # The second message needs no full read: only events newer than the kept ones are asked for.
+    monkeypatch.setattr(store, "_event_query", lambda *a, **k: pytest.fail("read the whole conversation again"))
+    kept = run(store.retrieve("new"))
+    monkeypatch.undo()
+    fresh = run(ClinicTrackerStore(domain=domain, db=str(tmp_path / "t.db")).retrieve("new"))
+    assert [e.as_dict() for e in kept.events] == [e.as_dict() for e in fresh.events]
+    assert isinstance(kept.events[0], SessionStarted) and kept.get_slot("clinic_name") == "Demo"
+    assert texts(kept) == ["first message"]
+    # And the conversation goes on from there.
+    turn(kept, "second message")
+    run(store.save(kept))
+    assert texts(run(ClinicTrackerStore(domain=domain, db=str(tmp_path / "t.db")).retrieve("new"))) == \
+           ["first message", "second message"]
