@@ -149,10 +149,10 @@ class ClinicTrackerStore(SQLTrackerStore):
                 rows = (session.query(self.SQLEvent)
                         .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > kept.last_id)
                         .order_by(self.SQLEvent.id).all())
-                newer = [(row.id, event) for row in rows
+                newer = [event for row in rows
                          for event in [Event.from_parameters(json.loads(row.data))] if event is not None]
-            if not any(isinstance(event, SessionStarted) for _, event in newer):
-                for _, event in newer:
+            if not any(isinstance(event, SessionStarted) for event in newer):
+                for event in newer:
                     kept.tracker.update(event)
                 kept.stored += len(newer)
                 kept.last_id = rows[-1].id if rows else kept.last_id

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode
 import yaml
 from aiohttp import web
 
-from actions.clinic_profile import chosen_profile
+from actions.clinic_profile import chosen_profile, is_on
 from actions.outbox import DELIVERED, SENT, Outbox
 from actions.topics import TOPIC_TITLES
 from staff import insights
@@ -67,7 +67,7 @@ class ConsoleSettings:
             review_dir=review_dir if review_dir.is_absolute() else ROOT / review_dir,
             timezone=chosen_profile(environ).timezone,
             base_path=environ.get("STAFF_BASE_PATH", "").strip().rstrip("/"),
-            trust_proxy=environ.get("STAFF_TRUST_PROXY", "").strip().lower() in ("1", "true", "yes", "on"),
+            trust_proxy=is_on(environ, "STAFF_TRUST_PROXY"),
         )
 
 

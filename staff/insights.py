@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -64,7 +64,7 @@ class ReviewItem:
 
 
 def review_queue(url: object, since: float, labelled: Dict[str, Dict[str, str]],
-                 key_of) -> List[ReviewItem]:  # type: ignore[no-untyped-def]
+                 key_of: Callable[[str], str]) -> List[ReviewItem]:
     """The findings of `make review` not yet labelled in the console."""
     queue = []
     for finding in findings(read_events(url, since)):
