@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinic_profile import current_profile
+from clinic.profile import current_profile
 from actions.forms import (
     CONFIRMATION_SLOT,
     NOT_GIVEN,
@@ -21,7 +21,7 @@ from actions.forms import (
     corrected_details,
     submit_request,
 )
-from actions.parsing import TimeWindow, clean_text, prefill_from_message
+from clinic.parsing import TimeWindow, clean_text, prefill_from_message
 
 
 # Detail a patient can change at the confirmation, by the words they might use for it.

@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.topics import DEFAULT_SUGGESTIONS, TOPIC_TITLES
+from clinic.topics import DEFAULT_SUGGESTIONS, TOPIC_TITLES
 
 FALLBACK_INTENT = "nlu_fallback"
 MAX_SUGGESTIONS = 3

@@ -15,9 +15,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.clinic_profile import current_profile
-from actions.outbox import Outbox
-from actions.parsing import (
+from clinic.profile import current_profile
+from clinic.outbox import Outbox
+from clinic.parsing import (
     MAX_FREE_TEXT,
     PastDateError,
     asks_why_needed,

@@ -6,7 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinic_profile import ProfileError, current_profile
+from clinic.profile import ProfileError, current_profile
 
 # Read when the action server starts: a missing, broken or (in a deployment) demo profile stops it
 # with a message naming the problem, rather than failing the first patient's conversation.

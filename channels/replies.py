@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from actions.clinic_profile import ProfileError, current_profile
+from clinic.profile import ProfileError, current_profile
 
 FALLBACK_PHONE = "the clinic"
 

@@ -24,7 +24,6 @@ import logging
 import os
 import re
 import uuid
-from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -34,13 +33,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from actions.clinic_profile import ProfileError, current_profile
+from clinic.profile import ProfileError, current_profile
 from channels.gate import BUSY_TEXT, DEFAULT_MAX_PENDING, ConversationGate, Outcome
 from channels.replies import service_problem_text
+from clinic.paths import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
 
-WIDGET_BUNDLE = Path(__file__).resolve().parent.parent / "widget" / "dist" / "clinic-chat.js"
+WIDGET_BUNDLE = PROJECT_ROOT / "widget" / "dist" / "clinic-chat.js"
 ORIGINS_ENV_VAR = "WIDGET_ALLOWED_ORIGINS"
 DEFAULT_MAX_MESSAGE_LENGTH = 2000
 # Session ids are chosen by the widget (32 hex characters); anything else gets a fresh one.

@@ -12,7 +12,7 @@ one; this tracker copies its current state instead.
 
 Both folds repeat Rasa 3.6's own loops step for step (DialogueStateTracker.applied_events and
 Domain.states_for_tracker_history), so they are used only on the Rasa version they were written
-for; on another version this tracker behaves exactly as Rasa's. tests/test_conversation_tracker.py
+for; on another version this tracker behaves exactly as Rasa's. tests/unit/components/test_conversation_tracker.py
 checks, event after event, that both give what Rasa's own methods give."""
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ assess it and how to ask one. The classifier's own reading stays in the parse da
 their reading, and the crisis detector runs after this step, so a crisis still comes first.
 
 Each concern is data: a phrase family, why it needs a clinician, and two messages it must catch
-(tests/test_medical_boundary.py checks them)."""
+(tests/understanding/test_medical_boundary.py checks them)."""
 
 from __future__ import annotations
 

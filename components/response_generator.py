@@ -12,7 +12,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from actions.clinic_profile import current_profile
+from clinic.profile import current_profile
 
 
 class ProfileResponseGenerator(TemplatedNaturalLanguageGenerator):

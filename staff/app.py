@@ -22,9 +22,9 @@ from urllib.parse import quote, urlencode
 import yaml
 from aiohttp import web
 
-from actions.clinic_profile import chosen_profile, is_on
-from actions.outbox import DELIVERED, SENT, Outbox
-from actions.topics import TOPIC_TITLES
+from clinic.profile import chosen_profile, is_on
+from clinic.outbox import DELIVERED, SENT, Outbox
+from clinic.topics import TOPIC_TITLES
 from staff import insights
 from staff.pages import STYLE_HASH, bar_chart, csrf_field, link, message, page, select, table
 from staff.store import STATUSES, LoginRefused, Session, StaffStore, text_key

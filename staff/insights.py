@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from actions.topics import TOPIC_TITLES
+from clinic.topics import TOPIC_TITLES
 from tools.review import DEFAULT_LOW_CONFIDENCE, Finding, findings, read_events, reason_for
 from tools.tracker_db import events_table
 

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
-from actions.outbox import Outbox, utc_now_iso
+from clinic.outbox import Outbox, utc_now_iso
 from staff.passwords import DUMMY_HASH, check_strength, hash_password, verify_password
 
 STATUSES = ("new", "contacted", "booked", "closed")

@@ -4,39 +4,13 @@ from __future__ import annotations
 
 import glob
 import os
-import sys
 from pathlib import Path
 from typing import Dict, List, Tuple
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tools.nlu_eval import load_examples  # noqa: E402
-
-ARTIFACTS = ROOT / "test-artifacts"
-SOURCES = ROOT / "knowledge" / "sources"
-
-
-def tracked_files(*patterns: str) -> List[str]:
-    """The files git tracks in the repository (matching `patterns`, if given)."""
-    import subprocess
-
-    listed = subprocess.run(["git", "ls-files", *patterns], cwd=ROOT, capture_output=True, text=True, check=True)
-    return listed.stdout.split()
-
-
-def source_article_ids() -> set:
-    """The numbers ("000", "001", ...) of the source articles the answers may cite."""
-    assert SOURCES.is_dir(), f"articles folder not found at {SOURCES}: the source articles belong in the repository"
-    return {path.name[:3] for path in SOURCES.glob("[0-9][0-9][0-9]-*.txt")}
-
-
-def read_yaml(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-
+from tests.support.project import ROOT, read_yaml
+from tools.nlu_eval import load_examples
 
 @pytest.fixture(scope="session")
 def root() -> Path:
@@ -136,18 +110,3 @@ def demo_page(assistant, demo_port) -> str:
 
     with serving_demo_page(demo_port, assistant.rasa_url) as url:
         yield url
-
-
-def say(assistant, sender: str, message: str) -> List[dict]:
-    """One message to the REST channel; the bot's replies."""
-    import requests
-
-    response = requests.post(
-        assistant.rest_webhook, json={"sender": sender, "message": message}, timeout=30
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def texts(replies: List[dict]) -> List[str]:
-    return [r.get("text") or "" for r in replies]

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import List
 
-from actions.outbox import Outbox
+from clinic.outbox import Outbox
 
 COLUMNS = ["request_id", "kind", "status", "created_at", "name", "phone", "email", "preferred_time",
            "preferred_time_text", "reason", "insurance", "message", "conversation_id", "channel",

@@ -14,12 +14,12 @@ import re
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Iterator
 
-from actions.clinic_profile import ClinicProfile, current_profile
+from clinic.profile import ClinicProfile, current_profile
+from clinic.paths import PROJECT_ROOT
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "widget" / "demo" / "index.html"
+TEMPLATE = PROJECT_ROOT / "widget" / "demo" / "index.html"
 DEMO_PORT = 8080
 
 

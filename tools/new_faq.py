@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import List
 
 import yaml
+from clinic.paths import PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 NAME = re.compile(r"^ask_[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 MAX_NAME = 40
 FAQ_BLOCK_END = "  # conversation"

@@ -181,8 +181,8 @@ def with_messaging_channels(args: Sequence[str], environ: Optional[Dict[str, str
 
 def require_clinic_profile() -> None:
     """The answers carry the profile's facts: a missing, broken or (in a deployment) demo profile
-    stops the server before it takes a message (actions/clinic_profile.py)."""
-    from actions.clinic_profile import ProfileError, current_profile
+    stops the server before it takes a message (clinic/profile.py)."""
+    from clinic.profile import ProfileError, current_profile
 
     try:
         current_profile()

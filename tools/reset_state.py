@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List
 
-from actions.outbox import PENDING, Outbox
+from clinic.outbox import PENDING, Outbox
+from clinic.paths import PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 STATE_DIR = ROOT / "var"
 
 

@@ -21,7 +21,7 @@ from typing import Dict, Iterable, List, Optional
 
 import sqlalchemy as sa
 
-from actions.topics import TOPIC_TITLES
+from clinic.topics import TOPIC_TITLES
 from tools.tracker_db import ROOT, UnsupportedStore, events_table, tracker_db_url
 
 REVIEWED_INTENTS = {"nlu_fallback": "fallback", "out_of_scope": "out of scope",

@@ -22,8 +22,8 @@ from typing import Dict, List, Optional, Set
 
 import yaml
 
-from actions.clinic_profile import ClinicProfile, ProfileError, check_deployable, load_profile, profile_path
-from actions.delivery import delivery_summary
+from clinic.profile import ClinicProfile, ProfileError, check_deployable, load_profile, profile_path
+from clinic.delivery import delivery_summary
 from tools.demo_site import DEMO_PORT, serving_demo_page
 from tools.env_file import EnvFileError, load_env_file
 from tools.servers import (
@@ -257,7 +257,7 @@ def serve(args: argparse.Namespace, profile: ClinicProfile, path: Path, delivery
     if delivery:
         # The notices' links point at this console unless STAFF_CONSOLE_URL says otherwise.
         os.environ.setdefault("STAFF_CONSOLE_URL", f"http://{HOST}:{args.staff_port}")
-        worker = subprocess.Popen([sys.executable, "-m", "actions.delivery"], cwd=ROOT, stdout=delivery_log,
+        worker = subprocess.Popen([sys.executable, "-m", "clinic.delivery"], cwd=ROOT, stdout=delivery_log,
                                   stderr=subprocess.STDOUT, start_new_session=True,
                                   preexec_fn=terminate_with_parent())
         running.callback(stop, worker)

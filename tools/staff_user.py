@@ -7,7 +7,7 @@ import argparse
 import getpass
 import sys
 
-from actions.outbox import Outbox
+from clinic.outbox import Outbox
 from staff.passwords import WeakPassword, check_strength
 from staff.store import StaffStore
 

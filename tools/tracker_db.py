@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any, Iterator, Optional, Tuple, Union
 
 import sqlalchemy as sa
+from clinic.paths import PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 CLINIC_STORE = "components.tracker_store.ClinicTrackerStore"
 
 

@@ -1,6 +1,6 @@
 // The staff console in a real browser, as front-desk staff use it: a patient books in the chat
 // widget, then staff log in, find the request, change its status, read the conversation, label a
-// message the assistant did not understand and log out. Run by tests/test_staff_console_browser.py,
+// message the assistant did not understand and log out. Run by tests/e2e/test_staff_console_browser.py,
 // which starts every server and passes DEMO_URL, CONSOLE_URL, STAFF_EMAIL and STAFF_PASSWORD.
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";

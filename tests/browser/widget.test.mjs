@@ -1,5 +1,5 @@
 // The chat widget in a real browser (Debian's Chromium driven by playwright-core) against the
-// real Rasa and action servers. Run by tests/test_widget_browser.py, which starts the servers
+// real Rasa and action servers. Run by tests/e2e/test_widget_browser.py, which starts the servers
 // and the demo page and passes their addresses in DEMO_URL and ARTIFACTS_DIR.
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";

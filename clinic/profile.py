@@ -1,0 +1,176 @@
+"""The clinic profile: clinic-specific facts (name, phone, hours, insurers...) kept out of the
+training data so that one assistant serves any clinic. The file is chosen by CLINIC_PROFILE;
+the demo profile shipped in clinic/demo.yml is the default for `make run`.
+
+Deployments must not show patients the demo's fictional phone number by accident: where
+CLINIC_PROFILE_REQUIRED is on (the container images set it), CLINIC_PROFILE must be set and a
+profile marked `demo: true` is refused unless ALLOW_DEMO_PROFILE says a demo is intended."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from clinic.paths import PROJECT_ROOT
+
+
+DEFAULT_PROFILE = PROJECT_ROOT / "clinic" / "demo.yml"
+PROFILE_ENV_VAR = "CLINIC_PROFILE"
+REQUIRED_ENV_VAR = "CLINIC_PROFILE_REQUIRED"
+ALLOW_DEMO_ENV_VAR = "ALLOW_DEMO_PROFILE"
+TRUE_WORDS = ("1", "true", "yes", "on")
+
+
+NOT_SLOTS = ("demo", "timezone", "widget_colours")
+DEFAULT_WIDGET_COLOURS = {"primary": "#0b5d66", "on_primary": "#ffffff"}
+# WCAG AA for normal text: the widget's header and buttons put on_primary text on primary.
+MIN_CONTRAST = 4.5
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class ProfileError(ValueError):
+    """The profile file is missing, malformed or lacks a required fact."""
+
+
+@dataclass(frozen=True)
+class ClinicProfile:
+    name: str
+    phone: str
+    email: str
+    address: str
+    hours: str
+    telehealth: str
+    after_hours: str
+    insurers: List[str]
+    pricing: str
+    booking_url: str
+    demo: bool = False
+    # The clinic's time zone, for reading "tomorrow at 3pm".
+    timezone: str = "America/New_York"
+    # The website chat widget's colours: {"primary": "#rrggbb", "on_primary": "#rrggbb"}.
+    widget_colours: Dict[str, str] = field(default_factory=lambda: dict(DEFAULT_WIDGET_COLOURS))
+
+    def slot_values(self) -> Dict[str, str]:
+        """The profile as the `clinic_*` slots that responses use."""
+        values = {
+            f"clinic_{f.name}": getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in NOT_SLOTS
+        }
+        values["clinic_insurers"] = ", ".join(self.insurers)
+        return values
+
+
+def _required_text(raw: dict, key: str, source: Path) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ProfileError(f"{source}: '{key}' must be a non-empty text value")
+    return " ".join(value.split())
+
+
+def relative_luminance(colour: str) -> float:
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG contrast ratio of two #rrggbb colours, from 1 to 21."""
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def parse_widget_colours(raw: object, source: Path) -> Dict[str, str]:
+    if raw is None:
+        return dict(DEFAULT_WIDGET_COLOURS)
+    if not isinstance(raw, dict) or set(raw) - set(DEFAULT_WIDGET_COLOURS):
+        raise ProfileError(f"{source}: 'widget_colours' takes only {', '.join(DEFAULT_WIDGET_COLOURS)}")
+    colours = {**DEFAULT_WIDGET_COLOURS, **{k: str(v) for k, v in raw.items()}}
+    for key, value in colours.items():
+        if not HEX_COLOUR.match(value):
+            raise ProfileError(f"{source}: widget_colours.{key} must look like #1a2b3c, not {value!r}")
+    ratio = contrast_ratio(colours["primary"], colours["on_primary"])
+    if ratio < MIN_CONTRAST:
+        raise ProfileError(
+            f"{source}: widget_colours contrast is {ratio:.1f}:1; text on the primary colour needs "
+            f"at least {MIN_CONTRAST}:1 to be readable (pick a darker primary or a lighter on_primary)"
+        )
+    return colours
+
+
+def parse_profile(raw: object, source: Path) -> ClinicProfile:
+    if not isinstance(raw, dict):
+        raise ProfileError(f"{source}: expected a mapping of clinic facts")
+    insurers = raw.get("insurers")
+    if not isinstance(insurers, list) or not all(
+        isinstance(i, str) and i.strip() for i in insurers
+    ):
+        raise ProfileError(f"{source}: 'insurers' must be a list of insurer names")
+    text_keys = [f.name for f in fields(ClinicProfile) if f.name not in ("insurers",) + NOT_SLOTS]
+    zone = str(raw.get("timezone") or ClinicProfile.timezone)
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ProfileError(f"{source}: 'timezone' {zone!r} is not a known time zone") from error
+    return ClinicProfile(
+        **{key: _required_text(raw, key, source) for key in text_keys},
+        insurers=[i.strip() for i in insurers] or ["(none listed)"],
+        demo=bool(raw.get("demo", False)),
+        timezone=zone,
+        widget_colours=parse_widget_colours(raw.get("widget_colours"), source),
+    )
+
+
+def is_on(environ: Dict[str, str], variable: str) -> bool:
+    return environ.get(variable, "").strip().lower() in TRUE_WORDS
+
+
+def profile_path(environ: Optional[Dict[str, str]] = None) -> Path:
+    environ = os.environ if environ is None else environ
+    chosen = environ.get(PROFILE_ENV_VAR, "").strip()
+    if not chosen:
+        if is_on(environ, REQUIRED_ENV_VAR):
+            raise ProfileError(f"{PROFILE_ENV_VAR} is not set: this deployment needs the clinic's own profile "
+                               f"(copy clinic/demo.yml, fill in every fact, set demo: false)")
+        return DEFAULT_PROFILE
+    path = Path(chosen)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def load_profile(path: Path) -> ClinicProfile:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ProfileError(f"cannot read clinic profile {path}: {error}") from error
+    except yaml.YAMLError as error:
+        raise ProfileError(f"{path} is not valid YAML: {error}") from error
+    return parse_profile(raw, path)
+
+
+def check_deployable(profile: ClinicProfile, path: Path, environ: Optional[Dict[str, str]] = None) -> None:
+    """Refuses a demo profile where a real one is required, unless a demo is intended."""
+    environ = os.environ if environ is None else environ
+    if profile.demo and is_on(environ, REQUIRED_ENV_VAR) and not is_on(environ, ALLOW_DEMO_ENV_VAR):
+        raise ProfileError(f"{path} is a demo profile with fictional contact details (demo: true); set "
+                           f"{PROFILE_ENV_VAR} to the clinic's own profile, or {ALLOW_DEMO_ENV_VAR}=true "
+                           f"if this deployment is a demo")
+
+
+def chosen_profile(environ: Optional[Dict[str, str]] = None) -> ClinicProfile:
+    """The profile the environment chooses, checked as the deployment requires."""
+    path = profile_path(environ)
+    profile = load_profile(path)
+    check_deployable(profile, path, environ)
+    return profile
+
+
+@lru_cache(maxsize=1)
+def current_profile() -> ClinicProfile:
+    """The profile chosen by the environment, read once per process."""
+    return chosen_profile()

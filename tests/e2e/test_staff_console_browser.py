@@ -1,0 +1,90 @@
+"""The staff console in Debian's Chromium (tests/browser/console.test.mjs), with everything real: a
+booking made in the chat widget reaches the console's inbox, and the delivery worker sends the
+clinic exactly one e-mail notice for it, to an SMTP server on 127.0.0.1, without personal data."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from clinic.outbox import Outbox
+from staff.store import StaffStore
+from tests.support.project import ROOT
+from tests.support.receiver import wait_for
+from tests.support.smtp_server import SmtpServer
+from tools.servers import HOST, free_port, start_staff_console, stop, wait_until_up
+
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+STAFF_EMAIL, STAFF_PASSWORD = "frontdesk@clinic.example", "front desk password 1"
+NOTICE_TIMEOUT = 60
+
+
+def test_a_widget_booking_reaches_the_console_and_one_e_mail_notice(assistant, demo_page, tmp_path):
+    if not shutil.which("node") or not os.path.exists(CHROMIUM):
+        pytest.fail("the browser tests need Node.js and Chromium: run `make system-packages widget`")
+    outbox_url = assistant.env["OUTBOX_DB_URL"]
+    StaffStore(Outbox(outbox_url)).set_password(STAFF_EMAIL, STAFF_PASSWORD)
+    console_port = free_port()
+    console_url = f"http://{HOST}:{console_port}"
+    review_dir = tmp_path / "review"
+    record = ARTIFACTS / "console-booking.json"
+    record.unlink(missing_ok=True)
+    env = {"OUTBOX_DB_URL": outbox_url, "REVIEW_DIR": str(review_dir)}
+    with SmtpServer() as smtp, open(tmp_path / "console.log", "ab") as console_log, \
+            open(tmp_path / "delivery.log", "ab") as delivery_log:
+        console = start_staff_console(console_port, assistant.workdir / "endpoints.yml", console_log, env)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "clinic.delivery"], cwd=ROOT, stdout=delivery_log, stderr=subprocess.STDOUT,
+            env={**os.environ, **env, "SMTP_HOST": HOST, "SMTP_PORT": str(smtp.port), "SMTP_STARTTLS": "off",
+                 "NOTIFY_EMAIL_TO": "desk@clinic.example", "NOTIFY_EMAIL_FROM": "assistant@clinic.example",
+                 "STAFF_CONSOLE_URL": console_url, "DELIVERY_POLL_INTERVAL": "0.2"})
+        try:
+            wait_until_up(f"{console_url}/login", console, timeout=60)
+            result = subprocess.run(
+                ["node", "--test", "--test-reporter=spec", "--test-concurrency=1", "tests/browser/console.test.mjs"],
+                cwd=ROOT, capture_output=True, text=True, timeout=900,
+                env={**os.environ, "DEMO_URL": demo_page, "CONSOLE_URL": console_url, "STAFF_EMAIL": STAFF_EMAIL,
+                     "STAFF_PASSWORD": STAFF_PASSWORD, "ARTIFACTS_DIR": str(ARTIFACTS), "CHROMIUM": CHROMIUM},
+            )
+            (ARTIFACTS / "console-browser.log").write_text(result.stdout + result.stderr, encoding="utf-8")
+            assert result.returncode == 0, f"browser tests failed:\n{result.stdout[-15000:]}\n{result.stderr[-3000:]}"
+            reference = json.loads(record.read_text(encoding="utf-8"))["reference"]
+
+            def notices_for(ref: str) -> list:
+                return [m for m in smtp.messages() if ref in m["Subject"]]
+
+            assert wait_for(lambda: notices_for(reference), NOTICE_TIMEOUT), "no e-mail notice arrived"
+            time.sleep(2)  # ten more polls of the worker: a second notice would arrive now
+        finally:
+            stop(console)
+            worker.terminate()
+            worker.wait(timeout=30)
+        # Exactly one notice for the booking, with its reference and a link into the console, and no
+        # personal detail of any stored request anywhere in any notice.
+        notices = notices_for(reference)
+        assert len(notices) == 1, [m["Subject"] for m in smtp.messages()]
+        assert f"{console_url}/requests/{reference}" in notices[0].get_content()
+        stored = [r["payload"] for r in Outbox(outbox_url).requests()]
+        personal = {str(p[key]) for p in stored for key in ("name", "phone", "email", "message") if p.get(key)}
+        assert {"Bea Console", "+12025550164"} <= personal
+        for accepted in smtp.accepted:
+            raw = accepted.raw.decode("utf-8", errors="replace")
+            leaked = [value for value in personal if value in raw]
+            assert not leaked, f"an e-mail notice carries personal data: {leaked}"
+    # What staff did in the browser is in the store: the new status, and the label as training data.
+    store = StaffStore(Outbox(outbox_url))
+    assert store.status_history()[reference][-1]["status"] == "contacted"
+    assert store.status_history()[reference][-1]["changed_by"] == STAFF_EMAIL
+    labelled = (review_dir / "labelled.yml").read_text(encoding="utf-8")
+    assert "- intent: out_of_scope" in labelled and "qwzx blorft vintage wibble" in labelled
+    assert any(e["action"] == "read transcript" and e["email"] == STAFF_EMAIL for e in store.audit_log())
+    for page in ("login", "inbox", "request", "transcript", "review", "glance"):
+        assert (ARTIFACTS / f"console-{page}.png").stat().st_size > 0
+        assert json.loads((ARTIFACTS / f"console-{page}-axe.json").read_text())["passes"] > 0

@@ -1,0 +1,138 @@
+"""The clinic profile loader (unit tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from clinic.profile import (
+    DEFAULT_PROFILE,
+    ProfileError,
+    chosen_profile,
+    load_profile,
+    parse_profile,
+    profile_path,
+)
+
+
+@pytest.fixture()
+def demo_raw() -> dict:
+    return yaml.safe_load(DEFAULT_PROFILE.read_text())
+
+
+def test_demo_profile_is_marked_as_demo():
+    profile = load_profile(DEFAULT_PROFILE)
+    assert profile.demo is True
+    assert "sample" in profile.name.lower() or "demo" in profile.name.lower()
+
+
+def test_slot_values_cover_every_clinic_slot(domain):
+    slots = load_profile(DEFAULT_PROFILE).slot_values()
+    clinic_slots = {name for name in domain["slots"] if name.startswith("clinic_")}
+    assert set(slots) == clinic_slots
+    assert slots and all(isinstance(v, str) and v for v in slots.values())
+
+
+def test_insurers_become_a_readable_list(demo_raw):
+    demo_raw["insurers"] = ["Aetna", "Cigna"]
+    assert parse_profile(demo_raw, Path("x.yml")).slot_values()["clinic_insurers"] == "Aetna, Cigna"
+
+
+def test_profile_is_chosen_by_environment_variable(tmp_path):
+    assert profile_path({}) == DEFAULT_PROFILE
+    assert profile_path({"CLINIC_PROFILE": str(tmp_path / "c.yml")}) == tmp_path / "c.yml"
+    assert profile_path({"CLINIC_PROFILE": "clinic/other.yml"}).name == "other.yml"
+
+
+@pytest.mark.parametrize("key", ["name", "phone", "hours", "booking_url"])
+def test_missing_required_fact_is_named(demo_raw, key):
+    del demo_raw[key]
+    with pytest.raises(ProfileError, match=key):
+        parse_profile(demo_raw, Path("clinic/broken.yml"))
+
+
+@pytest.mark.parametrize("insurers", [None, "Aetna", [""], [1, 2]])
+def test_malformed_insurers_are_refused(demo_raw, insurers):
+    demo_raw["insurers"] = insurers
+    with pytest.raises(ProfileError, match="insurers"):
+        parse_profile(demo_raw, Path("x.yml"))
+
+
+def test_unreadable_or_invalid_files_raise_profile_error(tmp_path):
+    with pytest.raises(ProfileError, match="cannot read"):
+        load_profile(tmp_path / "missing.yml")
+    broken = tmp_path / "broken.yml"
+    broken.write_text("name: [unclosed")
+    with pytest.raises(ProfileError, match="not valid YAML"):
+        load_profile(broken)
+    listing = tmp_path / "list.yml"
+    listing.write_text("- a\n- b\n")
+    with pytest.raises(ProfileError, match="mapping"):
+        load_profile(listing)
+
+
+def test_whitespace_in_values_is_collapsed(demo_raw):
+    demo_raw["hours"] = "Mon-Fri\n  9 to 5 "
+    assert parse_profile(demo_raw, Path("x.yml")).hours == "Mon-Fri 9 to 5"
+
+
+def test_widget_colours_come_from_the_profile(demo_raw):
+    demo_raw["widget_colours"] = {"primary": "#5a1e6e"}
+    colours = parse_profile(demo_raw, Path("x.yml")).widget_colours
+    assert colours == {"primary": "#5a1e6e", "on_primary": "#ffffff"}
+    del demo_raw["widget_colours"]
+    assert parse_profile(demo_raw, Path("x.yml")).widget_colours["primary"].startswith("#")
+
+
+def test_contrast_ratio_follows_wcag():
+    from clinic.profile import contrast_ratio
+
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast_ratio("#ffffff", "#ffffff") == pytest.approx(1.0)
+    assert contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    "colours, complaint",
+    [
+        ({"primary": "#ffcc00"}, "contrast"),  # white text on yellow is unreadable
+        ({"primary": "teal"}, "#1a2b3c"),
+        ({"primary": "#0b5d66", "accent": "#000000"}, "takes only"),
+        ("#0b5d66", "takes only"),
+    ],
+)
+def test_unreadable_or_malformed_widget_colours_are_refused(demo_raw, colours, complaint):
+    demo_raw["widget_colours"] = colours
+    with pytest.raises(ProfileError, match=complaint):
+        parse_profile(demo_raw, Path("x.yml"))
+
+
+@pytest.fixture()
+def real_clinic(tmp_path, demo_raw) -> Path:
+    path = tmp_path / "real.yml"
+    path.write_text(yaml.safe_dump({**demo_raw, "demo": False, "name": "Real Clinic"}), encoding="utf-8")
+    return path
+
+
+def test_make_run_keeps_the_demo_as_its_default():
+    assert chosen_profile({}).demo is True
+
+
+def test_a_deployment_must_name_its_profile():
+    with pytest.raises(ProfileError, match="CLINIC_PROFILE is not set"):
+        chosen_profile({"CLINIC_PROFILE_REQUIRED": "true"})
+
+
+@pytest.mark.parametrize("allow", ["", "false", "no", "0"])
+def test_a_deployment_refuses_the_demo_profile_unless_a_demo_is_intended(allow):
+    env = {"CLINIC_PROFILE_REQUIRED": "true", "CLINIC_PROFILE": "clinic/demo.yml", "ALLOW_DEMO_PROFILE": allow}
+    with pytest.raises(ProfileError, match="demo profile with fictional contact details"):
+        chosen_profile(env)
+    assert chosen_profile({**env, "ALLOW_DEMO_PROFILE": "true"}).demo is True
+
+
+def test_a_deployment_takes_a_real_profile(real_clinic):
+    env = {"CLINIC_PROFILE_REQUIRED": "true", "CLINIC_PROFILE": str(real_clinic)}
+    assert chosen_profile(env).name == "Real Clinic"
