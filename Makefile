@@ -16,7 +16,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install system-packages widget lock train run shell test validate test-stories test-python bench bookings staff-user staff purge-conversations new-faq review deploy-model clean reset-state rounds
+.PHONY: help install system-packages widget lock train run shell test test-unit validate test-stories test-python \
+	bench bookings staff-user staff purge-conversations new-faq review deploy-model clean reset-state rounds
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -32,7 +33,8 @@ $(STAMP): requirements.txt constraints.txt tools/find_python.sh
 install: $(STAMP) ## create .venv with Python 3.10 and the locked dependencies
 
 $(NPM_STAMP): package.json package-lock.json
-	@command -v npm >/dev/null || { echo "npm not found: install Node.js 18 or newer (with npm) to build the chat widget" >&2; exit 1; }
+	@command -v npm >/dev/null || \
+		{ echo "npm not found: install Node.js 18 or newer (with npm) to build the chat widget" >&2; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -62,7 +64,7 @@ DEMO_PORT   = 8080
 STAFF_PORT  = 8081
 # exec: tools.run replaces the shell, so the SIGTERM that make forwards to its child reaches it
 # (make forwards no SIGINT or SIGHUP: a terminal sends those to the whole process group).
-run: train widget ## start the assistant on :5005, the demo page on :8080, the staff console on :8081 (PORT=, ACTION_PORT=, DEMO_PORT=, STAFF_PORT=)
+run: train widget ## assistant :5005, demo page :8080, staff console :8081 (PORT= ACTION_PORT= DEMO_PORT= STAFF_PORT=)
 	@exec $(PY) -m tools.run "$(MODEL)" --port "$(PORT)" --action-port "$(ACTION_PORT)" --demo-port "$(DEMO_PORT)" \
 		--staff-port "$(STAFF_PORT)"
 
@@ -79,6 +81,9 @@ test-python: train widget system-packages ## unit, consistency, held-out NLU, en
 	ASSISTANT_MODEL="$(MODEL)" $(PY) -m pytest tests
 
 test: validate test-stories test-python ## every test of the project
+
+test-unit: install ## the code's own tests (tests/unit): no server, no trained model, under a minute
+	$(PY) -m pytest tests/unit
 
 rounds: train ## score the independent rounds of patient messages (tests/rounds/), summaries only
 	@$(PY) -m tools.score_round "$(MODEL)" $(sort $(wildcard tests/rounds/*.yml))

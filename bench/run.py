@@ -128,16 +128,8 @@ async def load(url: str, users: int, per_user: int, tag: str) -> Dict[str, float
             errors += not ok
 
     elapsed = await run_users(users, user)
-    ordered = sorted(latencies)
-    return {
-        "users": users,
-        "messages_per_conversation": per_user,
-        "requests": len(latencies),
-        "errors": errors,
-        "p50_ms": percentile(ordered, 0.50),
-        "p95_ms": percentile(ordered, 0.95),
-        "throughput_rps": len(latencies) / elapsed,
-    }
+    return {"users": users, "messages_per_conversation": per_user, "errors": errors,
+            **latency_summary(latencies, elapsed)}
 
 
 async def length_curve(url: str, tag: str) -> Dict[str, object]:
@@ -167,8 +159,16 @@ async def length_curve(url: str, tag: str) -> Dict[str, object]:
             "first_ms": first, "last_ms": last, "ratio": last / first, "each_ratio": ratios}
 
 
-def percentile(ordered: List[float], share: float) -> float:
-    return 1000 * ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+def latency_summary(latencies: List[float], elapsed: float) -> Dict[str, float]:
+    """Requests, throughput and latency percentiles (ms) of one load run: every load of the
+    benchmark is summarised by this one function, so their figures compare."""
+    ordered = sorted(latencies)
+
+    def percentile(share: float) -> float:
+        return 1000 * ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+    return {"requests": len(ordered), "p50_ms": percentile(0.50), "p95_ms": percentile(0.95),
+            "p99_ms": percentile(0.99), "throughput_rps": len(ordered) / elapsed}
 
 
 def patient_script(user: int, cycle: int) -> List[str]:
@@ -197,12 +197,8 @@ async def mixed_load(url: str, users: int, seconds: float, tag: str) -> Dict[str
             cycle += 1
 
     elapsed = await run_users(users, patient)
-    ordered = sorted(latencies)
-    return {
-        "users": users, "seconds": round(elapsed, 1), "requests": len(latencies), "errors": errors,
-        "bookings": bookings, "p50_ms": percentile(ordered, 0.50), "p95_ms": percentile(ordered, 0.95),
-        "p99_ms": percentile(ordered, 0.99), "throughput_rps": len(latencies) / elapsed,
-    }
+    return {"users": users, "seconds": round(elapsed, 1), "errors": errors, "bookings": bookings,
+            **latency_summary(latencies, elapsed)}
 
 
 def load_and_soak(model: Path) -> Dict[str, object]:
@@ -210,7 +206,8 @@ def load_and_soak(model: Path) -> Dict[str, object]:
     safety nets) in the same run; then a soak of the project's serving with memory samples."""
     results: Dict[str, object] = {}
     for name, stock in (("project serving", False), ("stock rasa run", True)):
-        with tempfile.TemporaryDirectory() as workdir, running_assistant(model, Path(workdir), stock=stock) as assistant:
+        with tempfile.TemporaryDirectory() as workdir, \
+                running_assistant(model, Path(workdir), stock=stock) as assistant:
             asyncio.run(mixed_load(assistant.rest_webhook, 5, 5, f"warmup-{stock}"))
             print(f"[load] {name}: {LOAD_USERS} users for {LOAD_SECONDS} s ...", flush=True)
             results[name] = asyncio.run(mixed_load(assistant.rest_webhook, LOAD_USERS, LOAD_SECONDS, f"load-{stock}"))
@@ -221,7 +218,8 @@ def load_and_soak(model: Path) -> Dict[str, object]:
         samples = [(0, rss_mb(assistant.rasa.pid), rss_mb(assistant.actions.pid))]
         runs = []
         for elapsed in range(SOAK_SAMPLE_SECONDS, SOAK_SECONDS + 1, SOAK_SAMPLE_SECONDS):
-            runs.append(asyncio.run(mixed_load(assistant.rest_webhook, SOAK_USERS, SOAK_SAMPLE_SECONDS, f"soak-{elapsed}")))
+            runs.append(asyncio.run(
+                mixed_load(assistant.rest_webhook, SOAK_USERS, SOAK_SAMPLE_SECONDS, f"soak-{elapsed}")))
             samples.append((elapsed, rss_mb(assistant.rasa.pid), rss_mb(assistant.actions.pid)))
         results["soak"] = {
             "users": SOAK_USERS, "seconds": SOAK_SECONDS, "samples": samples,
@@ -305,7 +303,8 @@ def profile_serving(agent: Any, project_store: bool) -> Dict[str, float]:
 
         asyncio.run(run())
     by_function: Dict[str, float] = defaultdict(float)
-    for (filename, _, function), (_, _, _, cumulative, _) in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
+    stats = pstats.Stats(profiler).stats.items()  # type: ignore[attr-defined]
+    for (filename, _, function), (_, _, _, cumulative, _) in stats:
         if filename.endswith(os.path.join("rasa", "core", "processor.py")) or function == "handle_message":
             by_function[function] = max(by_function[function], cumulative)
     steps = {label: 1000 * by_function[function] / LENGTH_WINDOW for label, function in PROFILE_STEPS}
@@ -374,7 +373,8 @@ def write_report(results: Dict[str, Dict[str, object]], description: str,
               f"{LENGTH_REPEATS} conversations of {LONG_CONVERSATION} FAQ messages each, every message sent when the",
               f"last was answered: the median latency of their first {LENGTH_WINDOW} and of their last {LENGTH_WINDOW}",
               f"messages, pooled over the {LENGTH_REPEATS} (a window lasts a fraction of a second, so one",
-              "conversation alone is at the mercy of a moment of noise on the machine), and each conversation's own ratio.",
+              "conversation alone is at the mercy of a moment of noise on the machine), and each conversation's "
+              "own ratio.",
               "",
               f"| serving | errors | first {LENGTH_WINDOW}, median ms | last {LENGTH_WINDOW}, median ms | last / first "
               "| each conversation |",
@@ -385,7 +385,8 @@ def write_report(results: Dict[str, Dict[str, object]], description: str,
         lines.append(f"| {name} | {c['errors']} | {c['first_ms']:.1f} | {c['last_ms']:.1f} | **{c['ratio']:.2f}x** "
                      f"| {each} |")
     lines += ["", "## REST latency and throughput", "",
-              "| configuration | users | messages per conversation | requests | errors | p50 ms | p95 ms | requests/s |",
+              "| configuration | users | messages per conversation | requests | errors | p50 ms | p95 ms "
+              "| requests/s |",
               "|---|---|---|---|---|---|---|---|"]
     for name, r in results.items():
         for run in r["load"]:
@@ -393,12 +394,14 @@ def write_report(results: Dict[str, Dict[str, object]], description: str,
                          f"{run['errors']} | {run['p50_ms']:.0f} | {run['p95_ms']:.0f} | {run['throughput_rps']:.1f} |")
     lines.append("")
     for length in sorted({length for users, length in LOAD_RUNS if users == 50}):
-        at50 = {name: next(run for run in r["load"] if run["users"] == 50 and run["messages_per_conversation"] == length)
+        at50 = {name: next(run for run in r["load"]
+                           if run["users"] == 50 and run["messages_per_conversation"] == length)
                 for name, r in results.items()}
         lines.append(
             f"At 50 concurrent users with conversations of {length} messages the project serves "
             f"**{at50['project']['throughput_rps'] / at50['rasa default']['throughput_rps']:.1f}x** the baseline's "
-            f"throughput with a p95 latency of **{at50['project']['p95_ms'] / at50['rasa default']['p95_ms']:.2f}x** the baseline's.")
+            f"throughput with a p95 latency of "
+            f"**{at50['project']['p95_ms'] / at50['rasa default']['p95_ms']:.2f}x** the baseline's.")
     lines += [
         "",
         "## Where the time goes",
@@ -410,13 +413,15 @@ def write_report(results: Dict[str, Dict[str, object]], description: str,
         "|---|---|",
         *[f"| {name} | {r['in_process_ms']:.1f} |" for name, r in results.items()],
         "",
-        f"The configuration alone makes a message {results['rasa default']['in_process_ms'] / project['in_process_ms']:.1f}x "
+        f"The configuration alone makes a message "
+        f"{results['rasa default']['in_process_ms'] / project['in_process_ms']:.1f}x "
         "cheaper; the rest of the difference above is the serving path (tracker store, tracker, rule matching).",
         "",
         "### The serving path, step by step",
         "",
         "Milliseconds per message in each of Rasa's processing steps (cProfile, cumulative) over the",
-        f"last {LENGTH_WINDOW} messages of a {LONG_CONVERSATION}-message conversation, the project's model inside one agent on an",
+        f"last {LENGTH_WINDOW} messages of a {LONG_CONVERSATION}-message conversation, the project's model inside "
+        "one agent on an",
         "SQLite file: with Rasa's own SQL tracker store and tracker (how the project served messages",
         "before), and with the project's tracker store, which keeps recent conversations in process and",
         "carries its computations on from message to message. Steps overlap a little (an action run",

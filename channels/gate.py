@@ -18,6 +18,9 @@ from channels.replies import log_failure
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_PENDING = 5
+# The longest message a channel takes from a patient by default (max_message_length in credentials.yml):
+# a long personal story fits, a pasted document does not.
+DEFAULT_MAX_MESSAGE_LENGTH = 2000
 BUSY_TEXT = "You're sending messages faster than I can answer. Please wait for my reply, then send that again."
 
 

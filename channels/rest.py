@@ -24,11 +24,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.gate import BUSY_TEXT, DEFAULT_MAX_PENDING, ConversationGate, Outcome
+from channels.gate import BUSY_TEXT, DEFAULT_MAX_MESSAGE_LENGTH, DEFAULT_MAX_PENDING, ConversationGate, Outcome
 from channels.replies import service_problem_text
 
-
-DEFAULT_MAX_MESSAGE_LENGTH = 2000
 MAX_BODY_BYTES = 64 * 1024
 # Printable, no whitespace other than inner spaces: the sender id names a conversation in logs
 # and in the tracker store.

@@ -34,7 +34,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from clinic.profile import ProfileError, current_profile
-from channels.gate import BUSY_TEXT, DEFAULT_MAX_PENDING, ConversationGate, Outcome
+from channels.gate import BUSY_TEXT, DEFAULT_MAX_MESSAGE_LENGTH, DEFAULT_MAX_PENDING, ConversationGate, Outcome
 from channels.replies import service_problem_text
 from clinic.paths import PROJECT_ROOT
 
@@ -42,7 +42,6 @@ logger = logging.getLogger(__name__)
 
 WIDGET_BUNDLE = PROJECT_ROOT / "widget" / "dist" / "clinic-chat.js"
 ORIGINS_ENV_VAR = "WIDGET_ALLOWED_ORIGINS"
-DEFAULT_MAX_MESSAGE_LENGTH = 2000
 # Session ids are chosen by the widget (32 hex characters); anything else gets a fresh one.
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 

@@ -17,6 +17,7 @@ from typing import Dict, List, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+
 from clinic.paths import PROJECT_ROOT
 
 

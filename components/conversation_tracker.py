@@ -39,9 +39,11 @@ from rasa.shared.core.events import (
 from rasa.shared.constants import DEFAULT_SENDER_ID
 from rasa.shared.core.trackers import DialogueStateTracker
 
-# The Rasa release whose loops the folds below repeat.
-WRITTEN_FOR_RASA = "3.6."
-INCREMENTAL = rasa.__version__.startswith(WRITTEN_FOR_RASA)
+from rasa_patches import WRITTEN_FOR_RASA
+
+# The folds below repeat the loops of the Rasa release rasa_patches was written for; on another
+# release (which the launcher refuses) this tracker falls back to Rasa's own computations.
+INCREMENTAL = rasa.__version__ == WRITTEN_FOR_RASA
 # Rasa's policies ask for states in two or three ways; more would mean a caller that varies its
 # arguments, which must not make the tracker grow.
 MAX_STATES_FOLDS = 4

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from typing import Any, Dict, List, Optional, Sequence, Text
 
 import numpy as np
@@ -27,6 +26,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from clinic.text import normalise
 from components.lay_terms import with_topic_keywords
 
 MODEL_FILE = "tfidf_intent_classifier.json"
@@ -39,9 +39,8 @@ DOSE_FOR_DOES = re.compile(r"(^|\b(?:how|what|why|when|where|so|and|but|it|that|
 
 
 def normalise_text(text: str) -> str:
-    """Lower-case, fold typographic quotes, collapse whitespace, mend "dose" typed for "does"."""
-    text = unicodedata.normalize("NFKC", text or "").replace("\u2019", "'").lower()
-    return DOSE_FOR_DOES.sub(r"\1does", " ".join(text.split()))
+    """The shared normalisation (clinic/text.py), with "dose" typed for "does" mended."""
+    return DOSE_FOR_DOES.sub(r"\1does", normalise(text))
 
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

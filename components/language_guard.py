@@ -19,7 +19,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.stateless import StatelessComponent
-from components.text import left_alone, normalise, override_reading, top_reading
+from clinic.text import normalise
+from components.text import left_alone, override_reading, top_reading
 
 OTHER_LANGUAGE_INTENT = "other_language"
 DETECTION_KEY = "not_english"

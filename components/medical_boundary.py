@@ -24,7 +24,8 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.stateless import StatelessComponent
-from components.text import left_alone, normalise, override_reading
+from clinic.text import normalise
+from components.text import left_alone, override_reading
 
 PERSONAL_MEDICAL_INTENT = "ask_personal_medical"
 DETECTION_KEY = "medical_boundary"

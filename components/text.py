@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Any, Collection, Dict, Optional
 
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-
-def normalise(text: str) -> str:
-    """Lower case, one kind of apostrophe, no zero-width characters, single spaces."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
-    text = text.replace("\u2019", "'").replace("\u2018", "'")
-    # Zero-width characters are used to dodge filters and never carry meaning here.
-    text = re.sub(r"[\u200b-\u200f\u2060\ufeff]", "", text)
-    return " ".join(text.split())
+from clinic.text import normalise  # noqa: F401 (the components' import of it)
 
 
 def without_accents(text: str) -> str:

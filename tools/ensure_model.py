@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Iterable, List
 
 import yaml
-from clinic.paths import PROJECT_ROOT
 
-ROOT = PROJECT_ROOT
+from clinic.paths import PROJECT_ROOT as ROOT
+
 def component_files(root: Path, config: Path) -> List[Path]:
     """Source files of the project's own components that the config uses ("components.x.Y")."""
     document = yaml.safe_load(config.read_text(encoding="utf-8")) or {}

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import List
 
 import yaml
-from clinic.paths import PROJECT_ROOT
 
-ROOT = PROJECT_ROOT
+from clinic.paths import PROJECT_ROOT as ROOT
+
 NAME = re.compile(r"^ask_[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 MAX_NAME = 40
 FAQ_BLOCK_END = "  # conversation"

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import List
 
 from clinic.outbox import PENDING, Outbox
-from clinic.paths import PROJECT_ROOT
+from clinic.paths import PROJECT_ROOT as ROOT
 
-ROOT = PROJECT_ROOT
 STATE_DIR = ROOT / "var"
 
 

@@ -20,20 +20,17 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Dict, List, Optional, Set
 
-import yaml
-
 from clinic.profile import ClinicProfile, ProfileError, check_deployable, load_profile, profile_path
 from clinic.delivery import delivery_summary
 from tools.demo_site import DEMO_PORT, serving_demo_page
 from tools.env_file import EnvFileError, load_env_file
 from tools.servers import (
-    HOST, ROOT, shown_path, start_action_server, start_rasa_server, start_staff_console, stop,
-    terminate_with_parent, wait_until_up,
+    ACTION_PORT, HOST, ROOT, endpoints_for, shown_path, start_action_server, start_rasa_server, start_staff_console,
+    stop, terminate_with_parent, wait_until_up,
 )
 from staff.app import DEFAULT_PORT as STAFF_PORT
 
 RASA_PORT = 5005
-ACTION_PORT = 5055
 ENV_FILE = ROOT / ".env"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 TCP_LISTEN = "0A"  # the state column of /proc/net/tcp
@@ -172,20 +169,6 @@ def port_problems(ports: Dict[str, int]) -> List[str]:
 
 
 # --- what the servers are started with ------------------------------------------------------------
-
-def endpoints_for(action_port: int, running: ExitStack) -> Path:
-    """endpoints.yml names the action server on its usual port; another port needs a copy naming it,
-    kept in var/ while the servers run."""
-    endpoints = ROOT / "endpoints.yml"
-    if action_port == ACTION_PORT:
-        return endpoints
-    config = yaml.safe_load(endpoints.read_text(encoding="utf-8"))
-    config["action_endpoint"]["url"] = f"http://{HOST}:{action_port}/webhook"
-    copy = ROOT / "var" / f"endpoints-actions-{action_port}.yml"
-    copy.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    running.callback(copy.unlink, missing_ok=True)
-    return copy
-
 
 def profile_lines(profile: ClinicProfile, path: Path) -> str:
     line = f"  Clinic:    {profile.name} (profile {shown_path(path)})\n"

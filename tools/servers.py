@@ -11,15 +11,16 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Iterator, List, Optional, Sequence
-from clinic.paths import PROJECT_ROOT
 
-ROOT = PROJECT_ROOT
+from clinic.paths import PROJECT_ROOT as ROOT
+
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
+ACTION_PORT = 5055  # the port endpoints.yml names
 
 
 def shown_path(path: Path) -> str:
@@ -31,6 +32,22 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
+
+
+def endpoints_for(action_port: int, running: ExitStack) -> Path:
+    """endpoints.yml names the action server on its usual port; another port needs a copy naming it,
+    kept in var/ while the servers run."""
+    endpoints = ROOT / "endpoints.yml"
+    if action_port == ACTION_PORT:
+        return endpoints
+    import yaml
+
+    config = yaml.safe_load(endpoints.read_text(encoding="utf-8"))
+    config["action_endpoint"]["url"] = f"http://{HOST}:{action_port}/webhook"
+    copy = ROOT / "var" / f"endpoints-actions-{action_port}.yml"
+    copy.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    running.callback(copy.unlink, missing_ok=True)
+    return copy
 
 
 def write_endpoints(path: Path, action_port: int, tracker_db: Path, stock: bool = False,

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any, Iterator, Optional, Tuple, Union
 
 import sqlalchemy as sa
-from clinic.paths import PROJECT_ROOT
 
-ROOT = PROJECT_ROOT
+from clinic.paths import PROJECT_ROOT as ROOT
+
 CLINIC_STORE = "components.tracker_store.ClinicTrackerStore"
 
 

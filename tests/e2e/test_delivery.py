@@ -17,7 +17,8 @@ from clinic.delivery import backoff_seconds, sign
 from clinic.outbox import DELIVERED, Outbox
 from tests.support.chat import say, texts
 from tests.support.project import ROOT
-from tests.support.receiver import Receiver, free_port, wait_for
+from tests.support.receiver import Receiver, wait_for
+from tools.servers import free_port
 
 SECRET = "test-secret-not-for-production"
 FIELDS = {

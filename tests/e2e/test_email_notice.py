@@ -22,7 +22,8 @@ from clinic.outbox import (
     DELIVERED, EXPIRED, PENDING, SENT, Outbox, flag_notice_key, notices_table, request_notice_key, utc_iso,
 )
 from tests.support.project import ROOT
-from tests.support.receiver import Receiver, free_port, wait_for
+from tests.support.receiver import Receiver, wait_for
+from tools.servers import free_port
 from tests.support.smtp_server import HOST, Accepted, SmtpServer, self_signed_certificate
 
 STAFF = ("desk@clinic.example", "nurse@clinic.example")

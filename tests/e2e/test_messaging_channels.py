@@ -20,7 +20,8 @@ from twilio.request_validator import RequestValidator
 
 from channels.messaging.base import MessagingOutput, numbered_options, split_text
 from channels.messaging.registry import CHANNELS, enabled_channel_credentials
-from tests.support.receiver import Receiver, free_port, wait_for
+from tests.support.receiver import Receiver, wait_for
+from tools.servers import free_port
 from tests.support.chat import rendered
 from tests.support.messaging import SECRETS, slack_message, slack_post, slack_sent, webhook
 

@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 
 from channels.messaging.seen_events import (KEY_PREFIX, REMEMBER_SECONDS, InMemorySeenEvents, RedisSeenEvents,
                                             seen_events_store)
-from tests.support.receiver import free_port
+from tools.servers import free_port
 from tests.support.redis_server import redis_server
 
 

@@ -10,7 +10,7 @@ import tempfile
 from contextlib import contextmanager
 from typing import Iterator, List
 
-from tests.support.receiver import free_port
+from tools.servers import free_port
 
 
 def _bin(name: str) -> str:

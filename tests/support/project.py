@@ -8,9 +8,8 @@ from typing import List
 
 import yaml
 
-from clinic.paths import PROJECT_ROOT
+from clinic.paths import PROJECT_ROOT as ROOT
 
-ROOT = PROJECT_ROOT
 ARTIFACTS = ROOT / "test-artifacts"
 SOURCES = ROOT / "knowledge" / "sources"
 

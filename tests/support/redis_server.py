@@ -10,7 +10,7 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-from tests.support.receiver import free_port
+from tools.servers import free_port
 
 
 @contextmanager

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionSuggestRephrase, consecutive_misses, suggested_topics
 from clinic.topics import DEFAULT_SUGGESTIONS, TOPIC_TITLES
@@ -18,11 +14,6 @@ def user(intent: str) -> dict:
 
 def bot() -> dict:
     return {"event": "bot", "text": "..."}
-
-
-def tracker_for(events, ranking) -> Tracker:
-    latest = {"intent": {"name": "nlu_fallback", "confidence": 0.3}, "intent_ranking": ranking}
-    return Tracker("s1", {}, latest, events, False, None, {}, "action_listen")
 
 
 def test_suggestions_follow_the_ranking_and_skip_unsuggestable_intents():
@@ -53,17 +44,20 @@ def test_consecutive_misses_counts_only_the_latest_run():
     assert consecutive_misses([user("nlu_fallback"), {"event": "session_started"}, user("nlu_fallback")]) == 1
 
 
-@pytest.mark.parametrize("misses, expected", [(1, "utter_ask_rephrase"), (2, "utter_fallback_contact"), (3, "utter_fallback_contact")])
-def test_action_rephrases_first_then_hands_over(misses, expected):
+@pytest.mark.parametrize("misses, expected", [
+    (1, "utter_ask_rephrase"), (2, "utter_fallback_contact"), (3, "utter_fallback_contact"),
+])
+def test_action_rephrases_first_then_hands_over(run_action, make_tracker, misses, expected):
     ranking = [{"name": "ask_side_effects", "confidence": 0.28}, {"name": "ask_safety", "confidence": 0.2}]
     events = [user("nlu_fallback"), bot()] * misses
-    dispatcher = CollectingDispatcher()
-    asyncio.run(ActionSuggestRephrase().run(dispatcher, tracker_for(events, ranking), {}))
-    [message] = dispatcher.messages
+    tracker = make_tracker(intent="nlu_fallback", confidence=0.3, intent_ranking=ranking, events=events,
+                           sender_id="s1")
+    [message] = run_action(ActionSuggestRephrase(), tracker).messages
     assert message["response"] == expected
     if expected == "utter_ask_rephrase":
         assert [b["payload"] for b in message["buttons"]] == ["/ask_side_effects", "/ask_safety"]
-        assert [b["title"] for b in message["buttons"]] == [TOPIC_TITLES["ask_side_effects"], TOPIC_TITLES["ask_safety"]]
+        assert [b["title"] for b in message["buttons"]] == [TOPIC_TITLES["ask_side_effects"],
+                                                            TOPIC_TITLES["ask_safety"]]
     else:
         # Never only an apology: the likely topics and a person to talk to.
         assert [b["payload"] for b in message["buttons"]] == [

@@ -4,14 +4,9 @@ update the detail they correct, and a question at the summary does not lose the 
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any, Dict, List, Optional
-
 import pytest
 import yaml
-from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking import ActionBookingSummary, ActionChangeBooking, ValidateBookingForm
 from actions.forms import CONFIRMATION_SLOT
@@ -19,43 +14,18 @@ from actions.handoff import ValidateCallbackForm
 from tests.support.project import ROOT
 
 
-@pytest.fixture(scope="module")
-def domain_dict() -> Dict[str, Any]:
-    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-
-
-def form_tracker(slot: str, text: str, intent: str = "nlu_fallback", confidence: float = 0.2,
-                 slots: Optional[Dict[str, Any]] = None, form: str = "booking_form") -> Tracker:
-    """A tracker as Rasa hands it to the form's validation: the candidate for `slot` comes last."""
-    latest = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
-    events = [{"event": "user", "text": text, "parse_data": latest},
-              {"event": "slot", "name": slot, "value": text}]
-    return Tracker("patient-1", {"requested_slot": slot, **(slots or {}), slot: text}, latest, events, False, None,
-                   {"name": form}, "action_listen")
-
-
-def run(action: Any, tracker: Tracker, domain: Dict[str, Any]) -> tuple:
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, domain))
-    return [m.get("response") for m in dispatcher.messages], events
-
-
-def slot_events(events: List[Any]) -> Dict[str, Any]:
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
-
-
 @pytest.mark.parametrize("text, intent", [
     ("ok thanks bye", "goodbye"), ("thanks", "thank"), ("nevermind", "cancel"), ("stop", "cancel"),
     ("idk", "nlu_fallback"), ("why do you need that", "nlu_fallback"),
 ])
-def test_thanks_goodbyes_refusals_and_why_are_never_a_name(domain_dict, text, intent):
-    responses, events = run(ValidateBookingForm(), form_tracker("full_name", text, intent, 0.9), domain_dict)
-    assert slot_events(events).get("full_name") is None, (text, events)
+def test_thanks_goodbyes_refusals_and_why_are_never_a_name(run_action, form_tracker, text, intent):
+    ran = run_action(ValidateBookingForm(), form_tracker("full_name", text, intent, 0.9))
+    assert ran.slots.get("full_name") is None, (text, ran.events)
 
 
-def test_why_do_you_need_that_is_answered(domain_dict):
-    responses, events = run(ValidateBookingForm(), form_tracker("full_name", "why do you need that"), domain_dict)
-    assert responses == ["utter_why_we_ask"] and slot_events(events) == {"full_name": None}
+def test_why_do_you_need_that_is_answered(run_action, form_tracker):
+    ran = run_action(ValidateBookingForm(), form_tracker("full_name", "why do you need that"))
+    assert ran.responses == ["utter_why_we_ask"] and ran.slots == {"full_name": None}
 
 
 @pytest.mark.parametrize("text, intent, confidence, answer", [
@@ -64,67 +34,63 @@ def test_why_do_you_need_that_is_answered(domain_dict):
     ("im 17 can i get this", "ask_personal_medical", 1.0, "utter_ask_personal_medical"),
     ("how much is it", "ask_cost", 0.9, "utter_ask_cost"),
 ])
-def test_questions_in_the_name_step_are_answered_then_the_form_asks_again(domain_dict, text, intent, confidence,
-                                                                          answer):
-    responses, events = run(ValidateBookingForm(), form_tracker("full_name", text, intent, confidence), domain_dict)
-    assert responses == [answer, "utter_back_to_form"]
-    assert slot_events(events) == {"full_name": None}
+def test_questions_in_the_name_step_are_answered_then_the_form_asks_again(run_action, form_tracker, text, intent,
+                                                                          confidence, answer):
+    ran = run_action(ValidateBookingForm(), form_tracker("full_name", text, intent, confidence))
+    assert ran.responses == [answer, "utter_back_to_form"]
+    assert ran.slots == {"full_name": None}
 
 
-def test_a_question_at_the_insurance_step_is_not_stored_as_the_insurer(domain_dict):
+def test_a_question_at_the_insurance_step_is_not_stored_as_the_insurer(run_action, form_tracker):
     tracker = form_tracker("insurance_plan", "does insurance even cover this?", "ask_insurance", 0.8)
-    responses, events = run(ValidateBookingForm(), tracker, domain_dict)
-    assert responses[0] == "utter_ask_insurance" and slot_events(events) == {"insurance_plan": None}
+    ran = run_action(ValidateBookingForm(), tracker)
+    assert ran.responses[0] == "utter_ask_insurance" and ran.slots == {"insurance_plan": None}
 
 
-def test_an_unclear_question_is_said_to_be_unclear_not_stored(domain_dict):
-    responses, events = run(ValidateBookingForm(), form_tracker("reason", "what about the other thing?"),
-                            domain_dict)
-    assert responses == ["utter_form_question_unclear"] and slot_events(events) == {"reason": None}
+def test_an_unclear_question_is_said_to_be_unclear_not_stored(run_action, form_tracker):
+    ran = run_action(ValidateBookingForm(), form_tracker("reason", "what about the other thing?"))
+    assert ran.responses == ["utter_form_question_unclear"] and ran.slots == {"reason": None}
 
 
-def test_a_time_asked_as_a_question_is_still_an_answer(domain_dict):
-    responses, events = run(ValidateBookingForm(), form_tracker("preferred_time_text", "could I come next tuesday "
-                                                                "afternoon?", "ask_infusion_duration", 0.4),
-                            domain_dict)
-    assert slot_events(events)["preferred_time_text"] == "could I come next tuesday afternoon?"
+def test_a_time_asked_as_a_question_is_still_an_answer(run_action, form_tracker):
+    ran = run_action(ValidateBookingForm(), form_tracker("preferred_time_text", "could I come next tuesday "
+                                                         "afternoon?", "ask_infusion_duration", 0.4))
+    assert ran.slots["preferred_time_text"] == "could I come next tuesday afternoon?"
 
 
-def test_a_correction_mid_form_updates_the_number(domain_dict):
+def test_a_correction_mid_form_updates_the_number(run_action, form_tracker):
     tracker = form_tracker("reason", "actually my number is 415 555 0199", "change_booking", 0.7,
                            slots={"contact_details": "+12025550143", "phone": "+12025550143"})
-    responses, events = run(ValidateBookingForm(), tracker, domain_dict)
-    assert responses == ["utter_details_updated"]
-    assert slot_events(events)["phone"] == "+14155550199" and slot_events(events)["reason"] is None
+    ran = run_action(ValidateBookingForm(), tracker)
+    assert ran.responses == ["utter_details_updated"]
+    assert ran.slots["phone"] == "+14155550199" and ran.slots["reason"] is None
 
 
-def test_a_correction_at_the_summary_updates_it_and_shows_it_again(domain_dict):
-    latest = {"text": "actually my number is 415 555 0199", "intent": {"name": "change_booking", "confidence": 0.8},
-              "entities": []}
-    tracker = Tracker("patient-1", {"phone": "+12025550143", CONFIRMATION_SLOT: "booking"}, latest,
-                      [{"event": "user", "text": latest["text"], "parse_data": latest}], False, None, {}, "action_listen")
-    responses, events = run(ActionChangeBooking(), tracker, domain_dict)
-    assert slot_events(events)["phone"] == "+14155550199"
-    assert FollowupAction("action_booking_summary") in events
+def test_a_correction_at_the_summary_updates_it_and_shows_it_again(run_action, make_tracker):
+    tracker = make_tracker({"phone": "+12025550143", CONFIRMATION_SLOT: "booking"},
+                           "actually my number is 415 555 0199", "change_booking", 0.8)
+    ran = run_action(ActionChangeBooking(), tracker)
+    assert ran.slots["phone"] == "+14155550199"
+    assert FollowupAction("action_booking_summary") in ran.events
 
 
-def test_the_summary_remembers_that_it_waits_for_confirmation(domain_dict):
-    tracker = Tracker("patient-1", {"full_name": "Ann Lee", "contact_details": "+12025550143", "consent": True},
-                      {}, [], False, None, {}, "booking_form")
-    responses, events = run(ActionBookingSummary(), tracker, domain_dict)
-    assert responses == ["utter_booking_summary"] and slot_events(events) == {CONFIRMATION_SLOT: "booking"}
+def test_the_summary_remembers_that_it_waits_for_confirmation(run_action, make_tracker):
+    tracker = make_tracker({"full_name": "Ann Lee", "contact_details": "+12025550143", "consent": True},
+                           latest_action="booking_form")
+    ran = run_action(ActionBookingSummary(), tracker)
+    assert ran.responses == ["utter_booking_summary"] and ran.slots == {CONFIRMATION_SLOT: "booking"}
 
 
-def test_a_question_is_the_message_in_the_call_back_form(domain_dict):
+def test_a_question_is_the_message_in_the_call_back_form(run_action, form_tracker):
     tracker = form_tracker("callback_message", "can someone explain the cost to me?", "ask_cost", 0.9,
                            form="callback_form")
-    responses, events = run(ValidateCallbackForm(), tracker, domain_dict)
-    assert slot_events(events)["callback_message"] == "can someone explain the cost to me?"
+    ran = run_action(ValidateCallbackForm(), tracker)
+    assert ran.slots["callback_message"] == "can someone explain the cost to me?"
 
 
-def test_a_real_name_is_still_taken(domain_dict):
-    responses, events = run(ValidateBookingForm(), form_tracker("full_name", "Ann Smith"), domain_dict)
-    assert slot_events(events)["full_name"] == "Ann Smith"
+def test_a_real_name_is_still_taken(run_action, form_tracker):
+    ran = run_action(ValidateBookingForm(), form_tracker("full_name", "Ann Smith"))
+    assert ran.slots["full_name"] == "Ann Smith"
 
 
 def test_summary_questions_keep_the_booking_in_the_rules():
@@ -134,35 +100,35 @@ def test_summary_questions_keep_the_booking_in_the_rules():
         ("affirm", "action_submit_booking"), ("deny", "action_cancel_request")}
 
 
-def test_an_unsure_reading_of_a_question_is_answered_by_its_first_topic(domain_dict):
+def test_an_unsure_reading_of_a_question_is_answered_by_its_first_topic(run_action, form_tracker):
     tracker = form_tracker("full_name", "will i hallucinate", "nlu_fallback", 0.25)
     tracker.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.25},
                                                 {"name": "ask_session_experience", "confidence": 0.3}]
-    responses, events = run(ValidateBookingForm(), tracker, domain_dict)
-    assert responses == ["utter_ask_session_experience", "utter_back_to_form"]
-    assert slot_events(events) == {"full_name": None}
+    ran = run_action(ValidateBookingForm(), tracker)
+    assert ran.responses == ["utter_ask_session_experience", "utter_back_to_form"]
+    assert ran.slots == {"full_name": None}
 
 
 @pytest.mark.parametrize("name", ["Priya Raman", "José García"])
-def test_a_name_the_classifier_guesses_is_another_language_is_still_a_name(name, domain_dict):
+def test_a_name_the_classifier_guesses_is_another_language_is_still_a_name(run_action, form_tracker, name):
     # Only the language guard's certain reading is answered; the classifier's guess is not.
     tracker = form_tracker("full_name", name, "other_language", 0.44)
-    responses, events = run(ValidateBookingForm(), tracker, domain_dict)
-    assert slot_events(events)["full_name"] == name
-    assert "utter_other_language" not in responses
+    ran = run_action(ValidateBookingForm(), tracker)
+    assert ran.slots["full_name"] == name
+    assert "utter_other_language" not in ran.responses
 
 
-def test_the_language_guards_certain_reading_is_answered_in_a_form(domain_dict):
+def test_the_language_guards_certain_reading_is_answered_in_a_form(run_action, form_tracker):
     tracker = form_tracker("full_name", "hola, ¿hablan español?", "other_language", 1.0)
-    responses, events = run(ValidateBookingForm(), tracker, domain_dict)
-    assert responses[0] == "utter_other_language"
-    assert slot_events(events) == {"full_name": None}
+    ran = run_action(ValidateBookingForm(), tracker)
+    assert ran.responses[0] == "utter_other_language"
+    assert ran.slots == {"full_name": None}
 
 
-def test_a_name_the_classifier_is_unsure_about_is_still_a_name(domain_dict):
+def test_a_name_the_classifier_is_unsure_about_is_still_a_name(run_action, form_tracker):
     # Its first unsure reading may be anything, another language included: a name is not a question.
     tracker = form_tracker("full_name", "Ann Bystander", "nlu_fallback", 0.25)
     tracker.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.25},
                                                 {"name": "other_language", "confidence": 0.12}]
-    responses, events = run(ValidateBookingForm(), tracker, domain_dict)
-    assert slot_events(events)["full_name"] == "Ann Bystander"
+    ran = run_action(ValidateBookingForm(), tracker)
+    assert ran.slots["full_name"] == "Ann Bystander"

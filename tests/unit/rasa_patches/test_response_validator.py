@@ -9,7 +9,7 @@ from jsonschema import ValidationError, validators
 
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
-from tools.rasa_server import install_response_validator
+from rasa_patches import install_response_validator
 
 VALID = [
     {"events": [], "responses": []},

@@ -1,0 +1,24 @@
+"""The one text clean-up every reader of patients' messages starts from: the form parsers, the
+intent classifier and the pattern-based pipeline steps."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Optional
+
+# Control and invisible formatting characters (zero-width spaces and joiners, byte-order marks,
+# direction marks) are used to dodge filters and never carry meaning here; tabs and line breaks
+# are kept as spaces.
+_INVISIBLE = ("Cc", "Cf")
+
+
+def clean_text(text: Optional[str]) -> str:
+    """NFKC, no control or invisible formatting characters, single spaces; case kept."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE or ch in "\t\n\r")
+    return " ".join(text.split())
+
+
+def normalise(text: Optional[str]) -> str:
+    """clean_text in lower case, with one kind of apostrophe: what patterns and features match on."""
+    return clean_text(text).lower().replace("\u2019", "'").replace("\u2018", "'")
