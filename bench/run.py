@@ -27,7 +27,7 @@ CONFIGS = {"project": ROOT / "config.yml", "rasa default": ROOT / "bench" / "def
 LOAD_RUNS = ((1, 60), (10, 20), (50, 8), (50, 40))
 # One long conversation: the cost of a message as the conversation grows.
 LONG_CONVERSATION, LENGTH_WINDOW, LENGTH_REPEATS = 200, 20, 3
-# What a patient sees when something failed on our side (channels/replies.py): an error too.
+# What a patient sees when something failed on our side (clinic/replies.py): an error too.
 APOLOGY = "something went wrong"
 # FAQ questions: what this comparison is about. (A booking turns every later message into a form
 # answer validated by the action server, the same cost for both configurations.)

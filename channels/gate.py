@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from enum import Enum
 from typing import Any, Awaitable, Callable, Dict, Iterator
 
-from channels.replies import log_failure
+from clinic.replies import log_failure
 
 logger = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -25,12 +26,18 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.gate import BUSY_TEXT, DEFAULT_MAX_MESSAGE_LENGTH, DEFAULT_MAX_PENDING, ConversationGate, Outcome
-from channels.replies import service_problem_text
+from clinic.replies import service_problem_text
 
 MAX_BODY_BYTES = 64 * 1024
 # Printable, no whitespace other than inner spaces: the sender id names a conversation in logs
-# and in the tracker store.
+# and in the tracker store. Unicode control, format (zero-width, direction overrides) and line or
+# paragraph separator characters are refused too (is_printable_id).
 SENDER = re.compile(r"^[^\x00-\x1f\x7f]{1,128}$")
+NOT_PRINTABLE = {"Cc", "Cf", "Zl", "Zp"}
+
+
+def is_printable_id(sender: str) -> bool:
+    return bool(SENDER.match(sender)) and not any(unicodedata.category(ch) in NOT_PRINTABLE for ch in sender)
 
 
 class RequestError(ValueError):
@@ -45,14 +52,14 @@ def read_request(body: bytes, max_message_length: int) -> Dict[str, Any]:
         raise RequestError(413, f"the request body is larger than {MAX_BODY_BYTES // 1024} KiB")
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         raise RequestError(400, 'the body must be JSON (UTF-8): {"sender": "...", "message": "..."}') from None
     if not isinstance(data, dict):
         raise RequestError(400, 'the body must be a JSON object: {"sender": "...", "message": "..."}')
     sender = data.get("sender")
     if not isinstance(sender, str) or not sender.strip():
         raise RequestError(400, "'sender' is required: a text id of the conversation, one per visitor")
-    if not SENDER.match(sender) or sender != sender.strip():
+    if not is_printable_id(sender) or sender != sender.strip():
         raise RequestError(400, "'sender' must be 1 to 128 printable characters without surrounding spaces")
     message = data.get("message")
     if not isinstance(message, str):
@@ -61,7 +68,7 @@ def read_request(body: bytes, max_message_length: int) -> Dict[str, Any]:
         raise RequestError(413, f"'message' is longer than {max_message_length} characters")
     if not message.strip():
         raise RequestError(400, "'message' is empty")
-    metadata = data.get("metadata") or {}
+    metadata = {} if data.get("metadata") is None else data["metadata"]
     if not isinstance(metadata, dict):
         raise RequestError(400, "'metadata' must be a JSON object")
     return {"sender": sender, "message": message, "metadata": metadata}

@@ -35,7 +35,7 @@ from socketio import AsyncServer
 
 from clinic.profile import ProfileError, current_profile
 from channels.gate import BUSY_TEXT, DEFAULT_MAX_MESSAGE_LENGTH, DEFAULT_MAX_PENDING, ConversationGate, Outcome
-from channels.replies import service_problem_text
+from clinic.replies import service_problem_text
 from clinic.paths import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)

@@ -215,13 +215,16 @@ class Outbox:
         columns = [requests_table.c.request_id, requests_table.c.body, requests_table.c.attempts]
         return self._claim(requests_table, requests_table.c.request_id, columns, lease_seconds, limit)
 
-    def mark_delivered(self, request_id: str) -> None:
+    def _mark_done(self, table: Table, key: Column, value: str, status: str, done_at: str) -> None:
         with self.engine.begin() as connection:
             connection.execute(
-                update(requests_table).where(requests_table.c.request_id == request_id)
-                .values(status=DELIVERED, delivered_at=utc_now_iso(), leased_until=0.0,
-                        attempts=requests_table.c.attempts + 1, last_error=None)
+                update(table).where(key == value)
+                .values({"status": status, done_at: utc_now_iso(), "leased_until": 0.0,
+                         "attempts": table.c.attempts + 1, "last_error": None})
             )
+
+    def mark_delivered(self, request_id: str) -> None:
+        self._mark_done(requests_table, requests_table.c.request_id, request_id, DELIVERED, "delivered_at")
 
     def mark_failed(self, request_id: str, error: str, next_attempt_at: float) -> None:
         self._retry_later(requests_table, requests_table.c.request_id, request_id, error, next_attempt_at)
@@ -233,12 +236,7 @@ class Outbox:
         return self._claim(notices_table, notices_table.c.notice_key, columns, lease_seconds, limit)
 
     def mark_notice_sent(self, notice_key: str) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(
-                update(notices_table).where(notices_table.c.notice_key == notice_key)
-                .values(status=SENT, sent_at=utc_now_iso(), leased_until=0.0,
-                        attempts=notices_table.c.attempts + 1, last_error=None)
-            )
+        self._mark_done(notices_table, notices_table.c.notice_key, notice_key, SENT, "sent_at")
 
     def mark_notice_failed(self, notice_key: str, error: str, next_attempt_at: float) -> None:
         self._retry_later(notices_table, notices_table.c.notice_key, notice_key, error, next_attempt_at)

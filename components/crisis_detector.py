@@ -10,6 +10,13 @@ denial ("I'm not suicidal"); then the classifier's next reading answers it. So "
 help with suicidal thoughts" stays `ask_conditions_treated`, while the same words with "I've
 been having..." are a crisis.
 
+The phrase patterns are data: `crisis_patterns.yml` next to this module, one entry per phrase
+family with its rule name, what it covers, the pattern in readable pieces and messages it must
+catch. They are read and compiled once, at import; a malformed entry or a pattern that does not
+compile stops the import with the file and entry named. The context patterns below (treatment
+words, questions, past history, present danger, figures of speech) stay here, next to the
+judgement that uses them (`CrisisRules.detect`).
+
 Patterns are deliberately broad: a false alarm costs a visitor one extra paragraph of
 crisis resources, a miss can cost a life.
 """
@@ -18,15 +25,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Pattern, Text, Tuple
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, List, Optional, Pattern, Text, Tuple, Union
 
+import yaml
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.core.constants import DEFAULT_NLU_FALLBACK_THRESHOLD
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.payload_guard import TYPED_COMMAND
-from components.stateless import StatelessComponent
-from components.text import normalise, override_reading, top_reading, without_accents
+from clinic.text import normalise
+from components.stateless import StatelessComponent, fallback_threshold
+from components.text import override_reading, top_reading, without_accents
 
 CRISIS_INTENT = "crisis"
 # The least crisis probability at which an unsure first reading of crisis still counts.
@@ -36,186 +50,117 @@ UNSURE_CRISIS_FLOOR_QUESTION = 0.5
 MIN_WORDS_FOR_AN_UNSURE_READING = 4
 DETECTION_KEY = "crisis_detection"
 
-# Building blocks. "self" covers myself, my self, meself, himself, herself, themselves...
-SELF = r"(?:my\s?self|me\s?self|myslef|mysefl|my\s?selfe|him\s?self|her\s?self|them\s?sel(?:f|ves)|ur\s?self|yourself)"
-SOMEONE = r"(?:he|she|they|my\s+\w+(?:\s+\w+)?|someone|somebody|friend|partner|son|daughter|wife|husband|mum|mom|dad|brother|sister)"
-KILL = r"(?:kill|kil|kll|killl|murder)"
-DIE = r"(?:die|dye(?!\s+(?:\w+\s+)?hair)|dead|be\s+dead|not\s+(?:be\s+)?(?:alive|here|around)|not\s+exist|disappear\s+forever|stop\s+existing)"
-PILLS = (r"(?:pills?|meds|medications?|tablets?|tylenol|paracetamol|panadol|acetaminophen|ibuprofen|advil|aspirin|sleeping\s+pills"
-         r"|xanax|valium|diazepam|klonopin|ativan|benzos?|codeine|tramadol|oxy\w*|insulin)")
+PATTERNS_FILE = Path(__file__).with_name("crisis_patterns.yml")
+# The sections of the patterns file, in the order a message is tried against them.
+SECTIONS = ("other_languages", "strong", "mentions")
+_ENTRY_KEYS = {"name", "comment", "pattern", "parts", "examples"}
+# Only the strong entries can be excused in a story of the past.
+_SECTION_KEYS = {"other_languages": _ENTRY_KEYS, "strong": _ENTRY_KEYS | {"past_history_excused"},
+                 "mentions": _ENTRY_KEYS}
+# {NAME} in a pattern; quantifiers such as {0,40} are left alone.
+_REFERENCE = re.compile(r"\{([A-Za-z_]\w*)\}")
 
-# Death wishes and overdoses in the languages patients write in besides English, matched on the
-# text without accents ("chcę umrzeć" as "chce umrzec"), one language per line. Mentions of
-# suicide as a topic ("¿sirve para pensamientos suicidas?") are left to the classifier.
-OTHER_LANGUAGE_CRISIS: List[Tuple[str, str]] = [
-    ("spanish", r"\b(?:quiero\s+(?:matarme|morir(?:me)?|suicidarme|desaparecer\s+para\s+siempre)|me\s+quiero\s+(?:matar|morir|suicidar)"
-                r"|no\s+quiero\s+(?:vivir|seguir\s+viviendo|seguir\s+aqui|estar\s+viv[oa]|despertar)|me\s+voy\s+a\s+(?:matar|suicidar)"
-                r"|suicidarme|quitarme\s+la\s+vida|acabar\s+con\s+mi\s+vida|ganas\s+de\s+morir(?:me)?|estarian\s+mejor\s+sin\s+mi"
-                r"|(?:tome|me\s+tome|me\s+he\s+tomado)\s+(?:todas\s+(?:las|mis)|un\s+frasco\s+de)\s+(?:pastillas|pildoras))"),
-    ("french", r"\b(?:je\s+veux\s+(?:mourir|me\s+tuer|en\s+finir|me\s+suicider)|envie\s+de\s+(?:mourir|me\s+tuer|en\s+finir|me\s+suicider)"
-               r"|me\s+suicider|en\s+finir\s+avec\s+(?:la\s+vie|ma\s+vie|tout)|mettre\s+fin\s+a\s+(?:mes\s+jours|ma\s+vie)"
-               r"|(?:je\s+ne\s+veux\s+plus|plus\s+envie\s+de)\s+vivre|(?:j'?ai|jai)\s+(?:pris|avale)\s+(?:tous|toutes)\s+(?:mes|les)\s+"
-               r"(?:medicaments|cachets|pilules|comprimes))"),
-    ("german", r"\b(?:ich\s+will\s+(?:nicht\s+mehr\s+leben|sterben|mich\s+umbringen|tot\s+sein)|mich\s+umbringen|mir\s+das\s+leben\s+nehmen"
-               r"|(?:will|mochte|moechte)\s+nicht\s+mehr\s+(?:leben|da\s+sein|aufwachen)|lebensmude|(?:alle|meine)\s+tabletten\s+"
-               r"(?:genommen|geschluckt))"),
-    ("portuguese", r"\b(?:quero\s+(?:morrer|me\s+matar|sumir\s+para\s+sempre)|nao\s+quero\s+(?:mais\s+)?viver|me\s+matar|vou\s+me\s+matar"
-                   r"|tirar\s+(?:a\s+)?minha\s+(?:propria\s+)?vida|acabar\s+com\s+a\s+minha\s+vida|vontade\s+de\s+morrer"
-                   r"|tomei\s+todos\s+os\s+(?:meus\s+)?(?:remedios|comprimidos))"),
-    ("italian", r"\b(?:voglio\s+morire|(?:voglio|vorrei)\s+(?:uccidermi|ammazzarmi|farla\s+finita|togliermi\s+la\s+vita)|farla\s+finita"
-                r"|non\s+voglio\s+(?:piu\s+)?vivere|uccidermi|ammazzarmi|togliermi\s+la\s+vita)"),
-    ("polish", r"\b(?:chce\s+umrzec|zabic\s+sie|zabije\s+sie|nie\s+chce\s+(?:juz\s+)?zyc|odebrac\s+sobie\s+zycie)"),
-    ("dutch", r"\b(?:ik\s+wil\s+(?:dood|niet\s+meer\s+leven|er\s+niet\s+meer\s+zijn|sterven)|zelfmoord\s+plegen"
-              r"|mezelf\s+(?:van\s+kant\s+maken|doden|ombrengen))"),
-    ("scandinavian_romanian_czech", r"\b(?:jag\s+vill\s+(?:do|inte\s+leva)|ta\s+livet\s+av\s+mig|jeg\s+vil\s+(?:do|ikke\s+leve)"
-                                    r"|vreau\s+sa\s+mor|sa\s+ma\s+sinucid|chci\s+umrit|zabiju\s+se)"),
-    ("turkish_indonesian_tagalog", r"\b(?:olmek\s+istiyorum|intihar\s+edece\w*|kendimi\s+oldur\w*|yasamak\s+istemiyorum"
-                                   r"|(?:ingin|mau|pengen|pingin)\s+(?:mati|bunuh\s+diri)|bunuh\s+diri\s+(?:saja|aja)"
-                                   r"|gusto\s+ko\s+(?:nang\s+|na\s+)?mamatay|magpakamatay|ayoko\s+(?:nang|na)\s+mabuhay)"),
-    ("hindi_vietnamese", r"\b(?:mar(?:na)?\s+(?:jana\s+)?chaht[aie]|jeena\s+nahi\s+chaht[aie]|khudkushi\s+kar\w*|muon\s+(?:chet|tu\s+tu)"
-                         r"|khong\s+muon\s+song)|मरना\s+चाहत|आत्महत्या\s+कर|जीना\s+नहीं\s+चाहत"),
-    ("cyrillic_greek", r"хочу\s+умереть|покончить\s+с\s+собой|не\s+хочу\s+жить|убить\s+себя|хочу\s+померти|не\s+хочу\s+жити"
-                       r"|покінчити\s+з\s+собою|не\s+(?:просыпается|дышит)|выпил[аи]?\s+все\s+таблетки|помогите"
-                       r"|θελω\s+να\s+πεθανω|να\s+αυτοκτονησω|πηρε\s+(?:ολα\s+)?τα\s+χαπια|δεν\s+(?:ξυπναει|αναπνεει)|βοηθεια\s*!"),
-    ("arabic_farsi_hebrew", r"اريد\s+ان\s+اموت|اقتل\s+نفسي|سانتحر|بمیرم|خودکشی\s+کنم|רוצה\s+למות|רוצה\s+להתאבד"),
-    ("chinese_japanese_korean", r"我想死|不想活|想自杀|要自杀|结束自己的生命|死にたい|消えたい|自殺したい|죽고\s*싶|자살하고\s*싶|살기\s*싫"),
-]
+Pieces = Union[str, List[str]]
 
-STRONG_PATTERNS: List[Tuple[str, str]] = [
-    # suicide: explicit intent or wish, in the first or third person
-    ("kill_self", rf"\b{KILL}(?:ing|ed|s)?\s+{SELF}\b"),
-    ("kms", r"(?<!\d )(?<!\d)\b(?:kms|kys)\b(?!\s+(?:away|from|to|drive|north|south|east|west))|\b(?:unalive\w*|un-alive\w*|sewerslide|su1c1de)\b"),
-    ("end_life", r"\b(?:end|ending|ended|take|taking|took)\s+(?:my|his|her|their|ur|your)\s+(?:own\s+)?li(?:fe|ves)\b"),
-    ("end_it", r"\b(?:end|ending|finish)\s+it\s*(?:all|tonight|today|now|for good|tbh|$)|\b(?:end|ending)\s+(?:everything|things)\b"),
-    ("going_to_end_it", r"\b(?:going\s+to|gonna|will|i'?ll|ill|ready\s+to|want\s+to|wanna|about\s+to)\s+end\s+it\b"
-                        r"(?!\s+(?:with|early|here|there|for\s+(?:the\s+)?(?:day|night|now)))"),
-    ("want_to_die", rf"\b(?:wants?|wnt|wan|wnat|whant|wanna|wana|wanted|going|gonna|ready|trying|plan(?:ning)?|wish|hope)\s+(?:to\s+)?{DIE}\b"),
-    # Spanish, French, German and Portuguese: patients do not always write in English.
-    ("not_want_to_live", r"\b(?:don'?t|dont|do\s+not|no\s+longer|never)\s+(?:want|wanna|wish)\s+(?:to\s+)?(?:live|b(?:e)?\s+alive|exist|b(?:e)?\s+here|go\s+on|keep\s+living)\b"),
-    ("wish_dead", r"\bwish\s+(?:i|he|she)\s+(?:was|were|had\s+never\s+been|could)\s+(?:dead|born|disappear|gone)"),
-    ("better_off", r"\bbetter\s+off\s+(?:without\s+(?:me|him|her|them)|dead|if\s+i\s+(?:was|were)n?'?t?\s+(?:here|around|alive|dead|gone))"),
-    ("no_reason_to_live", r"\b(?:no|any)\s+(?:reason|point|purpose)\s+(?:to|in|of)\s+(?:liv\w*|go(?:ing)?\s+on|be(?:ing)?\s+(?:here|alive)|carry(?:ing)?\s+on|wak\w+\s+up|keep\s+(?:going|living|trying)|stay(?:ing)?\s+alive)"),
-    ("survival_in_doubt", r"\bif\s+i\s+(?:make\s+it|survive|live)\b|\bif\s+(?:i'?m|im|i\s+am)\s+still\s+(?:here|alive|around)\b|\b(?:i'?m|im|i\s+am|i'?ll\s+be|ill\s+be)\s+(?:dead|gone)\s+(?:before|by)\b|\b(?:after|when|once)\s+(?:i'?m|im|i\s+am)\s+gone\b|\breason\s+not\s+to\s+(?:do\s+it|end\s+it|kill|die)\b|\b(?:will|gonna|going\s+to)\s+find\s+(?:me|my\s+body)\b|\bgave\s+away\s+(?:my|all\s+my)\b|\b(?:won'?t|wont|will\s+not)\s+(?:be\s+)?need(?:ing)?\s+(?:it|this|that|anything|them|(?:my|the|an?)\s+\w+)\s+(?:after|past|beyond)\s+(?:tonight|today|tomorrow|this\s+week)\b|\bbleed\s+out\b|\b(?:won'?t|wont|will\s+not)\s+(?:be\s+able\s+to\s+)?(?:reach|find|see|hear\s+from)\s+me\b|\b(?<!long\s)(?:i'?ll|ill|i\s+will)\s+be\s+gone\b(?!\s+(?:for|from|at|on|until|till|by)\b)|\breason\s+to\s+(?:stay|keep)\s+(?:alive|going|living)\b|\bpills\s+win\b|\b(?:i'?m|im|i\s+am)\s+not\s+safe\b|\bdon'?t\s+feel\s+safe\s+(?:with|around)\s+myself\b|\bstill\s+here\W+barely\b"),
-    ("plan", r"\b(?:a|the|my)\s+plan\s+and\s+(?:a\s+date|the\s+means|the\s+pills|a\s+time)\b|\b(?:picked|set|chose|chosen)\s+(?:a|the)\s+(?:date|day)\b|\bwrote\s+(?:my|a)\s+will\b|\b(?:got|have|made)\s+(?:a|the|my)\s+plan\s+(?:for|on)\s+(?:(?:this|next)\s+)?(?:sunday|monday|tuesday|wednesday|thursday|friday|saturday|tonight|tomorrow|the\s+weekend)\b|\b(?:got|have|made)\s+(?:a|the|my)\s+plan\s*(?:$|[.!]|to\s+(?:end|die|do\s+it|kill))"),
-    ("cant_go_on", r"\b(?:can'?t|cannot|cant|won'?t)\s+(?:go\s+on|keep\s+going|do\s+this\s+any\s*more|take\s+(?:it|this)\s+any\s*more|live\s+like\s+this)"),
-    ("not_wake_up", r"\b(?:hope|hoping|wish|pray\w*)\s+(?:i\s+)?(?:don'?t|dont|never|won'?t|wont)\s+wake\s+up|\b(?:don'?t|dont|never)\s+(?:want\s+to|wanna)\s+wake\s+up"),
-    ("not_be_around", r"\b(?:won'?t|wont|will\s+not|not\s+gonna|not\s+going\s+to|not\s+like\s+i'?ll|i'?ll\s+not)\s+(?:still\s+)?be\s+(?:here|around|alive)\b|\b(?:don'?t|dont|do\s+not|not)\s+(?:plan|expect|intend)\w*\s+(?:on\s+|to\s+)?be(?:ing)?\s+(?:here|around|alive)\b"),
-    ("not_make_it", r"\b(?:don'?t|dont|not|won'?t|wont|can'?t|cant)\s+(?:think\s+|know\s+if\s+|sure\s+)?(?:i'?ll|ill|i\s+will|i\s+can|i'?m\s+going\s+to|gonna|going\s+to)?\s*(?:make\s+it|survive|last)\s+(?:through\s+)?(?:tonight|the\s+night|today|this\s+week|the\s+week|much\s+longer)"),
-    # "I just want it all to stop"; "the only reason I haven't done it is my dog"
-    ("wants_it_to_stop", r"\bwant\s+(?:it\s+all|everything|all\s+of\s+(?:it|this))\s+to\s+(?:stop|end|be\s+over)\b"),
-    ("last_reason", r"\bonly\s+(?:reason|thing)\s+(?:(?:that\s+)?i\s+(?:haven'?t|hadn'?t|havent|hadnt|didn'?t|didnt)\s+(?:done\s+it|gone\s+through\s+with\s+it|ended\s+it)"
-                    r"|(?:keeping|stopping)\s+me\s+(?:here|alive|from\s+(?:doing\s+it|ending\s+it))|(?:i'?m|im|i\s+am)\s+still\s+(?:here|alive))"),
-    # Means gathered: "I've been stockpiling for weeks", "I know exactly what amount would do it"
-    ("means_gathered", r"\b(?:i'?ve\s+been|been|i\s+am|i'?m|im|started)\s+(?:stockpil\w+|hoard\w+|stash\w+|sav(?:ing|ed)\s+(?:up\s+)?(?:my\s+)?(?:pills|meds|tablets|them))\b"
-                       r"|\bstockpil\w*\s+(?:my\s+|of\s+)?(?:pills|meds|tablets|medications?|sleeping|painkillers)"
-                       r"|\bknow\s+(?:exactly\s+)?(?:what|how\s+much|how\s+many|which)\b.{0,25}\b(?:would|will|'?d|'?ll)\s+do\s+it\b"),
-    # A deadline after which nothing matters: "after Friday it won't matter"
-    ("deadline", r"\b(?:after|by|past|beyond)\s+(?:this\s+|next\s+|the\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-                 r"|tonight|tomorrow|weekend|week|month|then|that|christmas|my\s+birthday|the\s+\d{1,2}(?:st|nd|rd|th)?)\s*,?\s+(?:it|nothing|anything)\s+(?:won'?t|will\s+not|wont|doesn'?t|isn'?t\s+going\s+to)\s+matter\b(?!\s+much)"
-                 r"|\bnothing\s+(?:will\s+)?matters?\s+(?:after|past|beyond)\s+(?:this|next|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"),
-    # An overdose about to be taken: "gonna take all my pills n sleep forever"
-    ("taking_all_pills", rf"\b(?:take|taking|swallow\w*|down|neck)\s+(?:all|every|the\s+whole\s+(?:bottle|box|pack)\s+of)\s+(?:of\s+)?(?:my|the|these|those|his|her|mums?|moms?|dads?)?\s*(?:\w+\s+)?{PILLS}"
-                         r"|\bsleep\s+forever\b|\bgo\s+to\s+sleep\s+(?:and|n|&)\s+(?:never|not)\s+wake\s+up"),
-    ("no_point_in_living", r"\b(?:don'?t|dont|do\s+not|can'?t|cant|cannot)\s+see\s+(?:the|any)\s+(?:point|reason)\s+(?:in|of|to)\s+(?:liv\w*|wak\w+\s+up"
-                           r"|go(?:ing)?\s+on|carry\w*\s+on|be(?:ing)?\s+(?:here|alive)|stay\w*\s+alive)"),
-    ("done_trying", r"\b(?:i'?m|im|i\s+am)\s+(?:so\s+|just\s+)?done\s+(?:trying|fighting|with\s+(?:life|living|being\s+alive|everything|it\s+all))\s*(?:[.!]|$)"
-                    r"|\bmake\s+(?:the|this|my|it)\s+(?:pain\s+|hurt\s+|hurting\s+)?(?:stop|end|go\s+away)\s+(?:permanently|forever|for\s+good)\b"),
-    # Belongings given away; "I won't be needing them where I'm going"
-    ("giving_away", r"\b(?:gave|giving|given)\s+(?:my|all\s+my)\s+(?:things|stuff|belongings|possessions)\s+(?:away|to)\b|\brehom\w+\s+my\s+(?:dog|cat|pets?)\b"
-                    r"|\bwon'?t\s+(?:be\s+)?need(?:ing)?\s+(?:them|it|this|that|anything|any\s+of\s+(?:it|this|them))\s+where\s+(?:i'?m|im|i\s+am)\s+going"),
-    ("car_method", r"\b(?:steer\w*|driv\w+|crash\w*|swerv\w+|ram\w*)\s+(?:my\s+car\s+|the\s+car\s+|it\s+|myself\s+)?(?:into|off)\s+(?:a|the|an)\s+"
-                   r"(?:tree|wall|pole|bridge|cliff|truck|lorry|oncoming\s+\w+|river|barrier|train|bus|overpass)\b"),
-    # Looking up amounts: "i keep googling how many panadol it takes"
-    ("amount_it_takes", rf"\bhow\s+(?:many|much)\s+(?:\w+\s+){{0,2}}{PILLS}\s+(?:it\s+)?(?:takes|would\s+take|does\s+it\s+take|to\s+take|is\s+(?:too\s+much|fatal|lethal|deadly|enough)"
-                        r"|would\s+(?:kill|do\s+it))\b(?!\s+to\s+(?:feel|work|help|get\s+better|kick))"),
-    # Poison swallowed: "I have taken rat poison one hour back"
-    ("poison_taken", r"\b(?:taken|took|take|drank|drunk|drink|swallowed|ate|had|consumed|ingested)\s+(?:(?:some|a\s+lot|a\s+bottle|a\s+cup|a\s+bit)\s+(?:of\s+)?)?(?:the\s+|my\s+|our\s+|his\s+|her\s+)?"
-                     r"(?:rat\s+poison|poison|bleach|pesticides?|insecticides?|weed\s?killer|antifreeze|paraquat|phenyle?|kerosene|rodenticide"
-                     r"|drain\s+cleaner|toilet\s+cleaner|pest\s+killer|mosquito\s+liquid)\b"),
-    # A last message that thanks for everything or says sorry is a goodbye note.
-    ("last_message", r"\b(?:my\s+)?last\s+message\b.{0,40}\b(?:thank\s+you\s+for\s+everything|thanks\s+for\s+everything|i'?m\s+sorry|love\s+you|goodbye\s+(?:everyone|all))"),
-    ("farewell", r"\b(?:put|putting|got|getting|have|had)\s+(?:all\s+)?my\s+affairs\s+in\s+order\b|\b(?:wasn'?t|was\s+not|isn'?t|is\s+not)\s+(?:his|her|their|your|anyone'?s|u'?re)\s+fault\b|\blet\s+(?:it|myself|me)\s+(?:happen|go|die|freeze|drown|fade)\b|\bwon'?t\s+stop\s+unless\s+i\b|\bunless\s+i\s+(?:die|end\s+it|kill)|\blast\s+time\s+(?:anyone|you|they|u|people)\s+(?:will\s+|'ll\s+)?(?:hear|see|talk)|\bwon'?t\s+(?:hear|see)\s+(?:from\s+)?me\s+again\b|\bthis\s+is\s+(?:my\s+)?goodbye\b"),
-    ("permanent_fix", r"\bfix\s+(?:it|that|this|everything)\s+(?:permanently|for\s+good)\b|\b(?:pain|hurt|hurting|suffering|it\s+all|everything)\s+to\s+(?:stop|end|go\s+away)\s+(?:permanently|forever|for\s+good)\b|\bburden\b.{0,60}\b(?:permanent\w*|for\s+good|without\s+me)\b"),
-    ("means_seeking", r"\bhow\s+(?:high|tall|far)\b.{0,40}\b(?:building|bridge|cliff|balcony|floor|drop|fall|jump)\w*\b.{0,40}\b(?:sure|die|dead|survive|enough|fatal|lethal)\b|\bhow\s+(?:many|much)\b.{0,40}\b(?:to\s+)?(?:overdose|die|kill\s+(?:myself|me|someone)|od)\b|\bhow\s+many\b.{0,40}\btoo\s+many\b|\b(?:lethal|fatal|deadly)\s+(?:dose|amount)\b|\b(?:painless|easiest|quickest|best)\s+way\s+to\s+(?:die|go|end\s+it|kill)"),
-    ("goodbye_note", r"\b(?:wrote|written|writing|left|leaving)\s+(?:a\s+|the\s+|my\s+)?(?:notes?|letters?)\s+(?:for|to)\s+"
-                     r"(?:my\s+|the\s+)?(?:family|kids|children|wife|husband|partner|mom|mum|dad|parents|everyone)\b"
-                     r"|\b(?:notes?|letters?)\s+for\s+(?:my\s+|the\s+)?\w+\s+to\s+find\b|\b(?:goodbye|suicide|farewell)\s+(?:note|letter|message|text)s?\b|\bsaying\s+goodbye\s+to\s+(?:every|my)\w*"),
-    # plans and means
-    ("means_at_hand", r"\b(?:have|got|bought|holding|hold|found|loaded|sitting\s+with|with)\s+(?:a|the|my|his|her|some)\s+(?:gun|rope|noose|knife|razor(?:\s+blades?)?|blades?)\b|\b(?:holding|bought|found|hid)\s+(?:the|my|some|a\s+bottle\s+of|enough)\s+(?:pills|meds|tablets|knives)\b|\b(?:on|from|at)\s+(?:the|a)\s+(?:balcony\s+)?(?:ledge|roof\s+edge|edge\s+of\s+the\s+roof|train\s+tracks|railway\s+tracks)\b|\b(?:i'?m|im|i\s+am)\s+(?:standing|sitting|up|at|on|by)\s+(?:on\s+|at\s+|by\s+)?(?:the\s+)?(?:top\s+of\s+(?:the|a)\s+)?(?:train\s+tracks|tracks|railway|bridges?|ledge|roof|rooftop|parking\s+garage|cliffs?|edge)\b|\b(?:pills|meds|tablets)\s+(?:are\s+)?(?:counted|lined\s+up|laid\s+out|set\s+out|ready)\b"),
-    ("means", rf"\b(?:have|got|bought|saved|saving|stash\w*|stockpil\w*|hoard\w*|collected|counted)\s+(?:up\s+)?(?:a\s+|the\s+|my\s+|some\s+|enough\s+|all\s+(?:my|the)\s+)?{PILLS}\b.*\b(?:ready|end|die|kill|enough|tonight|done|for\s+it|to\s+do\s+it|decided|next\s+to\s+me|in\s+my\s+hand|scared)"),
-    ("method", rf"\b(?:hang|hanging|shoot|shooting|drown|drowning|poison\w*)\s+{SELF}\b|\bjump(?:ing)?\s+(?:off|in\s+front)|\bslit\w*\s+(?:my|his|her)\s+wrists?\b|\bgarage\b.{{0,40}}\b(?:car|engine)\b.{{0,15}}\b(?:running|on)\b|\b(?:car|engine)\s+running\b.{{0,30}}\bgarage\b|\bcarbon\s+monoxide\b|\bhose\b.{{0,40}}\bexhaust\b|\bexhaust\s+(?:pipe|fumes)\b.{{0,40}}\b(?:car|window|inside|in\s+the)\b|\b(?:drive|driving|crash|crashing|steer|swerve|walk|walking)\s+(?:my\s+car\s+|the\s+car\s+)?(?:into|off|in\s+front\s+of)\s+(?:the\s+|a\s+)?(?:river|lake|sea|ocean|wall|tree|traffic|bridge|cliff|train|truck|bus|oncoming)|\bedge\s+of\s+(?:the\s+|a\s+)?(?:platform|roof|bridge|cliff|building|balcony|tracks)\b"),
-    # self-harm
-    ("self_harm", rf"\b(?:cut|cuts|cutting|burn|burned|burning|hurt|hurting|harm|harming|hit|hitting|starv\w*|punish\w*)\s+{SELF}\b|\b(?:cut|cutting)\s+again\b|\b(?:cut|scratched|slashed|sliced|opened)\s+(?:my|his|her)\s+(?:wrists?|arms?|legs?|thighs?)\b|\bsh\s+(?:urges?|again|relapse)\b|\burges?\s+to\s+(?:cut|hurt|harm|burn)\b"),
-    # overdose and poisoning happening now
-    ("overdose", r"\b(?:i|i'?ve|he|she|they|my\s+\w+)\s+(?:just\s+|think\s+i\s+|might\s+have\s+|may\s+have\s+)?(?:overdosed|od'?d|o\.d\.?'?d|took\s+an?\s+(?:overdose|od))\b"),
-    ("took_too_many", rf"\b(?:took|taken|swallowed|downed|ate|had)\s+(?:a\s+|the\s+|my\s+|his\s+|her\s+|their\s+)?(?:whole|entire|full|all|lots|bunch|handful|fistful|heap|load|loads|ton|tons|pile|stack|bottle|box|pack|too\s+many|too\s+much|way\s+too|so\s+many|\d{{2,}})\b.{{0,40}}\b(?:{PILLS}|bottle|box|pack|of\s+(?:my|them|it))"),
-    ("overdosing_now", r"\b(?:overdosing|od'?ing)\b"),
-    # emergencies happening now
-    ("emergency", r"\b(?:not|isn'?t|isnt|stopped|barely|can'?t|cant|unable\s+to)\s+(?:be\s+able\s+to\s+)?breath\w*|\b(?:can'?t|cant|cannot|couldn'?t)\s+get\s+(?:any\s+|enough\s+)?air\b|\bgasping\s+for\s+(?:air|breath)\b|\blips\s+(?:look|are|turning|going)\s+blue\b|\bunconscious\b|\bunresponsive\b|\b(?:won'?t|wont|isn'?t|isnt|not|can'?t)\s+(?:wake|waking)\s+(?:up|her|him|them)\b|\b(?:having|had)\s+a\s+seizure\b|\bseizing\b|\bcollapsed\b|\bturning\s+blue\b|\bbleeding\s+(?:a\s+lot|badly|heavily|everywhere|out)\b|\bcall(?:ed|ing)?\s+(?:an?\s+)?ambulance\b"),
-    # "passed out" is told in stories of the past as well ("people passed out at raves back then")
-    ("passed_out", r"\bpassed\s+out\b"),
-    # a body in trouble now: an allergic reaction, chest pain
-    ("body_emergency", r"\b(?:throat|tongue|lips?|face)\b.{0,25}\b(?:swell\w*|swollen|closing)\b"
-                       r"|\b(?:crushing|severe|really\s+bad|sharp)\s+chest\s+pain\b"
-                       r"|\b(?:i\s+have|i'?ve\s+got|having|got|now\s+i\s+have)\s+(?:\w+\s+)?chest\s+pain\b"
-                       r"|\bchest\s+(?:hurts|is\s+(?:tight|crushing)|feels\s+(?:tight|crushed))\b"
-                       r"|\bclutch\w*\s+(?:at\s+)?(?:his|her|my|their)\s+chest\b"
-                       r"|\b(?:crushing|severe|sharp|really\s+bad)\s+pain\s+in\s+(?:my|the|his|her)\s+chest\b"
-                       r"|\bchest\b.{0,60}\b(?:arm|jaw)\b.{0,20}\b(?:numb|tingl\w*|hurts)\b"
-                       r"|\bchest\s+(?:is|feels)\s+(?:really\s+|so\s+|very\s+)?(?:tight|crushing|heavy)\b"),
-    # means at hand that the patterns above do not name
-    ("giving_things_away", r"\bgiv(?:e|ing|en)\s+(?:away\s+)?(?:my|all\s+my)\s+(?:things|stuff|belongings|possessions)\b"
-                           r"|\bbecause\s+i\s+(?:won'?t|wont|will\s+not)\s+need\s+(?:them|it|any\s+of\s+it)\b"),
-    ("cannot_stay_safe", r"\b(?:can'?t|cannot|can\s+not|not\s+able\s+to|don'?t\s+think\s+i\s+can|unable\s+to)\s+keep\s+"
-                         r"(?:myself|me)\s+safe\b|\bbefore\s+i\s+(?:do\s+something\s+to\s+myself|hurt\s+myself|do\s+something\s+stupid)\b"
-                         r"|\bdo\s+something\s+to\s+myself\b"),
-    ("took_more_than_prescribed", rf"\b(?:took|taken|swallowed|had)\s+(?:way\s+|a\s+lot\s+|far\s+)?(?:more|extra)\s+(?:of\s+)?"
-                                  rf"(?:my\s+|his\s+|her\s+)?(?:\w+\s+)?{PILLS}\s+than\b|\blike\s+\d{{2,}}\s+of\s+them\b"),
-    ("deadline_given", r"\bgiven\s+myself\s+(?:until|till|til|one\s+more|a\s+(?:week|month|few\s+(?:days|weeks)))\b"
-                       r"|\bif\s+(?:nothing|it\s+doesn'?t|this\s+doesn'?t)\s+(?:changes?|work\w*|help\w*)\b.{0,30}"
-                       r"\b(?:i'?m|im|i\s+am)\s+(?:out|done|gone)\b"),
-    ("plan_to_do_it", r"\b(?:know|knew|decided|figured\s+out|worked\s+out|planned|picked)\s+(?:exactly\s+)?(?:how|when|where)\s+"
-                      r"(?:i'?m|im|i\s+am|i'?ll|ill)\s+(?:going\s+to|gonna|gna)\s+do\s+it\b"),
-    ("means_other", r"\b(?:got|have|holding|took|grabbed)\s+(?:my\s+|his\s+|her\s+|the\s+)?\w+'?s\s+(?:gun|pistol|rifle|revolver)\b"
-                    r"|\bi\s+have\s+enough\s+(?:now|pills|of\s+them)\b|\blook(?:ed|ing)\s+up\s+how\s+(?:many|much)\b|\bi\s+have\s+(?:way\s+|far\s+)?more\s+than\s+(?:that|enough)\b"
-                    r"|\b(?:on|onto)\s+the\s+(?:train\s+|railway\s+|rail\s+)?tracks\b|\btrain\s+to\s+hit\b"
-                    r"|\bin\s+front\s+of\s+(?:a|the)\s+(?:train|bus|truck|car)\b"
-                    r"|\bwhatever\s+i\s+(?:didn'?t|didnt|haven'?t|havent)\s+(?:already\s+)?swallow\w*"
-                    r"|\bsaid\s+(?:all\s+)?my\s+goodbyes\b|\b(?:didn'?t|didnt)\s+want\s+to\s+wake\s+up\b"),
-    # asking for help with something happening now ("this is an emergency", "I need help now")
-    ("help_now", r"\b(?:this|it)\s*(?:'s|is)\s+an?\s+(?:real\s+|medical\s+)?emergenc\w*(?!\s+(?:room|appointment|number|line|contact))"
-                 r"|^\W*emergency\b(?!\s+(?:contact|number|room|appointment|line|plan))|\bemergency\s*(?:!|please|help|now|pls)|\bmedical\s+emergency\s+(?:now|right\s+now|here)"
-                 r"|\b(?:need|needs|want)\s+(?:some\s+)?help\s+(?:right\s+now|rite\s+now|now|rn|asap|urgently|immediately|fast|quick)"
-                 r"(?!\s+(?:with|to|for|on|booking|finding|understanding|paying|choosing))"
-                 r"|\bhelp\s+me\s+(?:now|please\s+now|asap|right\s+now)|\b(?:please|pls|plz)\s+(?:someone\s+)?help\s+me\b(?!\s+(?:understand|find|book|choose|figure|decide|with\s+(?:the|my)\s+(?:booking|form|insurance)))"
-                 r"|\bsomeone\s+(?:please\s+)?(?:answer|help)\b.{0,20}(?:emergenc|now|please|!)"
-                 r"|\b(?:i'?m|im|i\s+am)\s+not\s+(?:ok|okay|safe|alright)\b.{0,40}\bhelp\b|\bhelp\b.{0,40}\b(?:i'?m|im)\s+not\s+(?:ok|okay|safe)\b"
-                 r"|\bcall\s+(?:911|999|112|an?\s+ambulance|the\s+ambulance|emergency\s+services)"),
-    # a goodbye or talk of dying from someone else
-    ("third_person_goodbye", rf"\b{SOMEONE}\b.{{0,40}}\b(?:texted|messaged|called|wrote|said)\s+(?:me\s+)?(?:a\s+)?(?:goodbye|farewell)"
-                             rf"|\b{SOMEONE}\b.{{0,40}}\b(?:talk\w*|texting|writing|posting)\s+about\s+(?:dying|death|ending\s+it|suicide|not\s+being\s+here)"),
-    # other languages: emergencies, overdoses, methods and help-seeking
-    ("other_language_danger", r"\b(?:emergencia|urgencia|socorro|ay[uú]d(?:a|ame)\s+(?:ahora|por\s+favor|ya)|emerg[eê]ncia"
-                              r"|preciso\s+de\s+ajuda|urgence|au\s+secours|aidez[\s-]moi|notfall|hilfe|emergenza|aiuto|noodgeval"
-                              r"|ratunku|pomocy|slaappillen|(?:pastillas|pastilhas|comprim[eé]s|tabletten|pillole|tabletki)\b.{0,30}\b(?:tom[eéó]\w*|muchas|todas|tragu\w*|muitas|todas|pris|aval[eé]\w*|genommen|geschluckt|pres[oe]|ingoiat\w*|wzi[aą]\w*|po[lł]kn\w*)|\b(?:tom[eéó]\w*|muchas|todas|muitas|pris|genommen|geschluckt|wzi[aą]\w*)\b.{0,30}\b(?:pastillas|pastilhas|comprim[eé]s|tabletten|pillole|tabletki)"
-                              r"|no\s+(?:despierta|respira)|n[aã]o\s+(?:acorda|respira)|ne\s+(?:se\s+r[eé]veille|respire)\s+pas"
-                              r"|atmet\s+nicht|wacht\s+nicht\s+auf|non\s+(?:respira|si\s+sveglia)|sauter|springen|saltar|pular|buttarmi"
-                              r"|tuer|me\s+matar|matarme|morir|morrer|sterben|umbringen|uccidermi|farla\s+finita|zabi[cć]\s+si[eę]"
-                              r"|samob[oó]j\w*|zelfmoord|suicidar(?:me|se)|me\s+suicider|suicidio|suic[ií]dio|suizid\w*|me\s+machucar|lastimarme|hacerme\s+da[ñn]o|me\s+faire\s+du\s+mal"
-                              r"|mich\s+(?:verletzen|ritzen)|mir\s+(?:weh\s+tun|etwas\s+antun)|farmi\s+del\s+male|nie\s+chc[eę]\s+(?:ju[zż]\s+)?(?:[zż]y[cć]|tu\s+by[cć])"
-                              r"|no\s+quiero\s+estar\s+aqu[ií]|no\s+voy\s+a\s+estar\s+aqu[ií]|ya\s+no\s+estar[eé]|je\s+ne\s+serai\s+plus\s+l[aà]|ich\s+werde\s+nicht\s+mehr\s+(?:da|hier)\s+sein|n[aã]o\s+vou\s+(?:mais\s+)?estar\s+aqui|non\s+ci\s+sar[oò]\s+pi[uù]|je\s+ne\s+veux\s+plus|ich\s+kann\s+nicht\s+mehr|non\s+ce\s+la\s+faccio\s+pi[uù])\b"),
-    # third person intent
-    ("third_person_intent", rf"\b{SOMEONE}\s+(?:says?|said|saying|keeps?\s+saying|told\s+me|texted|wants?|is\s+going|is\s+gonna|will|threaten\w*|talk\w*\s+about)\s+(?:that\s+)?(?:(?:she|he|they)\s+(?:is\s+going\s+to|will|wants?\s+to|wanna|gonna)\s+)?(?:to\s+)?(?:{KILL}\s+{SELF}|{DIE}|end\s+(?:it|(?:his|her|their)\s+li(?:fe|ves))|suicide)"),
-]
 
-# A mention that is a crisis unless the message is a question about treatment or facts.
-MENTION_PATTERNS: List[Tuple[str, str]] = [
-    ("suicide_mention", r"\bs+u+i+c+i+d+\w*|\bsuicid\w*|\bsucid\w*|\bsuic?ide\w*|\bsuisid\w*|\bsuicdal\b|\bsuicde\b"),
-    ("overdose_mention", r"\boverdos\w*|\bod\b"),
-    ("self_harm_mention", r"\bself[\s-]?harm\w*"),
-    ("way_out_mention", r"\b(?:permanent|final)\s+(?:solution|way\s+out|exit)\b"),
-    ("emergency_mention", r"\bbleeding\b|\blot\s+of\s+blood\b|\b(?:about\s+to|going\s+to|gonna)\s+pass\s+out\b|\bpassing\s+out\b|\bfainted\b|\bhit\s+(?:her|his|my|their)\s+head\b|\bnot\s+making\s+sense\b|\bcrashed\b.{0,40}\b(?:car|glass|airbags?|into)\b|\bglass\s+everywhere\b|\bairbags?\s+(?:went\s+off|deployed)\b|\b(?:car\s+)?(?:accident|crash)\b.{0,20}\b(?:just\s+now|just\s+happened|right\s+now)\b|\bheart\s+(?:is\s+)?(?:going|racing|pounding)\b.{0,30}\b(?:1[5-9]\d|2\d\d|pass\s+out|can'?t\s+breathe)"),
-]
+class CrisisPatternError(ValueError):
+    """A malformed entry in the patterns file, or a pattern that does not compile."""
+
+
+@dataclass(frozen=True)
+class CrisisPattern:
+    """One phrase family of the patterns file, compiled."""
+
+    name: str  # the rule recorded in `crisis_detection`
+    regex: Pattern[str]
+    comment: str
+    examples: Tuple[str, ...]
+    past_history_excused: bool = False
+
+
+def _pieces(value: Any, where: str) -> str:
+    """A pattern or part as one regex text: a string as it is, a list joined with "|"."""
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+        return "|".join(value)
+    raise CrisisPatternError(f"{where}: expected a regex or a list of regexes, got {value!r}")
+
+
+def _expand(text: str, names: Dict[str, Pieces], where: str, seen: Tuple[str, ...] = ()) -> str:
+    """`text` with every {NAME} replaced by its block or part; a list becomes one (?:a|b) group."""
+
+    def replace(reference: re.Match) -> str:
+        name = reference.group(1)
+        if name not in names:
+            raise CrisisPatternError(f"{where}: unknown block or part {{{name}}}")
+        if name in seen:
+            raise CrisisPatternError(f"{where}: {{{name}}} refers to itself")
+        value = names[name]
+        expanded = _expand(_pieces(value, f"{where}, {name}"), names, where, seen + (name,))
+        return f"(?:{expanded})" if isinstance(value, list) else expanded
+
+    return _REFERENCE.sub(replace, text)
+
+
+def _entry(raw: Any, section: str, index: int, blocks: Dict[str, Pieces], path: Path) -> CrisisPattern:
+    """One entry checked and compiled; any problem names the file and the entry."""
+    name = raw.get("name") if isinstance(raw, dict) else None
+    where = f"{path}: {section} entry {name!r}" if isinstance(name, str) and name else f"{path}: {section} #{index + 1}"
+    if not isinstance(raw, dict) or not isinstance(name, str) or not name:
+        raise CrisisPatternError(f"{where}: an entry is a mapping with a `name`")
+    unknown = set(raw) - _SECTION_KEYS[section]
+    missing = {"comment", "pattern", "examples"} - set(raw)
+    if unknown or missing:
+        raise CrisisPatternError(f"{where}: unknown keys {sorted(unknown)}, missing keys {sorted(missing)}")
+    comment, examples, parts = raw["comment"], raw["examples"], raw.get("parts", {})
+    if not isinstance(comment, str) or not comment.strip():
+        raise CrisisPatternError(f"{where}: `comment` must be text")
+    if not isinstance(examples, list) or not all(isinstance(e, str) and e.strip() for e in examples):
+        raise CrisisPatternError(f"{where}: `examples` must be a list of messages")
+    if not isinstance(parts, dict):
+        raise CrisisPatternError(f"{where}: `parts` must map names to regexes")
+    excused = raw.get("past_history_excused", False)
+    if not isinstance(excused, bool):
+        raise CrisisPatternError(f"{where}: `past_history_excused` must be true or false")
+    text = _expand(_pieces(raw["pattern"], where), {**blocks, **parts}, where)
+    try:
+        regex = re.compile(text)
+    except re.error as error:
+        raise CrisisPatternError(f"{where}: the pattern does not compile ({error}): {text}") from error
+    return CrisisPattern(name, regex, comment.strip(), tuple(examples), excused)
+
+
+def load_patterns(path: Path = PATTERNS_FILE) -> Dict[str, List[CrisisPattern]]:
+    """The entries of the patterns file by section, compiled, in file order."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise CrisisPatternError(f"{path}: cannot read the crisis patterns: {error}") from error
+    if not isinstance(data, dict) or set(data) != {"blocks", *SECTIONS}:
+        raise CrisisPatternError(f"{path}: expected exactly the sections blocks, {', '.join(SECTIONS)}")
+    blocks = data["blocks"]
+    if not isinstance(blocks, dict):
+        raise CrisisPatternError(f"{path}: `blocks` must map names to regexes")
+    for name, value in blocks.items():
+        _pieces(value, f"{path}: block {name}")
+    patterns: Dict[str, List[CrisisPattern]] = {}
+    names: Dict[str, str] = {}
+    for section in SECTIONS:
+        if not isinstance(data[section], list) or not data[section]:
+            raise CrisisPatternError(f"{path}: `{section}` must be a list of entries")
+        patterns[section] = [_entry(raw, section, i, blocks, path) for i, raw in enumerate(data[section])]
+        for entry in patterns[section]:
+            if entry.name in names:
+                raise CrisisPatternError(f"{path}: {section} entry {entry.name!r}: the name is already used in "
+                                         f"{names[entry.name]}")
+            names[entry.name] = section
+    return patterns
+
+
+PATTERNS = load_patterns()
+# Rules about acts that a past-history question may legitimately describe.
+PAST_EXCUSABLE: FrozenSet[str] = frozenset(p.name for p in PATTERNS["strong"] if p.past_history_excused)
 
 # Words that make a message about treatment, the clinic or evidence rather than about now.
 TREATMENT_WORDS = re.compile(
@@ -242,21 +187,21 @@ PRESENT_MARKER = re.compile(
     r"\b(?:again|tonight|right\s+now|at\s+the\s+moment|these\s+days|lately|this\s+week|"
     r"can'?t\s+stop|started\s+again|relapsed|relapsing|currently)\b"
 )
-# Rules about acts that a past-history question may legitimately describe.
-PAST_EXCUSABLE = {"kill_self", "end_life", "self_harm", "overdose", "took_too_many", "method", "car_method", "passed_out"}
 
 # A disclosure that the writer or someone else is at risk now.
 PRESENT_DANGER = re.compile(
     r"\b(?:i'?m|i\s+am|im|i\s+feel|i'?ve\s+been|ive\s+been|i\s+keep|i\s+have|been\s+having|"
     r"right\s+now|tonight|today|currently|at\s+the\s+moment|rn|again|can'?t\s+stop|"
-    r"(?:he|she|they)\s+(?:is|are|has|have)(?!\s+had)|my\s+\w+\s+(?:is|has)(?!\s+had))\b.{0,40}\b(?:suicid\w*|sucid\w*|overdos\w*)"
+    r"(?:he|she|they)\s+(?:is|are|has|have)(?!\s+had)|my\s+\w+\s+(?:is|has)(?!\s+had))\b.{0,40}"
+    r"\b(?:suicid\w*|sucid\w*|overdos\w*)"
     r"|\b(?:suicid\w*|sucid\w*)\s+(?:thoughts?|feelings?|urges?)?\s*(?:right\s+now|tonight|today|again|rn)\b"
     r"|(?:^|\bi\s+|\bi'?m\s+|\bim\s+|\bbeen\s+)feel(?:ing)?\s+(?:really\s+|very\s+|so\s+)?suicid\w*"
 )
 # Crisis words about something else: excuse a classifier-only reading, never a pattern.
 ORDINARY_CONTEXT = re.compile(
     # "am I putting myself in harm's way doing this?" asks whether the treatment is safe
-    r"\bput(?:ting)?\s+myself\s+in\s+harm'?s\s+way\s+(?:by\s+)?(?:doing|getting|having|trying)\s+(?:this|it|ketamine|the\s+treatment|infusions?)\b|"
+    r"\bput(?:ting)?\s+myself\s+in\s+harm'?s\s+way\s+(?:by\s+)?(?:doing|getting|having|trying)\s+"
+    r"(?:this|it|ketamine|the\s+treatment|infusions?)\b|"
     r"\b(?:end|ending|cancel|stop)\s+(?:my|the|our|this)\s+(?:subscription|membership|contract|plan|account|"
     r"appointment|booking|session|call|chat|newsletter|emails?|texts?)\b|"
     r"\b(?:passed\s+away|passed\s+on|funeral|memorial)\b|"
@@ -269,17 +214,22 @@ ORDINARY_CONTEXT = re.compile(
 # "I'm doing fine": excuses a classifier-only reading, never a pattern.
 DOING_FINE = re.compile(r"\b(?:i'?m|im|i\s+am)\s+doing\s+(?:fine|ok|okay|good|well)\b(?!\s+(?:but|except))")
 
+# "I'm not suicidal", "free of overdoses for two years": a denial, not a disclosure.
 NEGATED_MENTION = re.compile(
-    r"\b(?:free\s+(?:of|from)|no\s+longer\s+(?:\w+\s+)?|not|never|stopped(?:\s+having)?|without|no)\s+(?:\w+\s+)?(?:suicid|overdos)"
+    r"\b(?:free\s+(?:of|from)|no\s+longer\s+(?:\w+\s+)?|not|never|stopped(?:\s+having)?|without|no)\s+(?:\w+\s+)?"
+    r"(?:suicid|overdos)"
 )
 
 # Figures of speech ("this paperwork is killing me") are never a crisis on their own.
 FIGURE_OF_SPEECH = re.compile(
     r"\b(?:is|are|was|it'?s|its)\s+killing\s+me\b|\bdying\s+(?:to|for)\b|\bi'?d\s+die\s+for\b|"
-    r"\bkiller\b|\bmurder\b|\bto\s+die\s+for\b|\bdied\s+laughing\b|\bdie\s+of\s+(?:embarrassment|shame|boredom|laughter)\b|"
-    r"\bkilling\s+(?:my|the)\s+(?!self)\w+|\bshot\s+myself\s+in\s+the\s+foot\b|\bdead\s+tired\b|\b(?:lol|lmao|haha\w*)\b"
+    r"\bkiller\b|\bmurder\b|\bto\s+die\s+for\b|\bdied\s+laughing\b|"
+    r"\bdie\s+of\s+(?:embarrassment|shame|boredom|laughter)\b|"
+    r"\bkilling\s+(?:my|the)\s+(?!self)\w+|\bshot\s+myself\s+in\s+the\s+foot\b|\bdead\s+tired\b|"
+    r"\b(?:lol|lmao|haha\w*)\b"
 )
 
+# ...unless the writer says they mean it.
 NOT_JOKING = re.compile(r"\bnot\s+(?:really\s+|even\s+)?(?:joking|kidding)\b|\bi'?m\s+serious\b|\bseriously\b")
 
 
@@ -298,19 +248,36 @@ class CrisisRules:
 
     def __init__(self, classifier_threshold: float) -> None:
         self.classifier_threshold = classifier_threshold
-        self.strong: List[Tuple[str, Pattern[str]]] = [
-            (name, re.compile(pattern)) for name, pattern in STRONG_PATTERNS
-        ]
         self.other_languages: List[Tuple[str, Pattern[str]]] = [
-            (name, re.compile(pattern)) for name, pattern in OTHER_LANGUAGE_CRISIS
+            (p.name, p.regex) for p in PATTERNS["other_languages"]
         ]
-        self.mentions: List[Tuple[str, Pattern[str]]] = [
-            (name, re.compile(pattern)) for name, pattern in MENTION_PATTERNS
-        ]
+        self.strong: List[Tuple[str, Pattern[str]]] = [(p.name, p.regex) for p in PATTERNS["strong"]]
+        self.mentions: List[Tuple[str, Pattern[str]]] = [(p.name, p.regex) for p in PATTERNS["mentions"]]
 
     def detect(
         self, text: str, crisis_score: float = 0.0, classifier_says_crisis: bool = False
     ) -> Optional[Detection]:
+        """Whether a message is a crisis, and which rule says so; the first step that decides wins.
+
+        1. The message is normalised (lower case, one apostrophe, single spaces); an empty one
+           is not a crisis. Then its context is read: PRESENT_DANGER (a disclosure of risk now,
+           unless NEGATED_MENTION denies it), and whether it is a story of the past
+           (PAST_CONTEXT, with neither present danger nor a PRESENT_MARKER such as "again").
+        2. The `other_languages` entries of crisis_patterns.yml, in file order, on the message
+           without accents: the first match is a crisis.
+        3. The `strong` entries, in file order: the first match is a crisis, unless the entry
+           is `past_history_excused` and the message is a story of the past.
+        4. The `mentions` entries (suicide, overdose, self-harm...): with present danger, a
+           crisis recorded as `<name>_present`; otherwise a crisis unless the message is
+           informational (a story of the past, or TREATMENT_WORDS in a QUESTION), asks a
+           QUESTION at all, or denies (NEGATED_MENTION).
+        5. No pattern: the classifier's reading is a crisis (`classifier_score`) when its crisis
+           score reaches `classifier_threshold`, or when it says crisis (top or unsure reading,
+           `classifier_says_crisis`) about a message of at least MIN_WORDS_FOR_AN_UNSURE_READING
+           words that is not a QUESTION; unless the message is informational, a
+           FIGURE_OF_SPEECH (and NOT_JOKING does not take it back), a denial, DOING_FINE or
+           ORDINARY_CONTEXT. The context patterns excuse a classifier reading, never a pattern.
+        """
         message = normalise(text)
         if not message:
             return None
@@ -322,7 +289,7 @@ class CrisisRules:
         for name, pattern in self.other_languages:
             found = pattern.search(plain_letters)
             if found:
-                return Detection(f"other_language_{name}", found.group(0), "pattern")
+                return Detection(name, found.group(0), "pattern")
         for name, pattern in self.strong:
             found = pattern.search(message)
             if found and not (past and name in PAST_EXCUSABLE):
@@ -358,10 +325,15 @@ class CrisisRules:
 class CrisisDetector(StatelessComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        # The classifier's crisis probability above which a message counts as a crisis even
-        # when no pattern matched.
-        # fallback_threshold: the FallbackClassifier's; a next reading below it is a "did you mean".
-        return {"classifier_threshold": 0.5, "fallback_threshold": 0.25}
+        # classifier_threshold: the classifier's crisis probability above which a message counts
+        # as a crisis even when no pattern matched. fallback_threshold: a next reading below it is
+        # a "did you mean"; when the model is loaded, the FallbackClassifier's (create()).
+        return {"classifier_threshold": 0.5, "fallback_threshold": DEFAULT_NLU_FALLBACK_THRESHOLD}
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "CrisisDetector":
+        return cls({**cls.get_default_config(), **config, "fallback_threshold": fallback_threshold(execution_context)})
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         config = {**self.get_default_config(), **config}

@@ -35,7 +35,8 @@ ARRAYS_FILE = "tfidf_intent_classifier.npz"
 
 # "how dose it work": the verb typed as the noun, which would read as a question about the dose.
 DOSE_FOR_DOES = re.compile(r"(^|\b(?:how|what|why|when|where|so|and|but|it|that|this)\s+)dose"
-                           r"(?=\s+(?:it|this|that|ketamine|ket|u|you|insurance|anyone|everyone|he|she|they|my|ur|your)\b)")
+                           r"(?=\s+(?:it|this|that|ketamine|ket|u|you|insurance|anyone|everyone"
+                           r"|he|she|they|my|ur|your)\b)")
 
 
 def normalise_text(text: str) -> str:
@@ -164,8 +165,13 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             class_weight="balanced",
         ).fit(self._features(texts), [e.get(INTENT) for e in examples])
         self.labels = [str(label) for label in classifier.classes_]
-        self.set_coefficients(classifier.coef_)
-        self.intercept = classifier.intercept_
+        coef, intercept = classifier.coef_, classifier.intercept_
+        if len(self.labels) == 2:
+            # A two-class model keeps one row, the second class's score against the first; the
+            # softmax over (0, score) gives the same two probabilities.
+            coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
+        self.set_coefficients(coef)
+        self.intercept = intercept
         self.persist()
         return self._resource
 
@@ -194,7 +200,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             return messages
         texts = [m.get(TEXT) or "" for m in messages]
         for message, probs in zip(messages, self.story_aware_probabilities(texts)):
-            order = np.argsort(-probs)[: int(self.config["ranking_length"])]
+            # As in Rasa, a ranking_length of 0 keeps every intent.
+            order = np.argsort(-probs)[: int(self.config["ranking_length"]) or len(self.labels)]
             ranking = [
                 {"name": self.labels[i], "confidence": float(probs[i])} for i in order
             ]
@@ -233,12 +240,12 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         try:
             with model_storage.read_from(resource) as directory:
                 stored = json.loads((directory / MODEL_FILE).read_text(encoding="utf-8"))
-                arrays = np.load(directory / ARRAYS_FILE, allow_pickle=False)
-                for i, space in enumerate(component.spaces):
-                    space.restore(stored["vocabularies"][i], arrays[f"idf_{i}"])
-                component.labels = stored["labels"]
-                component.set_coefficients(arrays["coef"])
-                component.intercept = arrays["intercept"]
+                with np.load(directory / ARRAYS_FILE, allow_pickle=False) as arrays:
+                    for i, space in enumerate(component.spaces):
+                        space.restore(stored["vocabularies"][i], arrays[f"idf_{i}"])
+                    component.labels = stored["labels"]
+                    component.set_coefficients(arrays["coef"])
+                    component.intercept = arrays["intercept"]
         except (ValueError, FileNotFoundError):
             # Not trained (no NLU data): the component leaves messages unclassified.
             pass

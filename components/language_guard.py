@@ -36,7 +36,8 @@ COMMON_WORDS: Dict[str, set] = {
               efeitos ajuda meu minha isso muito fazer tenho depois cetamina onde fica clínica é falam funciona
               quero marcar consulta vicia""".split()),
     "fr": set("""est que pour avec une les des je vous pas combien coûte traitement séance merci bonjour
-              est-ce remboursée remboursé assurance kétamine c'est mon mes suis peux où quels quelle effets""".split()),
+              est-ce remboursée remboursé assurance kétamine c'est mon mes suis peux où quels quelle
+              effets""".split()),
     "de": set("""ich und ist nicht eine einer wie lange dauert kostet behandlung danke hallo bitte mein meine habe
               kann für mit auf sie wir auch oder ungefähr wird werden ketamin nebenwirkungen wo klinik sprechen
               möchte termin vereinbaren welche gibt""".split()),
@@ -48,10 +49,10 @@ COMMON_WORDS: Dict[str, set] = {
               po""".split()),
     "tr": set("""ve bir bu için mı mi işe yarıyor tedavisi nasıl ne kadar mıdır""".split()),
 }
-ENGLISH_WORDS = set("""the a an is it to and of in for on with what how does do can i you my me are be will would much long
-                    cost take after before this that there have has when who where why which your our get about
-                    any ketamine infusion therapy treatment session clinic insurance side effects safe work
-                    please thanks hi hello yes no not""".split())
+ENGLISH_WORDS = set("""the a an is it to and of in for on with what how does do can i you my me are be will would
+                    much long cost take after before this that there have has when who where why which your our
+                    get about any ketamine infusion therapy treatment session clinic insurance side effects safe
+                    work please thanks hi hello yes no not""".split())
 # Naming a language is as telling as two of its words ("hablan español?").
 LANGUAGE_NAMES = {"español": "es", "espanol": "es", "português": "pt", "portugues": "pt", "français": "fr",
                   "francais": "fr", "deutsch": "de", "italiano": "it", "nederlands": "nl", "polsku": "pl",
@@ -102,7 +103,8 @@ class LanguageGuard(StatelessComponent):
             elif top_reading(message) == OTHER_LANGUAGE_INTENT and not any(c.isalpha() for c in text):
                 # "!!!", "12345" or emoji are in no language: the classifier only guessed.
                 unsure = {"name": "nlu_fallback", "confidence": (message.get(INTENT) or {}).get("confidence") or 0.0}
-                ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get("name") not in (OTHER_LANGUAGE_INTENT, "nlu_fallback")]
+                ranking = [e for e in message.get(INTENT_RANKING_KEY) or []
+                           if e.get("name") not in (OTHER_LANGUAGE_INTENT, "nlu_fallback")]
                 message.set(INTENT, unsure, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [unsure] + ranking, add_to_output=True)
         return messages

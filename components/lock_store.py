@@ -100,6 +100,8 @@ class AtomicRedisLockStore(RedisLockStore):
 class ClinicLockStore:
     """Not a lock store itself: Rasa instantiates it from endpoints.yml and gets the right one."""
 
-    def __new__(cls, endpoint_config: Any = None, environ: Optional[Dict[str, str]] = None) -> LockStore:  # type: ignore[misc]
+    def __new__(  # type: ignore[misc]
+        cls, endpoint_config: Any = None, environ: Optional[Dict[str, str]] = None
+    ) -> LockStore:
         url = ((os.environ if environ is None else environ).get(LOCK_STORE_URL_ENV) or "").strip()
         return AtomicRedisLockStore(**redis_settings(url)) if url else InMemoryLockStore()

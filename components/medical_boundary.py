@@ -37,9 +37,9 @@ KEPT_INTENTS = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", 
 WHO = r"(?:i|i'?m|im|i'?ve|ive|i'?d|me|my|mine|he|she|he'?s|she'?s|his|her|they|their|we|our)"
 AGE_UNDER_18_OR_OVER_75 = r"(?:1[0-7]|7[6-9]|[89]\d|1[01]\d)"
 NOT_AN_AGE = r"(?!\s*(?:%|percent|minutes?|mins?|hours?|hrs?|days?|weeks?|sessions?|infusions?|mg|dollars|\$))"
-BRANDED_ANTIDEPRESSANTS = (r"(?:lexapro|escitalopram|zoloft|sertraline|prozac|fluoxetine|paxil|paroxetine|celexa|citalopram|"
-                   r"wellbutrin|bupropion|effexor|venlafaxine|cymbalta|duloxetine|pristiq|trintellix|remeron|"
-                   r"mirtazapine|trazodone|amitriptyline|nortriptyline)")
+BRANDED_ANTIDEPRESSANTS = (r"(?:lexapro|escitalopram|zoloft|sertraline|prozac|fluoxetine|paxil|paroxetine|"
+                           r"celexa|citalopram|wellbutrin|bupropion|effexor|venlafaxine|cymbalta|duloxetine|"
+                           r"pristiq|trintellix|remeron|mirtazapine|trazodone|amitriptyline|nortriptyline)")
 SUBSTANCES = (r"(?:alcohol|booze|beers?|wine|liquor|vodka|whiskey|weed|cannabis|marijuana|thc|edibles?|pot|"
               r"coke|cocaine|crack|meth|heroin|fentanyl|molly|mdma|ecstasy|shrooms|psilocybin|lsd|acid|kratom|"
               r"opioids?|painkillers|joints?|blunts?|gummies|thc\s+oil)")
@@ -66,18 +66,23 @@ CONCERNS: List[Concern] = [
             r"|\btrying\s+(?:to\s+)?(?:conceive|get\s+pregnant|for\s+a\s+baby)|\bttc\b|\bexpecting\s+(?:a\s+)?baby"
             r"|\bconceiv\w*|\bivf\b|\begg\s+retrieval|\btrimester|\b\d{1,2}\s+weeks\s+along|\bmissed\s+my\s+period"
             r"|\bpositive\s+(?:pregnancy\s+)?test|\b(?:nurse|nursing)\s+(?:my\s+)?(?:baby|twins|son|daughter|newborn)"
-            r"|\bstill\s+nursing|\bpump(?:ing)?\s+(?:breast\s?milk|milk|for\s+my\s+baby)|\bthrow(?:ing)?\s+out\s+the\s+milk"
-            r"|\bwomb\b|\bunborn\b|\bstart(?:ing)?\s+a\s+family\b|\b(?:i'?m|im|i\s+am)\s+nursing\b|\bpump\s+and\s+dump\b"
-            r"|\bembarazad\w*|\blactancia|\bamamant\w*|\bschwanger\w*|\bstillen\b|\benceinte|\ballait\w*|\bgr[aá]vid\w*",
+            r"|\bstill\s+nursing|\bpump(?:ing)?\s+(?:breast\s?milk|milk|for\s+my\s+baby)"
+            r"|\bthrow(?:ing)?\s+out\s+the\s+milk|\bwomb\b|\bunborn\b|\bstart(?:ing)?\s+a\s+family\b"
+            r"|\b(?:i'?m|im|i\s+am)\s+nursing\b|\bpump\s+and\s+dump\b"
+            r"|\bembarazad\w*|\blactancia|\bamamant\w*|\bschwanger\w*|\bstillen\b|\benceinte|\ballait\w*"
+            r"|\bgr[aá]vid\w*",
             "no article covers pregnancy or breastfeeding; only a clinician can weigh it",
             ("is ketamine safe during pregnancy", "i'm breastfeeding my 3 month old, can i still get infusions")),
     Concern("heart",
             r"\bheart\s+(?:attacks?|disease|condition|problems?|issues?|failure|surgery|murmur|rhythm|thing|valve)"
             r"|\b(?:arrhythmia|a-?fib|atrial\s+fibrillation|pacemaker|stents?|angina|tachycardia|cardiomyopathy)\b"
             r"|\bhypertensi\w*|\bstrokes?\b|\bbypass\s+surgery|\bcardiac\b|\bcardiologist"
-            rf"|\b{WHO}\b.{{0,40}}\bhigh\s+(?:blood\s+pressure|bp)\b|\bhigh\s+(?:blood\s+pressure|bp)\s+(?:meds|medication|pills)"
-            r"|\bblood\s+pressure\s+(?:meds|medications?|pills|tablets)|\b(?:herz\w*|coraz[oó]n|c[oœ]ur|cora[cç][aã]o)\b"
-            r"|\b(?:blood\s+pressure|bp)\s+(?:is|runs|has\s+been|was|gets)\s+(?:\w+\s+)?(?:high|elevated|through\s+the\s+roof)"
+            rf"|\b{WHO}\b.{{0,40}}\bhigh\s+(?:blood\s+pressure|bp)\b"
+            r"|\bhigh\s+(?:blood\s+pressure|bp)\s+(?:meds|medication|pills)"
+            r"|\bblood\s+pressure\s+(?:meds|medications?|pills|tablets)"
+            r"|\b(?:herz\w*|coraz[oó]n|c[oœ]ur|cora[cç][aã]o)\b"
+            r"|\b(?:blood\s+pressure|bp)\s+(?:is|runs|has\s+been|was|gets)\s+(?:\w+\s+)?"
+            r"(?:high|elevated|through\s+the\s+roof)"
             r"|\bhigh\s+(?:blood\s+pressure|bp)\b.{0,30}\b(?:on\s+meds|\d{3}\s*/\s*\d{2,3})|\b1\d{2}\s*/\s*\d{2,3}\b"
             r"|\bpalpitations|\bpvcs?\b|\bskipped\s+beats|\blong\s+qt\b|\btia\b|\bmini[\s-]?stroke|\bheart\s+defect"
             r"|\binfarto|\bbluthochdruck|\bhipertensi[oó]n|\bamlodipine|\blisinopril|\bramipril|\bmetoprolol"
@@ -87,16 +92,20 @@ CONCERNS: List[Concern] = [
             # "the quote nearly gave me a heart attack": a figure of speech.
             unless=r"\b(?:gave|give|gives|giving)\s+me\s+a\s+heart\s+attack\b"),
     Concern("seizures",
-            r"\bseizures?\b|\b[eé]pilep\w*|\bconvulsions?\b|\bkrampfanf[aä]ll\w*|\bconvulsiones\b|\bcrises?\s+d'[eé]pilep",
+            r"\bseizures?\b|\b[eé]pilep\w*|\bconvulsions?\b"
+            r"|\bkrampfanf[aä]ll\w*|\bconvulsiones\b|\bcrises?\s+d'[eé]pilep",
             "a neurological condition needs an individual assessment",
             ("i have epilepsy, is ketamine safe for me", "had a seizure last year, does that rule me out")),
     Concern("psychosis",
             r"\bschizo\w*|\bpsychos[ie]s\b|\bpsychotic\b|\bhear(?:ing)?\s+voices\b|\bvoices\s+in\s+my\s+head\b"
-            rf"|\bmanic\b|\bmania\b|\bdelusion\w*|\b{WHO}\b.{{0,30}}\b(?:have|has|had|get|gets|see|sees)\s+hallucinations\b"
+            r"|\bmanic\b|\bmania\b|\bdelusion\w*"
+            rf"|\b{WHO}\b.{{0,30}}\b(?:have|has|had|get|gets|see|sees)\s+hallucinations\b"
             r"|\bsquizofren\w*|\besquizofren\w*|\bschizophren\w*|\bpsicosis\b|\bhypomani\w*"
-            r"|\b(?:see|seeing|hear|hearing)\s+(?:\w+\s+){0,3}(?:that\s+)?(?:aren'?t|arent|isn'?t|are\s+not)\s+(?:there|real)\b",
+            r"|\b(?:see|seeing|hear|hearing)\s+(?:\w+\s+){0,3}(?:that\s+)?"
+            r"(?:aren'?t|arent|isn'?t|are\s+not)\s+(?:there|real)\b",
             "the articles say ketamine may worsen psychosis",
-            ("my brother has schizophrenia, can i still get ketamine", "i was psychotic once after weed, is this safe")),
+            ("my brother has schizophrenia, can i still get ketamine",
+             "i was psychotic once after weed, is this safe")),
     Concern("organs",
             r"\bbladder\b|\burinary\b|\buti'?s?\b|\bkidneys?\b|\brenal\b|\bliver\b|\bhepatitis\b|\bcirrhosis\b"
             r"|\bdialysis\b|\bpee(?:ing)?\s+(?:blood|problems|issues|a\s+lot)|\bh[ií]gado\b|\bleber\b|\bniere\w*"
@@ -104,9 +113,12 @@ CONCERNS: List[Concern] = [
             "organ problems change what is safe and no article covers them",
             ("can it cause bladder damage long term", "i have fatty liver disease, can i do the infusions")),
     Concern("age",
-            rf"\b(?:i'?m|im|i\s+am|i'?m\s+only|turning|turned|aged?|age)\s+(?:only\s+)?{AGE_UNDER_18_OR_OVER_75}\b{NOT_AN_AGE}"
-            rf"|\b(?:my\s+\w+|our\s+\w+|he|she|they)\s*(?:is|'s|just\s+turned|turns|turned)\s+{AGE_UNDER_18_OR_OVER_75}\b{NOT_AN_AGE}"
-            rf"|\b{AGE_UNDER_18_OR_OVER_75}\s*(?:years?|yrs?)[\s-]*old\b|\b{AGE_UNDER_18_OR_OVER_75}\s*(?:yo|y/o|y\.o\.)\b"
+            r"\b(?:i'?m|im|i\s+am|i'?m\s+only|turning|turned|aged?|age)\s+(?:only\s+)?"
+            rf"{AGE_UNDER_18_OR_OVER_75}\b{NOT_AN_AGE}"
+            r"|\b(?:my\s+\w+|our\s+\w+|he|she|they)\s*(?:is|'s|just\s+turned|turns|turned)\s+"
+            rf"{AGE_UNDER_18_OR_OVER_75}\b{NOT_AN_AGE}"
+            rf"|\b{AGE_UNDER_18_OR_OVER_75}\s*(?:years?|yrs?)[\s-]*old\b"
+            rf"|\b{AGE_UNDER_18_OR_OVER_75}\s*(?:yo|y/o|y\.o\.)\b"
             r"|\bmy\s+(?:\w+\s+)?(?:teen|teenager|teenaged|teenage\s+\w+|kid|child|minor)\b(?!'s)(?!\s+was\s+born)"
             r"|\b(?:i'?m|im|i\s+am)\s+(?:a\s+)?(?:teen\w*|minor|underage|under\s*18|in\s+high\s+school)\b"
             r"|\bin\s+(?:my|his|her)\s+(?:late\s+)?(?:seventies|70s|80s|eighties|90s|nineties)\b"
@@ -116,12 +128,14 @@ CONCERNS: List[Concern] = [
             rf"{AGE_UNDER_18_OR_OVER_75}\b{NOT_AN_AGE}|\b(?:teen|teenager|minor)\s+here\b|\bturn(?:ing)?\s+18\s+in\b",
             "treatment under 18 or over 75 needs a clinician's decision",
             ("im 17 can i get this", "my mother is 82, could she have the infusions"),
-            requires=r"\b(?:can|could|would|get|do|have|treat\w*|qualif\w*|allowed|old\s+enough|too\s+(?:old|young)|safe"
-                     r"|ok|okay|fine|eligible|option|rule|age|risk\w*|start|wait|see|behandeln|puede|pode|peut)\b"),
+            requires=r"\b(?:can|could|would|get|do|have|treat\w*|qualif\w*|allowed|old\s+enough"
+                     r"|too\s+(?:old|young)|safe|ok|okay|fine|eligible|option|rule|age|risk\w*|start|wait|see"
+                     r"|behandeln|puede|pode|peut)\b"),
     Concern("medications",
             r"\blithium\b|\bmaois?\b|\bmao\s+inhibitors?|\bphenelzine|\bnardil|\bparnate|\btranylcypromine|\bselegiline"
             r"|\bemsam\b|\bmarplan|\bbenzos?\b|\bbenzodiazepines?|\bxanax|\balprazolam|\bklonopin|\bclonazepam|\bativan"
-            r"|\blorazepam|\bvalium|\bdiazepam|\badderall|\bvyvanse|\britalin|\bconcerta|\bmethylphenidate|\bstimulants?\b"
+            r"|\blorazepam|\bvalium|\bdiazepam"
+            r"|\badderall|\bvyvanse|\britalin|\bconcerta|\bmethylphenidate|\bstimulants?\b"
             r"|\boxycodone|\boxycontin|\bpercocet|\bhydrocodone|\bvicodin|\btramadol|\bmorphine|\bmethadone|\bsuboxone"
             r"|\bbuprenorphine|\bnaltrexone|\bvivitrol|\blamotrigine|\blamictal|\bseroquel|\bquetiapine|\babilify"
             r"|\baripiprazole|\bantipsychotics?|\bmood\s+stabili[sz]ers?|\bgabapentin|\btopamax|\bwarfarin|\beliquis"
@@ -132,15 +146,17 @@ CONCERNS: List[Concern] = [
             unless=r"\b(?:refill|prescri\w+|get\s+\w+\s+from\s+you|buy|sell|category|class|type\s+of)\b"),
     Concern("antidepressant_in_use",
             rf"\b{BRANDED_ANTIDEPRESSANTS}\b\s*(?:\d+\s*(?:mg|xl|xr|er)?|user|together|now)\b"
-            rf"|\b{BRANDED_ANTIDEPRESSANTS}\s+(?:and|w/?|with)\s+ketamine\s+(?:together|safe|ok|okay|fine|interact\w*|mix\w*)"
+            rf"|\b{BRANDED_ANTIDEPRESSANTS}\s+(?:and|w/?|with)\s+ketamine\s+"
+            r"(?:together|safe|ok|okay|fine|interact\w*|mix\w*)"
             rf"|\b(?:keep|stop|keeping|stopping|taper\w*|come\s+off|go\s+off)\s+(?:taking\s+)?(?:the\s+|my\s+)?"
             rf"{BRANDED_ANTIDEPRESSANTS}\b|\b(?:on|taking|take|takes|prescribed|using|started|been\s+on|still\s+on)\s+"
             rf"(?:\w+\s+){{0,3}}?{BRANDED_ANTIDEPRESSANTS}\b|\bmy\s+{BRANDED_ANTIDEPRESSANTS}\b"
             rf"|\b{BRANDED_ANTIDEPRESSANTS}\b.{{0,40}}\b(?:i'?m\s+on|im\s+on|i\s+take|i'?m\s+taking|i\s+am\s+on)",
             "whether to keep a named antidepressant alongside ketamine is the prescriber's and clinician's call",
             ("i'm on lexapro, can i still do it", "zoloft and ketamine together safe?"),
-            unless=r"\b(?:differ\w*|diff?e?rent|compar\w*|versus|vs\.?|better\s+than|worse\s+than|faster\s+than|sets?\s+(?:it|them)"
-                   r"\s+apart|same\s+as|any\s+different|instead\s+of)\b"),
+            unless=r"\b(?:differ\w*|diff?e?rent|compar\w*|versus|vs\.?"
+                   r"|better\s+than|worse\s+than|faster\s+than|sets?\s+(?:it|them)\s+apart"
+                   r"|same\s+as|any\s+different|instead\s+of)\b"),
     Concern("substance_use",
             rf"\b{WHO}\b.{{0,30}}\b(?:drink(?:s|ing)?|smoke[sd]?|smoking|vape|vaping|use[sd]?|using|do|does|doing|did|"
             rf"took|had|on)\b.{{0,25}}\b{SUBSTANCES}"
@@ -157,12 +173,13 @@ CONCERNS: List[Concern] = [
             # ... nor "can people get addicted to it?", which asks about addiction in general.
             unless=r"\b(?:used\s+(?:for|to\s+treat)|treat(?:s|ed|ing)?|help\s+(?:with|for))\b.{0,30}"
                    r"\b(?:addiction|alcoholism|use\s+disorder|dependence)"
-                   r"|\b(?:can|could|do|does|will|would)\s+(?:people|anyone|someone|patients|one|you)\s+(?:get|become|end\s+up)\s+"
-                   r"(?:addicted|hooked|dependent)"),
+                   r"|\b(?:can|could|do|does|will|would)\s+(?:people|anyone|someone|patients|one|you)\s+"
+                   r"(?:get|become|end\s+up)\s+(?:addicted|hooked|dependent)"),
     Concern("driving_after",
             r"\b(?:can|could|should|may|will)\s+i\s+(?:still\s+)?(?:drive|operate|go\s+(?:back\s+)?to\s+work|work)\b"
             r"|\b(?:allowed|able|ok(?:ay)?|safe|fine)\s+to\s+(?:drive|operate\s+machinery)\b"
-            r"|\bdriv\w*\s+(?:myself\s+)?(?:home\s+)?(?:after|afterwards|following)\b|\bafter\b.{0,30}\bdrive\s+(?:myself|again)\b"
+            r"|\bdriv\w*\s+(?:myself\s+)?(?:home\s+)?(?:after|afterwards|following)\b"
+            r"|\bafter\b.{0,30}\bdrive\s+(?:myself|again)\b"
             r"|\b(?:ride|cycle|bike|drive)\s+(?:my\s+\w+\s+)?home\s+after|\bbehind\s+the\s+wheel"
             r"|\bback\s+to\s+(?:work|the\s+office|my\s+(?:shift|job))|\b(?:fly|flying)\s+after\b|\bpilot\b"
             r"|\b(?:still|then)\s+work\b|\b(?:night|day|next)\s+shifts?\s+(?:after|right\s+after|that|the\s+same)"
@@ -170,7 +187,8 @@ CONCERNS: List[Concern] = [
             r"|\b(?:right\s+)?before\s+(?:my|a|the)\s+(?:night\s+|day\s+|next\s+|work\s+)?shifts?\b"
             r"|\boperate\s+(?:machinery|heavy)|\bdirigir\b|\bfahren\b|\bconduire\b"
             # a forklift or crane is a concern next to the session, not as someone's job
-            r"|\b(?:forklift|crane|operate\s+(?:a\s+\w+|that|this|the\s+same))\b.{0,60}\b(?:after|afterwards|infusion|session|same\s+day|that\s+day)\b"
+            r"|\b(?:forklift|crane|operate\s+(?:a\s+\w+|that|this|the\s+same))\b.{0,60}"
+            r"\b(?:after|afterwards|infusion|session|same\s+day|that\s+day)\b"
             r"|\b(?:after|afterwards|infusion|session)\b.{0,60}\b(?:forklift|crane)\b",
             "when it is safe to drive or work depends on the patient and the dose",
             ("can i drive home after the infusion", "how long after a session until i can drive again")),
@@ -185,7 +203,8 @@ CONCERNS: List[Concern] = [
     Concern("other_condition",
             r"\bglaucoma\b|thyroid\w*|\bhashimoto|\bgraves'?\s+disease|\bpots\b|\bsleep\s+apnea\b"
             r"|\b(?:i|i'?m|im|i'?ve|ive|i\s+have|my)\b.{0,30}\b(?:eating\s+disorder|anorexi\w*|bulimi\w*)"
-            r"|\b(?:eating\s+disorder|anorexi\w*|bulimi\w*)\b.{0,30}\b(?:i\s+have|i'?ve\s+had|i'?m\s+recovering|for\s+\d+\s+years)"
+            r"|\b(?:eating\s+disorder|anorexi\w*|bulimi\w*)\b.{0,30}"
+            r"\b(?:i\s+have|i'?ve\s+had|i'?m\s+recovering|for\s+\d+\s+years)"
             r"|\bbrain\s+injur\w*|\btbi\b|\bconcussion|\baneurysm|\bdementia\b|\bparkinson\w*|\bchemo\w*"
             r"|\bporphyria\b|\bdiabet\w*|\bcopd\b|\bhigh\s+eye\s+pressure",
             "another condition needs an individual assessment",

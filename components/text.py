@@ -8,8 +8,6 @@ from typing import Any, Collection, Dict, Optional
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from clinic.text import normalise  # noqa: F401 (the components' import of it)
-
 
 def without_accents(text: str) -> str:
     """Latin letters without their accents ("chcę umrzeć" -> "chce umrzec"), so that a pattern

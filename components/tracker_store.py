@@ -67,7 +67,8 @@ def recent_conversations_setting(environ: Optional[Dict[str, str]] = None) -> in
     if not raw:
         return DEFAULT_RECENT_CONVERSATIONS
     if not raw.isdigit():
-        raise ValueError(f"{RECENT_CONVERSATIONS_ENV} must be a whole number of conversations (0 turns the cache off), not {raw!r}")
+        raise ValueError(f"{RECENT_CONVERSATIONS_ENV} must be a whole number of conversations "
+                         f"(0 turns the cache off), not {raw!r}")
     return int(raw)
 
 
@@ -164,7 +165,8 @@ class ClinicTrackerStore(SQLTrackerStore):
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
             if not rows or not self.domain:
                 return None
-            tracker = ConversationTracker.from_dict(sender_id, [json.loads(row.data) for row in rows], self.domain.slots)
+            tracker = ConversationTracker.from_dict(
+                sender_id, [json.loads(row.data) for row in rows], self.domain.slots)
             self.recent.keep(sender_id, Kept(tracker, len(tracker.events), rows[-1].id))
             return tracker
 

@@ -81,7 +81,7 @@ def install_action_deadline(timeout: float) -> None:
     from rasa.core.actions.action import create_bot_utterance
     from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 
-    from channels.replies import log_failure, service_problem_text
+    from clinic.replies import log_failure, service_problem_text
 
     if getattr(RemoteAction.run, "has_deadline", False):
         return

@@ -72,7 +72,8 @@ def rule_block(name: str) -> str:
 
 def holdout_block(name: str) -> str:
     return (f"- intent: {name}\n  examples: |\n"
-            f"    - {TODO}: 8 or more new ways to ask this, written by someone who has not seen the training examples\n")
+            f"    - {TODO}: 8 or more new ways to ask this, "
+            "written by someone who has not seen the training examples\n")
 
 
 def story_block(name: str) -> str:
@@ -102,7 +103,8 @@ def scaffold(name: str, root: Path = ROOT) -> List[str]:
     intents_doc = root / "docs" / "INTENTS.md"
     text = intents_doc.read_text(encoding="utf-8")
     table_end = text.index("\n\n", text.index("| `ask_"))  # the end of the FAQ table
-    intents_doc.write_text(text[:table_end] + "\n" + intents_row(name).rstrip("\n") + text[table_end:], encoding="utf-8")
+    intents_doc.write_text(text[:table_end] + "\n" + intents_row(name).rstrip("\n") + text[table_end:],
+                           encoding="utf-8")
     return [f"data/nlu/{name}.yml", "domain.yml", "data/rules/faq.yml", "tests/nlu_holdout.yml",
             "tests/stories/faq.yml", "docs/INTENTS.md"]
 

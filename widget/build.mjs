@@ -14,7 +14,8 @@ const widget = readFileSync(join(here, "src", "widget.js"), "utf8");
 if (!widget.includes('"__WIDGET_CSS__"')) throw new Error("widget.js lost its __WIDGET_CSS__ placeholder");
 
 const bundle = [
-  `/*! Clinic chat widget, built ${new Date().toISOString().slice(0, 10)}; includes socket.io-client ${socketIoPackage.version} (MIT License). */`,
+  `/*! Clinic chat widget, built ${new Date().toISOString().slice(0, 10)}; ` +
+    `includes socket.io-client ${socketIoPackage.version} (MIT License). */`,
   "(function () {",
   // socket.io's UMD wrapper takes the CommonJS branch here, so the page's own `io` is untouched.
   "var module = { exports: {} }; var exports = module.exports;",

@@ -19,7 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.gate import BUSY_TEXT, ConversationGate, Outcome
-from channels.replies import service_problem_text
+from clinic.replies import service_problem_text
 
 logger = logging.getLogger(__name__)
 

@@ -49,7 +49,8 @@ class MessengerInput(MessagingInput):
                 message = event.get("message") or {}
                 if message.get("is_echo"):
                     continue
-                text = ((message.get("quick_reply") or {}).get("payload") or (event.get("postback") or {}).get("payload")
+                text = ((message.get("quick_reply") or {}).get("payload")
+                        or (event.get("postback") or {}).get("payload")
                         or message.get("text"))
                 if text and text.strip():
                     messages.append(Incoming(event["sender"]["id"], text))

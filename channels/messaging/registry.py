@@ -31,7 +31,8 @@ class ChannelSettings:
 
 CHANNELS: List[ChannelSettings] = [
     ChannelSettings("Twilio SMS", f"{PREFIX}.twilio.TwilioSmsInput",
-                    {"account_sid": "TWILIO_ACCOUNT_SID", "auth_token": "TWILIO_AUTH_TOKEN", "number": "TWILIO_SMS_NUMBER"},
+                    {"account_sid": "TWILIO_ACCOUNT_SID", "auth_token": "TWILIO_AUTH_TOKEN",
+                     "number": "TWILIO_SMS_NUMBER"},
                     {"webhook_url": "TWILIO_SMS_WEBHOOK_URL", "api_url": "TWILIO_API_URL"}),
     ChannelSettings("WhatsApp (Twilio)", f"{PREFIX}.twilio.TwilioWhatsAppInput",
                     {"account_sid": "TWILIO_ACCOUNT_SID", "auth_token": "TWILIO_AUTH_TOKEN",

@@ -60,7 +60,8 @@ test("an FAQ gets its answer", async () => {
 test("a quick reply sends its payload and shows its title", async () => {
   const { context, page } = await openPage();
   await openWidget(page);
-  await page.getByRole("group", { name: "Suggested replies" }).getByRole("button", { name: "What is ketamine therapy?" }).click();
+  await page.getByRole("group", { name: "Suggested replies" })
+    .getByRole("button", { name: "What is ketamine therapy?" }).click();
   await waitForBot(page, "anesthetic that doctors have used for decades");
   const userBubbles = await page.locator(".cc-user p").allInnerTexts();
   assert.deepEqual(userBubbles, ["What is ketamine therapy?"]);
@@ -90,7 +91,8 @@ test("a reload keeps the history and the conversation, even in the middle of a f
   await page.reload();
   await page.getByRole("log").waitFor();
   const history = await logText(page);
-  for (const part of ["is ketamine therapy safe?", "generally considered safe", "Ann Reload", "best phone number or e-mail"]) {
+  const parts = ["is ketamine therapy safe?", "generally considered safe", "Ann Reload", "best phone number or e-mail"];
+  for (const part of parts) {
     assert.ok(history.includes(part), `history after reload lacks "${part}"`);
   }
   assert.ok(await page.getByRole("dialog", { name: CLINIC_NAME }).isVisible(), "the open panel stays open");
@@ -121,7 +123,13 @@ test("HTML typed by the user is shown as text and never runs", async () => {
   await openWidget(page);
   const hostile = "<img src=x onerror=alert(1)>";
   await send(page, hostile);
-  await page.waitForTimeout(500);
+  // A marker: an image of the same address, loaded after the message was shown. An image made from the
+  // message would have failed to load, and run its onerror (a dialog, recorded), by the time this one fails.
+  await page.evaluate(() => new Promise((resolve) => {
+    const probe = new Image();
+    probe.onload = probe.onerror = resolve;
+    probe.src = "x";
+  }));
   assert.equal(await page.locator(".cc-user p").last().innerText(), hostile);
   assert.equal(await page.locator(".cc-log img").count(), 0);
   assert.deepEqual(page.dialogs, []);
@@ -134,7 +142,8 @@ test("bot messages are rendered as text; only http(s), tel: and mailto: become l
   // Deliver crafted bot messages through the widget's own event handler.
   await page.evaluate(() => {
     const deliver = window.ClinicChat.socket.listeners("bot_uttered")[0];
-    deliver({ text: "<b>bold</b> <img src=x onerror=alert(2)> javascript:alert(3) see https://example.org/a?b=1, mail hello@example.org or call 988." });
+    deliver({ text: "<b>bold</b> <img src=x onerror=alert(2)> javascript:alert(3) see https://example.org/a?b=1, "
+      + "mail hello@example.org or call 988." });
     deliver({ attachment: { type: "image", payload: { src: "https://example.org/picture.png" } } });
     deliver({ attachment: { type: "image", payload: { src: "javascript:alert(4)" } } });
   });
@@ -173,7 +182,8 @@ test("keyboard only: open, ask, pick a quick reply, close", async () => {
   const chosen = await page.evaluate(() => document.activeElement.textContent);
   const botsBefore = await page.locator(".cc-bot").count();
   await page.keyboard.press("Enter");
-  await page.waitForFunction((n) => document.querySelectorAll(".cc-bot").length > n, botsBefore, { timeout: ANSWER_TIMEOUT });
+  await page.waitForFunction((n) => document.querySelectorAll(".cc-bot").length > n, botsBefore,
+    { timeout: ANSWER_TIMEOUT });
   assert.equal(await page.locator(".cc-user p").last().innerText(), chosen);
   assert.equal(await page.evaluate(() => document.activeElement.id), "cc-input", "focus returns to the input");
   await page.keyboard.press("Escape");
@@ -194,18 +204,16 @@ test("axe-core finds no serious or critical violations in the open widget", asyn
 test("screenshots: desktop panel, and full screen on a phone", async () => {
   const desktop = await openPage();
   await openWidget(desktop.page);
-  await send(desktop.page, "how soon does it work?", "");
-  await desktop.page.waitForTimeout(300);
-  await desktop.page.screenshot({ path: join(ARTIFACTS, "widget-desktop.png") });
+  await send(desktop.page, "how soon does it work?", "relief within hours");
+  await desktop.page.screenshot({ path: join(ARTIFACTS, "widget-desktop.png"), animations: "disabled" });
   await desktop.context.close();
 
   const phone = await openPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   await openWidget(phone.page);
-  await send(phone.page, "is it covered by insurance?", "");
+  await send(phone.page, "is it covered by insurance?", "Not every insurance plan");
   const box = await phone.page.getByRole("dialog").boundingBox();
   assert.deepEqual([box.x, box.y, box.width, box.height], [0, 0, 390, 844], "the panel fills the phone screen");
-  await phone.page.waitForTimeout(300);
-  await phone.page.screenshot({ path: join(ARTIFACTS, "widget-mobile.png") });
+  await phone.page.screenshot({ path: join(ARTIFACTS, "widget-mobile.png"), animations: "disabled" });
   await phone.context.close();
 });
 

@@ -13,9 +13,8 @@ from typing import List, Tuple
 
 import pytest
 import requests
-import socketio
 
-from tests.support.chat import say, texts
+from tests.support.chat import SocketChat, say, texts, wait_until
 
 CRISIS_LINE = "988"
 ASK_NAME = "What is your full name?"
@@ -59,7 +58,9 @@ REST_CASES: List[Tuple[str, bytes, int]] = [
     ("JSON null", b"null", 400),
     ("metadata is a string", body(sender="x-1", message="hi", metadata="x"), 400),
     ("emoji", body(sender=None, message="\U0001f489\U0001f60a how long does an infusion take? \U0001f64f"), 200),
-    ("right-to-left text", body(sender=None, message="\u0643\u0645 \u062a\u0643\u0644\u0641\u0629 \u0627\u0644\u0639\u0644\u0627\u062c\u061f"), 200),
+    ("right-to-left text",
+     body(sender=None, message="\u0643\u0645 \u062a\u0643\u0644\u0641\u0629 "
+                               "\u0627\u0644\u0639\u0644\u0627\u062c\u061f"), 200),
     ("zero-width characters", body(sender=None, message="how\u200b much\u200c does it\u200d cost?\ufeff"), 200),
     ("mixed-direction marks", body(sender=None, message="\u202ehow much does it cost\u202c"), 200),
     ("HTML and script", body(sender=None, message="<script>alert(1)</script><img src=x onerror=alert(1)>"), 200),
@@ -158,23 +159,6 @@ def test_a_flood_from_one_sender_is_answered_in_full_and_others_still_get_answer
     assert texts(say(assistant, flooder, "how much does it cost?"))
 
 
-async def socket_session(url: str) -> Tuple[socketio.AsyncClient, str, List[dict]]:
-    client = socketio.AsyncClient(reconnection=False)
-    received: List[dict] = []
-    client.on("bot_uttered", lambda data: received.append(data))
-    await client.connect(url, socketio_path="/socket.io", transports=["websocket"])
-    session_id = uuid.uuid4().hex
-    await client.emit("session_request", {"session_id": session_id})
-    await asyncio.sleep(0.3)
-    return client, session_id, received
-
-
-async def wait_for(received: List[dict], count: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while len(received) < count and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-
-
 SOCKET_TEXT_CASES = [
     ("emoji", "\U0001f489\U0001f60a how long does an infusion take? \U0001f64f"),
     ("right-to-left text", "\u0643\u0645 \u062a\u0643\u0644\u0641\u0629 \u0627\u0644\u0639\u0644\u0627\u062c\u061f"),
@@ -189,14 +173,8 @@ SOCKET_TEXT_CASES = [
 @pytest.mark.parametrize("case, text", SOCKET_TEXT_CASES, ids=[c[0] for c in SOCKET_TEXT_CASES])
 def test_socketio_catalogue_text(assistant, bystander, case, text):
     async def run() -> List[dict]:
-        client, session_id, received = await socket_session(assistant.rasa_url)
-        try:
-            await client.emit("user_uttered", {"message": text, "session_id": session_id})
-            await wait_for(received, 1)
-            await asyncio.sleep(0.5)
-            return received
-        finally:
-            await client.disconnect()
+        async with SocketChat(assistant.rasa_url) as chat:
+            return await chat.send(text)
 
     replies = asyncio.run(run())
     assert replies and all(isinstance(r.get("text"), str) and r["text"] for r in replies)
@@ -210,50 +188,48 @@ SOCKET_MALFORMED = [None, "text", 42, [1, 2], {}, {"message": None}, {"message":
 
 
 def test_socketio_malformed_events_and_a_1mb_message_leave_the_server_up(assistant, bystander):
-    async def run() -> Tuple[List[dict], bool, List[dict]]:
-        client, session_id, received = await socket_session(assistant.rasa_url)
-        try:
-            for event in SOCKET_MALFORMED:
-                await client.emit("user_uttered", event)
-            await client.emit("session_request", "not a dict")
-            await client.emit("widget_config", {"x": 1})
-            await asyncio.sleep(1.5)
-            after_malformed = [r for r in received if r.get("text")]
-        finally:
-            await client.disconnect()
+    async def run() -> Tuple[List[List[dict]], List[dict], bool, List[dict]]:
+        async with SocketChat(assistant.rasa_url) as chat:
+            # Each is handled once the server acknowledges it: any reply would have arrived by then.
+            answers = [await chat.handled(event) for event in SOCKET_MALFORMED]
+            await chat.client.call("session_request", "not a dict", timeout=10)
+            await chat.client.call("widget_config", {"x": 1}, timeout=10)
+            others = chat.received[sum(map(len, answers)):]
         # 1 MB is over the engine's frame limit: the server drops the connection or refuses the message.
-        big, big_session, big_received = await socket_session(assistant.rasa_url)
-        dropped = asyncio.Event()
-        big.on("disconnect", dropped.set)
-        try:
-            await big.emit("user_uttered", {"message": "a" * 1_048_576, "session_id": big_session})
-            deadline = time.monotonic() + 15
-            while not dropped.is_set() and not big_received and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
-        except Exception:  # noqa: BLE001 (the connection went while sending: a refusal)
-            dropped.set()
-        was_dropped = dropped.is_set()  # before our own disconnect below sets it too
-        await big.disconnect()
-        return after_malformed, was_dropped, big_received
+        async with SocketChat(assistant.rasa_url) as big:
+            dropped = asyncio.Event()
+            big.client.on("disconnect", dropped.set)
+            try:
+                await big.client.emit("user_uttered", {"message": "a" * 1_048_576, "session_id": big.session_id})
+            except Exception:  # noqa: BLE001 (the connection went while sending: a refusal)
+                dropped.set()
+            await wait_until(lambda: dropped.is_set() or bool(big.received), "a refusal of the 1 MB message", 15)
+            was_dropped = dropped.is_set()  # before our own disconnect on leaving sets it too
+        return answers, others, was_dropped, big.received
 
-    after_malformed, dropped, big_received = asyncio.run(run())
+    answers, others, dropped, big_received = asyncio.run(run())
     # The metadata case has a valid session and text: answered, with its bad metadata ignored.
-    assert len(after_malformed) >= 1
+    # Every other malformed event is dropped without a reply.
+    assert answers[:-1] == [[]] * (len(SOCKET_MALFORMED) - 1), answers
+    assert answers[-1] and all(r.get("text") for r in answers[-1]), answers
+    assert others == []
     assert dropped or (big_received and all("too long" in r.get("text", "") for r in big_received)), big_received
     assert assistant.rasa.poll() is None
 
 
 def test_socketio_flood_from_one_session_gets_every_answer(assistant):
     async def run() -> List[dict]:
-        client, session_id, received = await socket_session(assistant.rasa_url)
-        try:
-            for i in range(100):
-                await client.emit("user_uttered", {"message": "how much does it cost?", "session_id": session_id})
-                await asyncio.sleep(0.01)
-            await wait_for(received, 100, timeout=60)
-            return received
-        finally:
-            await client.disconnect()
+        async with SocketChat(assistant.rasa_url) as chat:
+            handled: List[object] = []
+            for _ in range(100):
+                await chat.client.emit("user_uttered", {"message": "how much does it cost?",
+                                                        "session_id": chat.session_id},
+                                       callback=lambda *_: handled.append(1))
+                await asyncio.sleep(0.01)  # the flood: 100 messages in about a second
+            # Every message handled (acknowledged): all its replies have arrived.
+            await wait_until(lambda: len(handled) == 100, "acknowledgements of all 100 messages", 90,
+                             lambda: f"{len(handled)} acknowledged, {len(chat.received)} replies")
+            return chat.received
 
     received = asyncio.run(run())
     # Every message gets an answer or, past 5 waiting, a notice to slow down.

@@ -59,6 +59,19 @@ def status(outbox: Outbox, request_id: str) -> dict:
     return next(r for r in outbox.requests() if r["request_id"] == request_id)
 
 
+def worker_moved_on(outbox: Outbox) -> str:
+    """Stores a marker request and waits until the worker has delivered it; returns its id. The worker
+    sends one request at a time, oldest first, so by then it has finished every send it had begun
+    before the marker, and sent anything still due: a repeat would already be at the receiver."""
+    marker = outbox.add("booking", {**FIELDS, "name": "Marker"})["request_id"]
+    assert wait_for(lambda: status(outbox, marker)["status"] == DELIVERED), "the marker request was not delivered"
+    return marker
+
+
+def keys(receiver: Receiver) -> list:
+    return [r["headers"]["Idempotency-Key"] for r in receiver.requests]
+
+
 def test_signature_and_backoff_schedule():
     assert sign(b'{"a": 1}', "k") == sign(b'{"a": 1}', "k") != sign(b'{"a": 2}', "k")
     delays = [backoff_seconds(n, base=2, cap=300) for n in range(1, 12)]
@@ -70,8 +83,9 @@ def test_delivered_once_with_a_valid_signature(outbox):
     payload = outbox.add("booking", FIELDS)
     with Receiver(SECRET) as receiver, Worker(outbox, receiver.url):
         assert wait_for(lambda: status(outbox, payload["request_id"])["status"] == DELIVERED)
-        wait_for(lambda: False, timeout=1)  # would a second send follow?
-    [request] = receiver.requests
+        marker = worker_moved_on(outbox)  # a second send would have come by now
+    assert keys(receiver) == [payload["request_id"], marker]
+    request = receiver.requests[0]
     assert receiver.signature_is_valid(request)
     assert request["headers"]["Idempotency-Key"] == payload["request_id"]
     body = json.loads(request["body"])
@@ -89,8 +103,8 @@ def test_receiver_down_for_several_retries_then_up(outbox):
         assert status(outbox, payload["request_id"])["status"] != DELIVERED
         with Receiver(SECRET, port=port) as receiver:
             assert wait_for(lambda: status(outbox, payload["request_id"])["status"] == DELIVERED)
-            wait_for(lambda: False, timeout=1)
-    assert len(receiver.requests) == 1 and receiver.acknowledged == [payload["request_id"]]
+            marker = worker_moved_on(outbox)
+    assert keys(receiver) == receiver.acknowledged == [payload["request_id"], marker]
 
 
 def test_500_answers_are_retried(outbox):
@@ -119,8 +133,8 @@ def test_restarted_worker_never_resends_an_acknowledged_request(outbox):
         second = outbox.add("booking", {**FIELDS, "name": "Bo Li"})
         with Worker(outbox, receiver.url):
             assert wait_for(lambda: status(outbox, second["request_id"])["status"] == DELIVERED)
-            wait_for(lambda: False, timeout=1)
-    assert [r["headers"]["Idempotency-Key"] for r in receiver.requests] == [payload["request_id"], second["request_id"]]
+            marker = worker_moved_on(outbox)
+    assert keys(receiver) == [payload["request_id"], second["request_id"], marker]
 
 
 def test_hostile_values_are_stored_and_delivered_intact(outbox):

@@ -8,9 +8,10 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import List
+from typing import Iterable, List
 
 import pytest
 from sqlalchemy import insert, update
@@ -94,6 +95,42 @@ def notice(outbox: Outbox, key: str) -> dict:
 
 def all_sent(outbox: Outbox, count: int) -> bool:
     return [n["status"] for n in outbox.notices()] == [SENT] * count
+
+
+def workers_moved_on(outbox: Outbox, *workers: Worker, timeout: float = 30) -> List[str]:
+    """Stores marker requests until each worker has sent the notice of one; returns the markers' ids.
+    A worker sends one notice at a time, oldest first, so by then it has finished every send it had
+    begun before, and sent anything still due: a repeat would already be in the mail server's list."""
+    markers: List[str] = []
+
+    def sent_by(worker: Worker) -> bool:
+        log = worker.log()
+        return any(f"sent the e-mail notice for {request_notice_key(m)} " in log for m in markers)
+
+    deadline = time.monotonic() + timeout
+    while not all(sent_by(worker) for worker in workers):
+        if all(notice(outbox, request_notice_key(m))["status"] == SENT for m in markers):
+            markers += [outbox.add("booking", FIELDS)["request_id"] for _ in workers]
+        assert time.monotonic() < deadline, f"not every worker sent a marker notice within {timeout:g}s"
+        time.sleep(0.05)
+    return markers
+
+
+def without(accepted: Iterable[Accepted], markers: Iterable[str]) -> List[Accepted]:
+    """The accepted messages other than the markers' notices."""
+    return [a for a in accepted if not any(m in a.message["Subject"] for m in markers)]
+
+
+def server_connections(port: int) -> int:
+    """Connections the server listening on `port` still holds: established, or closed by the client only."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as handle:
+            for line in handle.readlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                if int(local.rsplit(":", 1)[1], 16) == port and state in ("01", "08"):  # ESTABLISHED, CLOSE_WAIT
+                    count += 1
+    return count
 
 
 def age(outbox: Outbox, key: str, hours: float) -> None:
@@ -234,11 +271,12 @@ def test_one_notice_per_request_and_per_crisis_flag_with_nothing_personal(outbox
     callback = outbox.add("callback", {**FIELDS, "preferred_time": None, "preferred_time_text": None})
     flag_id = outbox.flag(FLAG_CONVERSATION, "rest", "crisis", FLAG_DETAIL)
     flag_created = outbox.flags()[0]["created_at"]
-    with SmtpServer() as server, Worker(outbox, server.port, tmp_path / "worker.log"):
+    with SmtpServer() as server, Worker(outbox, server.port, tmp_path / "worker.log") as worker:
         assert wait_for(lambda: all_sent(outbox, 3))
-        wait_for(lambda: False, timeout=1)  # would a second send follow?
-    assert len(server.accepted) == 3
-    by_subject = {a.message["Subject"]: a for a in server.accepted}
+        markers = workers_moved_on(outbox, worker)  # a second send would have come by now
+    received = without(server.accepted, markers)
+    assert len(received) == 3
+    by_subject = {a.message["Subject"]: a for a in received}
     expected = {
         f"New booking request {booking['request_id']}":
             ("booking", booking["request_id"], booking["created_at"], f"/requests/{booking['request_id']}"),
@@ -256,7 +294,7 @@ def test_one_notice_per_request_and_per_crisis_flag_with_nothing_personal(outbox
             assert line in lines, (subject, line)
         assert accepted.recipients == list(STAFF) and accepted.mail_from == SENDER
         assert_nothing_personal(accepted)
-    assert len({a.message["Message-ID"] for a in server.accepted}) == 3
+    assert len({a.message["Message-ID"] for a in received}) == 3
 
 
 def test_starttls_verified_against_the_clinic_ca_with_a_login(outbox, tmp_path):
@@ -280,10 +318,10 @@ def test_starttls_verified_against_the_clinic_ca_with_a_login(outbox, tmp_path):
 def test_temporary_refusals_are_retried_and_one_message_is_accepted(outbox, tmp_path):
     payload = outbox.add("booking", FIELDS)
     key = request_notice_key(payload["request_id"])
-    with SmtpServer(refuse_first=2) as server, Worker(outbox, server.port, tmp_path / "worker.log"):
+    with SmtpServer(refuse_first=2) as server, Worker(outbox, server.port, tmp_path / "worker.log") as worker:
         assert wait_for(lambda: notice(outbox, key)["status"] == SENT)
-        wait_for(lambda: False, timeout=1)
-    assert server.data_commands == 3 and len(server.accepted) == 1
+        markers = workers_moved_on(outbox, worker)
+    assert server.data_commands == 3 + len(markers) and len(without(server.accepted, markers)) == 1
     assert notice(outbox, key)["attempts"] == 3
 
 
@@ -291,13 +329,13 @@ def test_a_mail_server_down_for_several_retries_then_up(outbox, tmp_path):
     flag_id = outbox.flag(FLAG_CONVERSATION, "rest", "crisis", FLAG_DETAIL)
     key = flag_notice_key(flag_id)
     port = free_port()
-    with Worker(outbox, port, tmp_path / "worker.log"):
+    with Worker(outbox, port, tmp_path / "worker.log") as worker:
         assert wait_for(lambda: notice(outbox, key)["attempts"] >= 3)
         assert notice(outbox, key)["status"] == PENDING and "Connection" in notice(outbox, key)["last_error"]
         with SmtpServer(port=port) as server:
             assert wait_for(lambda: notice(outbox, key)["status"] == SENT)
-            wait_for(lambda: False, timeout=1)
-    [accepted] = server.accepted
+            markers = workers_moved_on(outbox, worker)
+    [accepted] = without(server.accepted, markers)
     assert accepted.message["Subject"] == f"URGENT - Crisis flag {flag_id}: please follow up"
 
 
@@ -310,11 +348,15 @@ def test_two_workers_at_once_send_each_notice_once(outbox, tmp_path):
         with Worker(outbox, server.port, tmp_path / "a.log") as first, \
                 Worker(outbox, server.port, tmp_path / "b.log") as second:
             assert wait_for(lambda: all_sent(outbox, 10))
-            wait_for(lambda: False, timeout=1)
-    message_ids = [m["Message-ID"] for m in server.messages()]
+            markers = workers_moved_on(outbox, first, second)
+    message_ids = [a.message["Message-ID"] for a in without(server.accepted, markers)]
     assert len(message_ids) == 10 == len(set(message_ids))
-    assert "sent the e-mail notice" in first.log() and "sent the e-mail notice" in second.log(), \
-        "both workers should have taken part"
+
+    def took_part(worker: Worker) -> bool:
+        sent = [line for line in worker.log().splitlines() if "sent the e-mail notice for" in line]
+        return any(not any(m in line for m in markers) for line in sent)
+
+    assert took_part(first) and took_part(second), "both workers should have taken part"
 
 
 def test_a_killed_and_restarted_worker_sends_nothing_twice(outbox, tmp_path):
@@ -326,16 +368,18 @@ def test_a_killed_and_restarted_worker_sends_nothing_twice(outbox, tmp_path):
             # Killed while the server is still taking the second message: it is never accepted.
             assert wait_for(lambda: len(server.accepted) == 1 and server.data_commands == 2)
             worker.kill()
-        wait_for(lambda: False, timeout=1.5)
+        # The server has let go of the dead worker's connection: it has cancelled that message's handling
+        # (or finished it, and accepted the message) before closing its end.
+        assert wait_for(lambda: server_connections(server.port) == 0, timeout=10), "the connection stays open"
         assert len(server.accepted) == 1
         assert sorted(n["status"] for n in outbox.notices()) == [PENDING, SENT]
         with outbox.engine.begin() as connection:  # as if the dead worker's lease had run out
             connection.execute(update(notices_table).values(leased_until=0.0))
         outbox.flag(FLAG_CONVERSATION, "rest", "crisis")
-        with Worker(outbox, server.port, tmp_path / "restarted.log", DELIVERY_TIMEOUT="5"):
+        with Worker(outbox, server.port, tmp_path / "restarted.log", DELIVERY_TIMEOUT="5") as restarted:
             assert wait_for(lambda: all_sent(outbox, 3))
-            wait_for(lambda: False, timeout=1.5)
-    message_ids = [m["Message-ID"] for m in server.messages()]
+            markers = workers_moved_on(outbox, restarted)
+    message_ids = [a.message["Message-ID"] for a in without(server.accepted, markers)]
     assert len(message_ids) == 3 == len(set(message_ids))
 
 
@@ -346,9 +390,11 @@ def test_webhook_and_email_both_deliver(outbox, tmp_path):
             Worker(outbox, server.port, tmp_path / "worker.log", BOOKING_WEBHOOK_URL=receiver.url,
                    BOOKING_WEBHOOK_SECRET=SECRET) as worker:
         assert wait_for(lambda: outbox.requests()[0]["status"] == DELIVERED and all_sent(outbox, 2))
-        wait_for(lambda: False, timeout=1)
-    assert receiver.payloads() == [payload]
-    assert sorted(a.message["Subject"] for a in server.accepted) == sorted([
+        # A marker request goes through both: the worker has moved on once it is delivered and notified.
+        markers = workers_moved_on(outbox, worker)
+        assert wait_for(lambda: {r["status"] for r in outbox.requests()} == {DELIVERED})
+    assert receiver.payloads()[0] == payload and [p["request_id"] for p in receiver.payloads()[1:]] == markers
+    assert sorted(a.message["Subject"] for a in without(server.accepted, markers)) == sorted([
         f"New booking request {payload['request_id']}", f"URGENT - Crisis flag {flag_id}: please follow up"])
     assert f"delivering to webhook {receiver.url} and e-mail to {', '.join(STAFF)}" in worker.log()
 
@@ -380,8 +426,8 @@ def test_pending_notices_older_than_the_limit_are_expired_not_sent(outbox, tmp_p
     age(outbox, request_notice_key(recent["request_id"]), hours=71)
     with SmtpServer() as server, Worker(outbox, server.port, tmp_path / "worker.log") as worker:
         assert wait_for(lambda: notice(outbox, request_notice_key(recent["request_id"]))["status"] == SENT)
-        wait_for(lambda: False, timeout=1)
-    subjects: List[str] = [a.message["Subject"] for a in server.accepted]
+        markers = workers_moved_on(outbox, worker)
+    subjects: List[str] = [a.message["Subject"] for a in without(server.accepted, markers)]
     assert subjects == [f"New call-back request {recent['request_id']}"]
     assert notice(outbox, request_notice_key(old["request_id"]))["status"] == EXPIRED
     assert notice(outbox, flag_notice_key(old_flag))["status"] == EXPIRED
@@ -397,9 +443,9 @@ def test_postgresql_outbox_when_configured(tmp_path):
         outbox = Outbox(url)
         payload = outbox.add("booking", FIELDS)
         flag_id = outbox.flag(FLAG_CONVERSATION, "rest", "crisis", FLAG_DETAIL)
-        with SmtpServer() as server, Worker(outbox, server.port, tmp_path / "worker.log"):
+        with SmtpServer() as server, Worker(outbox, server.port, tmp_path / "worker.log") as worker:
             assert wait_for(lambda: all_sent(outbox, 2))
-            wait_for(lambda: False, timeout=1)
-        assert sorted(a.message["Subject"] for a in server.accepted) == sorted([
+            markers = workers_moved_on(outbox, worker)
+        assert sorted(a.message["Subject"] for a in without(server.accepted, markers)) == sorted([
             f"New booking request {payload['request_id']}", f"URGENT - Crisis flag {flag_id}: please follow up"])
         outbox.engine.dispose()

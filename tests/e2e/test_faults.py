@@ -29,7 +29,8 @@ REPLY_BUDGET = 2.5
 def faulty(model_path, tmp_path_factory):
     from tools.servers import running_assistant
 
-    with running_assistant(model_path, tmp_path_factory.mktemp("faults"), env={"ACTION_TIMEOUT": ACTION_TIMEOUT}) as running:
+    with running_assistant(model_path, tmp_path_factory.mktemp("faults"),
+                           env={"ACTION_TIMEOUT": ACTION_TIMEOUT}) as running:
         yield running
 
 

@@ -124,7 +124,9 @@ def test_messenger_subscription_check(messaging):
     url = webhook(messaging, "messenger")
     ok = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "42"})
     assert ok.status_code == 200 and ok.text == "42"
-    assert requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": "no", "hub.challenge": "42"}).status_code == 403
+    assert requests.get(
+        url, params={"hub.mode": "subscribe", "hub.verify_token": "no", "hub.challenge": "42"}
+    ).status_code == 403
 
 
 def test_messenger_signed_gets_quick_replies_and_a_quick_reply_is_understood(messaging, platforms, domain):
@@ -172,7 +174,9 @@ def requests_mentioning(platforms: Receiver, text: str) -> List[dict]:
 
 def test_telegram_with_secret_gets_a_keyboard_and_a_button_press_is_understood(messaging, platforms, domain):
     chat = int(str(uuid.uuid4().int)[:9])
-    assert telegram_post(messaging, {"message": {"chat": {"id": chat}, "text": "how much does it cost?"}}).status_code == 200
+    assert telegram_post(
+        messaging, {"message": {"chat": {"id": chat}, "text": "how much does it cost?"}}
+    ).status_code == 200
     answer = telegram_sent(platforms, chat)[-1]
     assert any(r["path"] == f"/bot{SECRETS['TELEGRAM_BOT_TOKEN']}/sendMessage" for r in platforms.requests)
     button = answer["reply_markup"]["inline_keyboard"][0][0]
@@ -329,7 +333,9 @@ def test_output_splits_and_numbers_for_channels_without_buttons():
             delivered.append((platform_id, text, buttons))
 
     buttons = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
-    asyncio.run(MessagingOutput(Channel()).send_text_with_buttons("twilio:+1202", "May we call you about this request?", buttons))
+    asyncio.run(MessagingOutput(Channel()).send_text_with_buttons(
+        "twilio:+1202", "May we call you about this request?", buttons))
     assert all(len(text) <= 60 and not b and pid == "+1202" for pid, text, b in delivered)
     assert len(delivered) > 1
-    assert " ".join(t for _, t, _ in delivered).split() == numbered_options("May we call you about this request?", buttons).split()
+    assert (" ".join(t for _, t, _ in delivered).split()
+            == numbered_options("May we call you about this request?", buttons).split())

@@ -24,7 +24,8 @@ def store_conversation(store: ClinicTrackerStore, sender: str, days_ago: list) -
     events = []
     for age in days_ago:
         stamp = time.time() - age * DAY
-        events += [UserUttered("my phone is 202-555-0143", timestamp=stamp), ActionExecuted("action_listen", timestamp=stamp)]
+        events += [UserUttered("my phone is 202-555-0143", timestamp=stamp),
+                   ActionExecuted("action_listen", timestamp=stamp)]
     asyncio.run(store.save(DialogueStateTracker.from_events(sender, events)))
 
 
@@ -60,5 +61,6 @@ def test_retention_refuses_nonsense_and_unsupported_stores(tmp_path):
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text("tracker_store:\n  type: redis\n  url: localhost\n")
     base = [sys.executable, "-m", "tools.retention", "--endpoints", str(endpoints)]
-    assert "only SQL tracker stores" in subprocess.run(base + ["--days", "30"], cwd=ROOT, capture_output=True, text=True).stderr
+    assert "only SQL tracker stores" in subprocess.run(
+        base + ["--days", "30"], cwd=ROOT, capture_output=True, text=True).stderr
     assert "at least 1" in subprocess.run(base + ["--days", "0"], cwd=ROOT, capture_output=True, text=True).stderr

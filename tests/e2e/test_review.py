@@ -100,7 +100,8 @@ def test_findings_skip_form_answers_but_keep_a_crisis_inside_a_form():
     import json
 
     def user(text, intent, confidence=0.9):
-        return json.dumps({"event": "user", "text": text, "parse_data": {"intent": {"name": intent, "confidence": confidence}}})
+        return json.dumps({"event": "user", "text": text,
+                           "parse_data": {"intent": {"name": intent, "confidence": confidence}}})
 
     rows = [("a", 1.0, json.dumps({"event": "active_loop", "name": "booking_form"})),
             ("a", 2.0, user("Ann Smith", "greet", 0.2)),
@@ -114,10 +115,12 @@ def test_a_topic_picked_after_a_fallback_labels_the_message():
     import json
 
     def user(text, intent, confidence=0.9):
-        return json.dumps({"event": "user", "text": text, "parse_data": {"intent": {"name": intent, "confidence": confidence}}})
+        return json.dumps({"event": "user", "text": text,
+                           "parse_data": {"intent": {"name": intent, "confidence": confidence}}})
 
     rows = [("a", 1.0, user("wat about fees", "nlu_fallback", 0.2)), ("a", 2.0, user("/ask_cost", "ask_cost", 1.0)),
-            ("b", 3.0, user("hmm ok", "nlu_fallback", 0.2)), ("b", 4.0, user("how long is it", "ask_infusion_duration")),
+            ("b", 3.0, user("hmm ok", "nlu_fallback", 0.2)),
+            ("b", 4.0, user("how long is it", "ask_infusion_duration")),
             ("b", 5.0, user("/ask_cost", "ask_cost", 1.0))]
     chosen = {f.text: f.chosen for f in findings(rows)}
     assert chosen == {"wat about fees": "ask_cost", "hmm ok": None}

@@ -18,7 +18,8 @@ TOKEN = "test-token-" + uuid.uuid4().hex
 def test_api_arguments_follow_the_token():
     assert api_arguments(["run"], {}) == ["run"]
     assert api_arguments(["run"], {"RASA_AUTH_TOKEN": "s3cret"}) == ["run", "--enable-api", "--auth-token", "s3cret"]
-    assert api_arguments(["run", "--enable-api", "--auth-token", "x"], {}) == ["run", "--enable-api", "--auth-token", "x"]
+    explicit = ["run", "--enable-api", "--auth-token", "x"]
+    assert api_arguments(explicit, {}) == explicit
     with pytest.raises(SystemExit, match="needs an auth token"):
         api_arguments(["run", "--enable-api"], {})
 
@@ -73,6 +74,8 @@ def test_user_text_never_reaches_the_info_logs(assistant):
 
     from tests.support.chat import converse
 
-    asyncio.run(converse(assistant.rasa_url, [f"is it safe {marker}"], settle=0.5))
+    # Returns once the server has finished handling the message, and so has logged what it logs for it.
+    [replies] = asyncio.run(converse(assistant.rasa_url, [f"is it safe {marker}"]))
+    assert replies
     logs = "".join((assistant.workdir / name).read_text(errors="replace") for name in ("rasa.log", "actions.log"))
     assert marker not in logs

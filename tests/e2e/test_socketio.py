@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from typing import List
+from typing import List, Tuple
 
 import socketio
 
-from tests.support.chat import converse
+from tests.support.chat import SocketChat, converse
+
+SAFE_ANSWER = "It's generally considered safe"
+TOO_LONG = "That message is too long for me. Please keep it to 2000 characters or fewer."
 
 
 def test_crisis_answer_reaches_the_socketio_channel(assistant):
@@ -20,7 +22,7 @@ def test_crisis_answer_reaches_the_socketio_channel(assistant):
 
 def test_faq_and_buttons_over_socketio(assistant, domain):
     [replies] = asyncio.run(converse(assistant.rasa_url, ["is ketamine therapy safe?"]))
-    answer = next(r for r in replies if r.get("text", "").startswith("It's generally considered safe"))
+    answer = next(r for r in replies if r.get("text", "").startswith(SAFE_ANSWER))
     assert answer.get("quick_replies") or answer.get("buttons")
 
 
@@ -67,33 +69,22 @@ def test_widget_script_is_served_by_the_assistant(assistant):
 
 
 def test_malformed_and_overlong_messages_are_handled_and_the_server_keeps_answering(assistant):
-    async def run() -> tuple:
-        client = socketio.AsyncClient(reconnection=False)
-        received: List[dict] = []
-        client.on("bot_uttered", lambda data: received.append(data))
-        session_id = uuid.uuid4().hex
-        await client.connect(assistant.rasa_url, socketio_path="/socket.io", transports=["websocket"])
-        try:
-            await client.emit("session_request", {"session_id": session_id})
-            for bad in ("a bare string", [1, 2], {"message": 5, "session_id": session_id},
-                        {"message": "is it safe?"}, {"message": "is it safe?", "session_id": "../../x"},
-                        {"message": "   ", "session_id": session_id}, None):
-                await client.emit("user_uttered", bad)
-            await asyncio.sleep(2)
-            dropped = list(received)
-            await client.emit("user_uttered", {"message": "x" * 2001, "session_id": session_id})
-            await asyncio.sleep(1.5)
-            too_long = list(received)
-            await client.emit("user_uttered", {"message": "is ketamine therapy safe?", "session_id": session_id})
-            for _ in range(200):
-                if any(r.get("text", "").startswith("It's generally considered safe") for r in received):
-                    break
-                await asyncio.sleep(0.1)
-            return dropped, too_long, received
-        finally:
-            await client.disconnect()
+    async def run() -> Tuple[List[List[dict]], List[dict], List[dict], List[dict]]:
+        async with SocketChat(assistant.rasa_url) as chat:
+            session_id = chat.session_id
+            # Each is handled once the server acknowledges it: any reply would have arrived by then.
+            dropped = [await chat.handled(bad) for bad in (
+                "a bare string", [1, 2], {"message": 5, "session_id": session_id}, {"message": "is it safe?"},
+                {"message": "is it safe?", "session_id": "../../x"}, {"message": "   ", "session_id": session_id},
+                None)]
+            too_long = await chat.send("x" * 2001)
+            # A marker: the conversation's replies come in order, so a late reply to anything above
+            # would arrive before the marker's answer.
+            answer = await chat.send("is ketamine therapy safe?")
+            return dropped, too_long, answer, chat.received
 
-    dropped, too_long, received = asyncio.run(run())
-    assert dropped == []
-    assert [r["text"] for r in too_long] == ["That message is too long for me. Please keep it to 2000 characters or fewer."]
-    assert any(r.get("text", "").startswith("It's generally considered safe") for r in received)
+    dropped, too_long, answer, received = asyncio.run(run())
+    assert dropped == [[]] * 7
+    assert [r["text"] for r in too_long] == [TOO_LONG]
+    assert any(r.get("text", "").startswith(SAFE_ANSWER) for r in answer), answer
+    assert received == too_long + answer

@@ -97,7 +97,8 @@ def test_helm_values_agree_with_the_images_and_the_environment(compose):
     assert values["replicaCount"] >= 2
     assert compose["services"]["rasa"]["image"] == f"{values['image']['name']}:{values['image']['tag']}"
     action_server = values["rasa-action-server"]
-    assert compose["services"]["actions"]["image"] == f"{action_server['image']['name']}:{action_server['image']['tag']}"
+    assert compose["services"]["actions"]["image"] == (
+        f"{action_server['image']['name']}:{action_server['image']['tag']}")
     names = {entry["name"] for entry in values["extraEnv"]}
     assert {"TRACKER_STORE_URL", "LOCK_STORE_URL", "OUTBOX_DB_URL", "WIDGET_ALLOWED_ORIGINS"} <= names
     args = values["args"]

@@ -41,7 +41,8 @@ def test_no_tracked_file_reads_outside_the_repository():
     offenders = []
     for name in tracked:
         path = ROOT / name
-        if name == "tests/repository/test_sources.py" or (path.suffix not in CHECKED_SUFFIXES and path.name not in CHECKED_NAMES):
+        if name == "tests/repository/test_sources.py" or (
+                path.suffix not in CHECKED_SUFFIXES and path.name not in CHECKED_NAMES):
             continue
         if name.startswith("knowledge/sources/") or not path.is_file():
             continue

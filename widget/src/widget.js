@@ -18,7 +18,12 @@
   var ANSWER_TIMEOUT_MS = 20000;
   var LINKABLE_PROTOCOLS = ["http:", "https:", "tel:", "mailto:"];
   // URLs, e-mail addresses, US phone numbers and the 911/988 emergency lines become links.
-  var LINK_PATTERN = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)])|([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})|(\(?\b\d{3}\)?[ .-]?\d{3}[ .-]\d{4}\b)|(\b(?:911|988)\b)/g;
+  var LINK_PATTERN = new RegExp([
+    /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)])/.source,
+    /([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})/.source,
+    /(\(?\b\d{3}\)?[ .-]?\d{3}[ .-]\d{4}\b)/.source,
+    /(\b(?:911|988)\b)/.source
+  ].join("|"), "g");
   var CHAT_ICON = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
 
   var script = document.currentScript;

@@ -26,6 +26,7 @@ def domain_dict(domain) -> Dict[str, Any]:
 
 @pytest.fixture
 def new_dispatcher() -> Callable[[], CollectingDispatcher]:
+    """Makes a fresh dispatcher, as the action server makes one for each action it runs."""
     return CollectingDispatcher
 
 

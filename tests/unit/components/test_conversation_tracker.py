@@ -92,8 +92,10 @@ def test_carried_on_computations_equal_rasas_after_every_event(seed, domain):
         ours.update(event)
         rasas.update(event)
         assert ours.applied_events() == rasas.applied_events(), f"applied events differ after event {index}"
-        for omit, ignore, rule_only in ((False, False, None), (True, True, RULE_ONLY_DATA), (False, True, RULE_ONLY_DATA)):
-            assert ours.past_states(domain, omit, ignore, rule_only) == rasas.past_states(domain, omit, ignore, rule_only), (
+        for omit, ignore, rule_only in ((False, False, None), (True, True, RULE_ONLY_DATA),
+                                        (False, True, RULE_ONLY_DATA)):
+            assert (ours.past_states(domain, omit, ignore, rule_only)
+                    == rasas.past_states(domain, omit, ignore, rule_only)), (
                 f"states differ after event {index} ({type(event).__name__}) with {omit, ignore}")
 
 
@@ -150,4 +152,5 @@ def test_the_last_state_can_be_edited_without_changing_the_next_answer(domain):
         tracker.update(event)
     first = tracker.past_states(domain)
     first[-1].clear()
-    assert tracker.past_states(domain)[-1] == DialogueStateTracker.from_events("c", list(tracker.events), domain.slots).past_states(domain)[-1]
+    assert tracker.past_states(domain)[-1] == DialogueStateTracker.from_events(
+        "c", list(tracker.events), domain.slots).past_states(domain)[-1]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from components.crisis_detector import DETECTION_KEY, CrisisDetector, CrisisRules, normalise
+from clinic.text import normalise
+from components.crisis_detector import DETECTION_KEY, CrisisDetector, CrisisRules
 
 RULES = CrisisRules(classifier_threshold=0.5)
 

@@ -60,7 +60,9 @@ def test_a_message_without_letters_is_in_no_language():
     for text in ("!!!", "12345", "¿cuánto cuesta el tratamiento?"):
         message = Message(data={"text": text})
         message.set("intent", {"name": "other_language", "confidence": 0.6})
-        message.set("intent_ranking", [{"name": "other_language", "confidence": 0.6}, {"name": "out_of_scope", "confidence": 0.2}])
+        message.set("intent_ranking", [{"name": "other_language", "confidence": 0.6},
+                                       {"name": "out_of_scope", "confidence": 0.2}])
         guard.process([message])
         readings[text] = message.get("intent")["name"]
-    assert readings == {"!!!": "nlu_fallback", "12345": "nlu_fallback", "¿cuánto cuesta el tratamiento?": "other_language"}
+    assert readings == {"!!!": "nlu_fallback", "12345": "nlu_fallback",
+                        "¿cuánto cuesta el tratamiento?": "other_language"}

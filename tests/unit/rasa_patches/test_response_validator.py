@@ -45,7 +45,9 @@ def _verdict(action: RemoteAction, response: Dict[str, Any]) -> str:
 
 
 def test_the_verdicts_are_rasas(patched: RemoteAction) -> None:
-    assert [_verdict(patched, response) for response in VALID + INVALID] == patched.verdicts  # type: ignore[attr-defined]
+    assert [_verdict(patched, response) for response in VALID + INVALID] == (
+        patched.verdicts  # type: ignore[attr-defined]
+    )
     assert patched.verdicts[:len(VALID)] == ["valid"] * len(VALID)  # type: ignore[attr-defined]
     refusals = patched.verdicts[len(VALID):]  # type: ignore[attr-defined]
     assert ["Failed to validate Action server response" in v for v in refusals] == [True] * len(INVALID)

@@ -1,0 +1,26 @@
+"""Pipeline steps read settings of the pipeline they run in, rather than a copy of them."""
+
+from __future__ import annotations
+
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.recipe import Recipe
+from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+from rasa.shared.data import TrainingType
+
+from components.crisis_detector import CrisisDetector
+from tests.support.project import ROOT, read_yaml
+
+
+def test_the_crisis_detector_hands_readings_back_with_the_fallback_classifiers_threshold():
+    config = read_yaml(ROOT / "config.yml")
+    schema = Recipe.recipe_for_name(config["recipe"]).graph_config_for_recipe(
+        config, {}, training_type=TrainingType.BOTH).predict_schema
+    [fallback] = [node for node in schema.nodes.values() if node.uses is FallbackClassifier]
+    [detector_node] = [node for node in schema.nodes.values() if node.uses is CrisisDetector]
+    assert "fallback_threshold" not in detector_node.config, "config.yml writes the threshold twice"
+
+    detector = CrisisDetector.create(detector_node.config, None, None, ExecutionContext(schema, "test"))
+
+    assert detector.fallback_threshold == fallback.config["threshold"]
+    assert fallback.config["threshold"] != FallbackClassifier.get_default_config()["threshold"], \
+        "the test would pass on Rasa's default alone"
