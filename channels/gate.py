@@ -24,6 +24,12 @@ DEFAULT_MAX_MESSAGE_LENGTH = 2000
 BUSY_TEXT = "You're sending messages faster than I can answer. Please wait for my reply, then send that again."
 
 
+def input_limits(credentials: Dict[str, Any]) -> Dict[str, int]:
+    """The limits every patient-facing channel takes from its credentials.yml section."""
+    return {"max_message_length": int(credentials.get("max_message_length", DEFAULT_MAX_MESSAGE_LENGTH)),
+            "max_pending": int(credentials.get("max_pending_per_conversation", DEFAULT_MAX_PENDING))}
+
+
 class Outcome(Enum):
     HANDLED = "handled"
     BUSY = "busy"  # refused: too many messages of this conversation waiting

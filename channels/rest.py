@@ -25,7 +25,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.gate import BUSY_TEXT, DEFAULT_MAX_MESSAGE_LENGTH, DEFAULT_MAX_PENDING, ConversationGate, Outcome
+from channels.gate import (BUSY_TEXT, DEFAULT_MAX_MESSAGE_LENGTH, DEFAULT_MAX_PENDING, ConversationGate, Outcome,
+                           input_limits)
 from clinic.replies import service_problem_text
 
 MAX_BODY_BYTES = 64 * 1024
@@ -81,11 +82,7 @@ class HardenedRestInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "HardenedRestInput":
-        credentials = credentials or {}
-        return cls(
-            int(credentials.get("max_message_length", DEFAULT_MAX_MESSAGE_LENGTH)),
-            int(credentials.get("max_pending_per_conversation", DEFAULT_MAX_PENDING)),
-        )
+        return cls(**input_limits(credentials or {}))
 
     def __init__(self, max_message_length: int = DEFAULT_MAX_MESSAGE_LENGTH,
                  max_pending: int = DEFAULT_MAX_PENDING) -> None:

@@ -34,7 +34,8 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from clinic.profile import ProfileError, current_profile
-from channels.gate import BUSY_TEXT, DEFAULT_MAX_MESSAGE_LENGTH, DEFAULT_MAX_PENDING, ConversationGate, Outcome
+from channels.gate import (BUSY_TEXT, DEFAULT_MAX_MESSAGE_LENGTH, DEFAULT_MAX_PENDING, ConversationGate, Outcome,
+                           input_limits)
 from clinic.replies import service_problem_text
 from clinic.paths import PROJECT_ROOT
 
@@ -118,8 +119,7 @@ class WidgetSocketIOInput(SocketIOInput):
             socketio_path=credentials.get("socketio_path", "/socket.io"),
             metadata_key=credentials.get("metadata_key", "metadata"),
             cors_allowed_origins=allowed_origins(credentials.get("cors_allowed_origins")),
-            max_message_length=int(credentials.get("max_message_length", DEFAULT_MAX_MESSAGE_LENGTH)),
-            max_pending=int(credentials.get("max_pending_per_conversation", DEFAULT_MAX_PENDING)),
+            **input_limits(credentials),
         )
 
     def __init__(

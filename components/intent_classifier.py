@@ -126,13 +126,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         self.set_coefficients(np.zeros((0, 0)))
 
     @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "TfidfIntentClassifier":
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "TfidfIntentClassifier":
         return cls(config, model_storage, resource)
 
     def set_coefficients(self, coef: np.ndarray) -> None:
@@ -228,14 +223,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             )
 
     @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "TfidfIntentClassifier":
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "TfidfIntentClassifier":
         component = cls(config, model_storage, resource)
         try:
             with model_storage.read_from(resource) as directory:

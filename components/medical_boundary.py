@@ -243,10 +243,6 @@ class MedicalBoundaryRules:
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class MedicalBoundaryDetector(StatelessComponent):
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {}
-
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.rules = MedicalBoundaryRules()
 

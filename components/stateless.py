@@ -24,8 +24,12 @@ def fallback_threshold(execution_context: ExecutionContext) -> float:
 
 
 class StatelessComponent(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
     def __init__(self, config: Dict[Text, Any]) -> None:
-        raise NotImplementedError
+        pass
 
     @classmethod
     def create(
