@@ -4,7 +4,6 @@ the patient gets its reference number."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -18,17 +17,20 @@ from actions.forms import (
     ValidatingForm,
     clear_personal_slots,
     clinic_now,
+    clinic_region,
     corrected_details,
     submit_request,
 )
-from clinic.parsing import TimeWindow, clean_text, prefill_from_message
+from clinic.parsing import TimeWindow, describe_windows, prefill_from_message, windows_from_slots
+from clinic.text import clean_text
 
 
 # Detail a patient can change at the confirmation, by the words they might use for it.
 CHANGEABLE = {
     "full_name": ("name",),
     "contact_details": ("phone", "number", "email", "e-mail", "mail", "contact"),
-    "preferred_time_text": ("time", "date", "day", "when", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "morning", "afternoon", "evening"),
+    "preferred_time_text": ("time", "date", "day", "when", "monday", "tuesday", "wednesday", "thursday", "friday",
+                            "saturday", "sunday", "morning", "afternoon", "evening"),
     "reason": ("reason",),
     "insurance_plan": ("insurance", "insurer", "plan"),
 }
@@ -53,17 +55,19 @@ class ActionPrefillBooking(Action):
         return "action_prefill_booking"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        found = prefill_from_message(tracker.latest_message.get("text") or "", clinic_now())
+        found = prefill_from_message(tracker.latest_message.get("text") or "", clinic_now(), clinic_region())
         events: List[EventType] = [SlotSet(slot, value) for slot, value in found.items()]
         dispatcher.utter_message(response="utter_booking_start")
         return events
 
 
+def offered_windows(tracker: Tracker) -> List[TimeWindow]:
+    """Every window the patient offered, as the form stored them."""
+    return windows_from_slots(tracker.get_slot("preferred_time"), tracker.get_slot("preferred_time_end"))
+
+
 def describe_time(tracker: Tracker) -> str:
-    start, end = tracker.get_slot("preferred_time"), tracker.get_slot("preferred_time_end")
-    if not start or not end:
-        return "to be arranged"
-    return TimeWindow(datetime.fromisoformat(start), datetime.fromisoformat(end)).describe()
+    return describe_windows(offered_windows(tracker)) or "to be arranged"
 
 
 class ActionBookingSummary(Action):
@@ -91,16 +95,21 @@ class ActionSubmitBooking(Action):
         return "action_submit_booking"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        if not tracker.get_slot("contact_details"):
-            # Nothing to submit (already submitted, or the form never finished).
+        if tracker.get_slot("consent") is not True:
+            # The patient must have agreed to be contacted; the summary already said so otherwise.
             dispatcher.utter_message(response="utter_nothing_to_confirm")
             return []
+        windows = offered_windows(tracker)
         fields = {
             "name": tracker.get_slot("full_name"),
             "phone": tracker.get_slot("phone"),
             "email": tracker.get_slot("email"),
-            "preferred_time": tracker.get_slot("preferred_time"),
-            "preferred_time_end": tracker.get_slot("preferred_time_end"),
+            # The earliest window, as before; every window offered (alternatives, the days of a
+            # range) in preferred_windows.
+            "preferred_time": windows[0].start.isoformat() if windows else None,
+            "preferred_time_end": windows[0].end.isoformat() if windows else None,
+            "preferred_windows": [{"start": w.start.isoformat(), "end": w.end.isoformat(), "description": w.describe()}
+                                  for w in windows],
             "preferred_time_text": tracker.get_slot("preferred_time_text"),
             "reason": tracker.get_slot("reason"),
             "insurance": tracker.get_slot("insurance_plan"),
@@ -122,7 +131,8 @@ class ActionChangeBooking(Action):
         if chosen in CHANGEABLE:
             return chosen
         text = clean_text(tracker.latest_message.get("text")).lower()
-        return next((field for field, words in CHANGEABLE.items() if any(w in text.split() or w in text for w in words)), None)
+        return next((field for field, words in CHANGEABLE.items()
+                     if any(w in text.split() or w in text for w in words)), None)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         # "actually my number is 415 555 0199": the new detail is in the message; show the summary again.

@@ -28,8 +28,9 @@ from clinic.parsing import (
     looks_like_question,
     parse_contact,
     parse_name,
-    parse_preferred_time,
+    parse_preferred_windows,
     parse_reason,
+    window_slots,
 )
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ GUARD_CERTAINTY = 1.0
 # The slot whose answer may itself be a question: the message for staff.
 QUESTIONS_ARE_ANSWERS = {"callback_message"}
 CONFIRMATION_SLOT = "awaiting_confirmation"
-YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "of course", "please do", "yes please", "fine", "agree", "i agree"}
+YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "of course", "please do", "yes please", "fine", "agree",
+       "i agree"}
 NO = {"no", "n", "nope", "nah", "no thanks", "don't", "do not", "i don't agree"}
 
 
@@ -68,6 +70,11 @@ def outbox() -> Outbox:
 
 def clinic_now() -> datetime:
     return datetime.now(ZoneInfo(current_profile().timezone))
+
+
+def clinic_region() -> str:
+    """Where the clinic's patients' numbers (and dates) are written: the profile's phone_region."""
+    return current_profile().phone_region
 
 
 def faq_digression(tracker: Tracker) -> Optional[str]:
@@ -92,10 +99,10 @@ def answers_the_question(slot: str, text: str) -> bool:
     if slot in QUESTIONS_ARE_ANSWERS:
         return True
     if slot == "contact_details":
-        return bool(parse_contact(text))
+        return bool(parse_contact(text, clinic_region()))
     if slot == "preferred_time_text":
         try:
-            return parse_preferred_time(text, clinic_now()) is not None
+            return bool(parse_preferred_windows(text, clinic_now(), clinic_region()))
         except PastDateError:
             return True  # an answer, refused with its own message
     return False
@@ -105,7 +112,7 @@ def corrected_details(slot: str, text: str) -> Dict[str, Any]:
     """Details given again while another question is asked ("actually my number is 415 555 0199")."""
     found: Dict[str, Any] = {}
     if slot != "contact_details":
-        contact = parse_contact(text)
+        contact = parse_contact(text, clinic_region())
         if contact:
             found.update(contact_slots(contact))
     if slot != "full_name":
@@ -178,7 +185,9 @@ class ValidatingForm(FormValidationAction):
         )
 
     # ------------------------------------------------------------------ validators
-    def validate_full_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+    def validate_full_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> Dict[str, Any]:
         if (value == NOT_GIVEN or is_skip(value)) and self._skipped("full_name", tracker, value):
             return self._passed({"full_name": NOT_GIVEN})
         name = parse_name(value if isinstance(value, str) else "")
@@ -186,29 +195,32 @@ class ValidatingForm(FormValidationAction):
             return self._passed({"full_name": name})
         return self._failed("full_name", dispatcher, tracker, "utter_invalid_full_name")
 
-    def validate_contact_details(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
-        found = parse_contact(value if isinstance(value, str) else "")
+    def validate_contact_details(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> Dict[str, Any]:
+        found = parse_contact(value if isinstance(value, str) else "", clinic_region())
         if found:
             return self._passed(contact_slots(found))
         return self._failed("contact_details", dispatcher, tracker, "utter_invalid_contact")
 
-    def validate_preferred_time_text(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+    def validate_preferred_time_text(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> Dict[str, Any]:
         text = clean_text(value if isinstance(value, str) else "")[:MAX_FREE_TEXT]
         if (text == NOT_GIVEN or is_skip(text)) and self._skipped("preferred_time_text", tracker, text):
             return self._passed({"preferred_time_text": NOT_GIVEN, "preferred_time": None, "preferred_time_end": None})
         try:
-            window = parse_preferred_time(text, clinic_now())
+            windows = parse_preferred_windows(text, clinic_now(), clinic_region())
         except PastDateError:
             return self._failed("preferred_time_text", dispatcher, tracker, "utter_past_preferred_time")
-        if window is None:
+        if not windows:
             return self._failed("preferred_time_text", dispatcher, tracker, "utter_invalid_preferred_time")
-        return self._passed({
-            "preferred_time_text": text,
-            "preferred_time": window.start.isoformat(),
-            "preferred_time_end": window.end.isoformat(),
-        })
+        # Every window offered ("Monday or Wednesday morning"), so that the summary lists them all.
+        return self._passed({"preferred_time_text": text, **window_slots(windows)})
 
-    def validate_reason(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+    def validate_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> Dict[str, Any]:
         if value == NOT_GIVEN or is_skip(value):
             return self._passed({"reason": NOT_GIVEN})
         reason = parse_reason(value if isinstance(value, str) else "")
@@ -216,13 +228,17 @@ class ValidatingForm(FormValidationAction):
             return self._passed({"reason": reason})
         return self._failed("reason", dispatcher, tracker, "utter_invalid_reason")
 
-    def validate_insurance_plan(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+    def validate_insurance_plan(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> Dict[str, Any]:
         text = clean_text(value if isinstance(value, str) else "")[:200]
         if not text:
             return self._failed("insurance_plan", dispatcher, tracker, "utter_invalid_insurance")
         return self._passed({"insurance_plan": NOT_GIVEN if is_skip(text) else text})
 
-    def validate_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+    def validate_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> Dict[str, Any]:
         if isinstance(value, bool):  # accepted earlier, re-validated when the form restarts
             return self._passed({"consent": value})
         intent = (tracker.latest_message.get("intent") or {}).get("name")
@@ -233,7 +249,9 @@ class ValidatingForm(FormValidationAction):
             return self._passed({"consent": False})
         return self._failed("consent", dispatcher, tracker, "utter_invalid_consent")
 
-    def validate_callback_message(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
+    def validate_callback_message(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> Dict[str, Any]:
         text = clean_text(value if isinstance(value, str) else "")
         if text == NOT_GIVEN or is_skip(text):
             return self._passed({"callback_message": NOT_GIVEN})
@@ -247,7 +265,12 @@ def submit_request(
     kind: str, fields: Dict[str, Any], confirmation: str, dispatcher: CollectingDispatcher, tracker: Tracker
 ) -> List[EventType]:
     """Store the request durably first and confirm it only then; afterwards the personal
-    details leave the conversation. If it cannot be stored, say so and keep the details."""
+    details leave the conversation. If it cannot be stored, say so and keep the details.
+    Without a way to reach the patient there is nothing to submit: the request was stored already
+    (its details are cleared) or the form never finished."""
+    if not (fields.get("phone") or fields.get("email")):
+        dispatcher.utter_message(response="utter_nothing_to_confirm")
+        return []
     clinic = current_profile().slot_values()
     try:
         payload = outbox().add(kind, {

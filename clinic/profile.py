@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 import yaml
 
 from clinic.paths import PROJECT_ROOT
@@ -28,7 +29,8 @@ ALLOW_DEMO_ENV_VAR = "ALLOW_DEMO_PROFILE"
 TRUE_WORDS = ("1", "true", "yes", "on")
 
 
-NOT_SLOTS = ("demo", "timezone", "widget_colours")
+NOT_SLOTS = ("demo", "timezone", "widget_colours", "phone_region")
+DEFAULT_PHONE_REGION = "US"
 DEFAULT_WIDGET_COLOURS = {"primary": "#0b5d66", "on_primary": "#ffffff"}
 # WCAG AA for normal text: the widget's header and buttons put on_primary text on primary.
 MIN_CONTRAST = 4.5
@@ -56,6 +58,9 @@ class ClinicProfile:
     timezone: str = "America/New_York"
     # The website chat widget's colours: {"primary": "#rrggbb", "on_primary": "#rrggbb"}.
     widget_colours: Dict[str, str] = field(default_factory=lambda: dict(DEFAULT_WIDGET_COLOURS))
+    # Where patients' numbers typed without a country code are from (ISO 3166: "US", "GB"), and so
+    # how numeric dates are read (12/15 in the US, 15/12 elsewhere).
+    phone_region: str = DEFAULT_PHONE_REGION
 
     def slot_values(self) -> Dict[str, str]:
         """The profile as the `clinic_*` slots that responses use."""
@@ -105,6 +110,30 @@ def parse_widget_colours(raw: object, source: Path) -> Dict[str, str]:
     return colours
 
 
+def parse_phone_region(raw: dict, source: Path) -> str:
+    """`phone_region` (or `country`) if the profile names one; otherwise the country of the clinic's
+    own number when it is written internationally (+44 ...); otherwise the US."""
+    key = "phone_region" if raw.get("phone_region") is not None else "country"
+    named = raw.get(key)
+    if named is not None:
+        region = str(named).strip().upper()
+        region = {"UK": "GB"}.get(region, region)  # the usual name, not the ISO code
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ProfileError(f"{source}: '{key}' must be a two-letter country code such as US or GB, "
+                               f"not {named!r}")
+        return region
+    phone = str(raw.get("phone") or "").strip()
+    if phone.startswith(("+", "00")):
+        try:
+            number = phonenumbers.parse("+" + phone[2:] if phone.startswith("00") else phone, None)
+        except phonenumbers.NumberParseException:
+            return DEFAULT_PHONE_REGION
+        region = phonenumbers.region_code_for_number(number)
+        if region in phonenumbers.SUPPORTED_REGIONS:
+            return region
+    return DEFAULT_PHONE_REGION
+
+
 def parse_profile(raw: object, source: Path) -> ClinicProfile:
     if not isinstance(raw, dict):
         raise ProfileError(f"{source}: expected a mapping of clinic facts")
@@ -125,6 +154,7 @@ def parse_profile(raw: object, source: Path) -> ClinicProfile:
         demo=bool(raw.get("demo", False)),
         timezone=zone,
         widget_colours=parse_widget_colours(raw.get("widget_colours"), source),
+        phone_region=parse_phone_region(raw, source),
     )
 
 

@@ -15,7 +15,7 @@ _INVISIBLE = ("Cc", "Cf")
 def clean_text(text: Optional[str]) -> str:
     """NFKC, no control or invisible formatting characters, single spaces; case kept."""
     text = unicodedata.normalize("NFKC", text or "")
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE or ch in "\t\n\r")
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE or ch in "\t\n")
     return " ".join(text.split())
 
 

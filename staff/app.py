@@ -254,6 +254,9 @@ class Console:
             raise web.HTTPNotFound(text="no such request")
         self.store.record(request["session"].email, "view request", reference)
         payload = found["payload"]
+        # Every window the patient offered ("Monday or Wednesday morning"), where the request has them.
+        read_as = "; or ".join(w.get("description", "") for w in payload.get("preferred_windows") or [])
+        payload = {**payload, "preferred_time": read_as or payload.get("preferred_time")}
         shown = [(label, payload.get(key)) for key, label in (
             ("name", "Name"), ("phone", "Phone"), ("email", "E-mail"), ("preferred_time_text", "Preferred time"),
             ("preferred_time", "Preferred time (read as)"), ("reason", "Reason"), ("insurance", "Insurance"),

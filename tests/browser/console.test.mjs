@@ -86,7 +86,10 @@ test("staff label a message the assistant did not understand", async () => {
   await item.waitFor();
   await checkPage("review");
   await item.getByLabel("Belongs to").selectOption("out_of_scope");
-  await Promise.all([page.waitForURL(/labelled=out_of_scope/), item.getByRole("button", { name: "Save label" }).click()]);
+  await Promise.all([
+    page.waitForURL(/labelled=out_of_scope/),
+    item.getByRole("button", { name: "Save label" }).click(),
+  ]);
   assert.match(await page.getByRole("status").innerText(), /Saved as out_of_scope/);
   assert.equal(await page.locator("li", { hasText: NOT_UNDERSTOOD }).count(), 0, "a labelled message leaves the queue");
 });

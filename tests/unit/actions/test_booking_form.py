@@ -260,7 +260,15 @@ def test_confirming_again_does_not_store_a_second_booking(run_action, make_track
 
 
 def test_a_booking_without_contact_details_is_not_stored(run_action, make_tracker, stored):
-    ran = run_action(ActionSubmitBooking(), make_tracker({**COMPLETE, "contact_details": None}, "yes", "affirm"))
+    no_contact = {**COMPLETE, "contact_details": None, "phone": None, "email": None}
+    ran = run_action(ActionSubmitBooking(), make_tracker(no_contact, "yes", "affirm"))
+    assert ran.responses == ["utter_nothing_to_confirm"] and ran.events == []
+    assert stored.requests() == []
+
+
+@pytest.mark.parametrize("consent", [False, None])
+def test_a_booking_without_consent_to_be_contacted_is_not_stored(run_action, make_tracker, stored, consent):
+    ran = run_action(ActionSubmitBooking(), make_tracker({**COMPLETE, "consent": consent}, "yes", "affirm"))
     assert ran.responses == ["utter_nothing_to_confirm"] and ran.events == []
     assert stored.requests() == []
 

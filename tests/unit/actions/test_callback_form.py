@@ -128,6 +128,13 @@ def test_a_call_back_request_is_stored_once_under_the_reference_the_patient_is_g
     assert {slot: ran.slots.get(slot, "kept") for slot in PERSONAL_SLOTS} == dict.fromkeys(PERSONAL_SLOTS)
 
 
+def test_confirming_a_call_back_again_does_not_store_a_second_one(run_action, make_tracker, stored):
+    first = run_action(ActionSubmitCallback(), make_tracker(COMPLETE, "yes", "affirm"))
+    again = run_action(ActionSubmitCallback(), first.next_tracker())
+    assert again.responses == ["utter_nothing_to_confirm"] and again.events == []
+    assert [r["request_id"] for r in stored.requests()] == [first.slots["request_reference"]]
+
+
 def test_a_call_back_after_a_crisis_is_flagged_for_staff(run_action, make_tracker, stored):
     run_action(ActionSubmitCallback(), make_tracker({**COMPLETE, "crisis_flagged": True}))
     [request] = stored.requests()

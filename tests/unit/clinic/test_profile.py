@@ -136,3 +136,29 @@ def test_a_deployment_refuses_the_demo_profile_unless_a_demo_is_intended(allow):
 def test_a_deployment_takes_a_real_profile(real_clinic):
     env = {"CLINIC_PROFILE_REQUIRED": "true", "CLINIC_PROFILE": str(real_clinic)}
     assert chosen_profile(env).name == "Real Clinic"
+
+
+def test_the_demo_reads_phone_numbers_as_american():
+    profile = load_profile(DEFAULT_PROFILE)
+    assert profile.phone_region == "US" and "clinic_phone_region" not in profile.slot_values()
+
+
+@pytest.mark.parametrize("facts, region", [
+    ({}, "US"),  # a national number says nothing of its country
+    ({"phone": "+44 20 7946 0958"}, "GB"),
+    ({"phone": "0044 20 7946 0958"}, "GB"),
+    ({"phone": "+1 416 555 0123"}, "CA"),
+    ({"phone": "+44 20 7946 0958", "phone_region": "ie"}, "IE"),  # named, it wins
+    ({"country": "GB"}, "GB"),
+    ({"country": "UK"}, "GB"),
+])
+def test_the_phone_region_is_named_or_taken_from_the_clinics_own_number(demo_raw, facts, region):
+    del demo_raw["phone_region"]
+    assert parse_profile({**demo_raw, **facts}, Path("x.yml")).phone_region == region
+
+
+@pytest.mark.parametrize("key, value", [("phone_region", "USA"), ("phone_region", "XX"), ("country", "England")])
+def test_an_unknown_phone_region_is_refused(demo_raw, key, value):
+    del demo_raw["phone_region"]
+    with pytest.raises(ProfileError, match=key):
+        parse_profile({**demo_raw, key: value}, Path("x.yml"))

@@ -218,7 +218,8 @@ def test_a_typed_command_is_read_by_the_patterns_only():
         message = Message(data={"text": text})
         guard.process([message])
         message.set("intent", {"name": "crisis", "confidence": 0.9})
-        message.set("intent_ranking", [{"name": "crisis", "confidence": 0.9}, {"name": "out_of_scope", "confidence": 0.1}])
+        message.set("intent_ranking", [{"name": "crisis", "confidence": 0.9},
+                                       {"name": "out_of_scope", "confidence": 0.1}])
         [processed] = detector.process([message])
         readings.append((processed.get("intent")["name"], (processed.get(DETECTION_KEY) or {}).get("source")))
     assert readings == [("nlu_fallback", None), ("crisis", "pattern")]
