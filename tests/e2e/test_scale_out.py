@@ -40,6 +40,18 @@ class Cluster:
     endpoints: Path
     env: dict
     platforms: Receiver  # stands in for Slack's API
+    redis_url: str
+
+    def tickets_waiting(self, sender: str) -> int:
+        """Messages of the conversation holding or waiting for its lock, from the shared lock store."""
+        import redis
+
+        client = redis.Redis.from_url(self.redis_url)
+        try:
+            stored = client.get(f"clinic:lock:{sender}")
+        finally:
+            client.close()
+        return len(json.loads(stored)["tickets"]) if stored else 0
 
     def say(self, server: int, sender: str, message: str) -> List[str]:
         response = requests.post(f"{self.urls[server]}/webhooks/rest/webhook",
@@ -79,7 +91,7 @@ def cluster(model_path, tmp_path_factory):
                                      logs.enter_context(open(workdir / f"rasa-{i}.log", "ab")), env=env)
                    for i, port in enumerate(ports)]
         running = Cluster([f"http://{HOST}:{port}" for port in ports], servers, database_url, workdir,
-                          model_path, endpoints, env, platforms)
+                          model_path, endpoints, env, platforms, redis_url)
         try:
             wait_until_up(f"http://{HOST}:{action_port}/health", actions)
             for url, server in zip(running.urls, servers):
@@ -124,9 +136,10 @@ def test_a_booking_alternating_between_servers_survives_a_restart(cluster):
 
 
 def test_concurrent_messages_of_one_conversation_are_handled_one_at_a_time_in_arrival_order(cluster):
-    """Booking answers sent 40 ms apart to alternating servers: each takes longer than that to
-    handle (form validation on the action server), so they overlap; answered out of order or
-    at the same time, the form would take the wrong answer for the wrong question."""
+    """Booking answers sent to alternating servers, each as soon as the one before has reached a
+    server: each takes longer than that to handle (form validation on the action server), so they
+    overlap; answered out of order or at the same time, the form would take the wrong answer for
+    the wrong question."""
     sender = f"order-{uuid.uuid4().hex[:8]}"
     messages = ["i'd like to book a consultation", "Ann Order", "202-555-0177", "next tuesday afternoon",
                 "depression", "skip"]
@@ -137,13 +150,16 @@ def test_concurrent_messages_of_one_conversation_are_handled_one_at_a_time_in_ar
         cluster.say(server, warm_up, "i'd like to book a consultation")
         cluster.say(server, warm_up, "Ann Warm")
 
-    def send(index: int) -> List[str]:
-        time.sleep(index * 0.04)
-        return cluster.say(index % 2, sender, messages[index])
-
+    # Each message is sent once the one before it holds a ticket of the conversation's lock, so
+    # the order they reach the servers in is the order they are sent in, however busy the machine.
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=len(messages)) as pool:
-        answers = list(pool.map(send, range(len(messages))))
+        pending = []
+        for index, message in enumerate(messages):
+            pending.append(pool.submit(cluster.say, index % 2, sender, message))
+            assert wait_for(lambda: cluster.tickets_waiting(sender) + sum(f.done() for f in pending) >= index + 1,
+                            timeout=30, interval=0.005), f"{message!r} did not reach a server within 30 s"
+        answers = [f.result() for f in pending]
     elapsed = time.monotonic() - started
     assert all(answers)
     assert cluster.user_messages(sender) == messages
