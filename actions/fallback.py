@@ -57,12 +57,7 @@ class ActionSuggestRephrase(Action):
     def name(self) -> Text:
         return "action_suggest_rephrase"
 
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[Text, Any],
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         ranking = tracker.latest_message.get("intent_ranking") or []
         topics = [topic for topic in suggested_topics(ranking) if topic not in PERSON_TOPICS]
         if consecutive_misses(tracker.events) >= 2:
