@@ -19,7 +19,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Tuple
 import aiohttp
 
 from tools.ensure_model import ROOT, ensure_model, fingerprint, input_files
-from tools.nlu_eval import evaluate
+from tools.nlu_eval import evaluate, holdout_paths
 from tools.servers import running_assistant
 
 CONFIGS = {"project": ROOT / "config.yml", "rasa default": ROOT / "bench" / "default_config.yml"}
@@ -360,7 +360,7 @@ def write_report(results: Dict[str, Dict[str, object]], description: str,
         f"simulated user asks FAQ questions in one conversation ({len(MESSAGES)} different questions",
         "in turn). An error is a failed request, a non-200 answer or an apology (\"something went wrong\").",
         "",
-        "## Accuracy on the held-out set (tests/nlu_holdout.yml)",
+        "## Accuracy on the held-out set (tests/nlu_holdout.yml, tests/nlu_holdout_topics.yml)",
         "",
         "| configuration | intent accuracy | lowest FAQ F1 | training time |",
         "|---|---|---|---|",
@@ -457,8 +457,10 @@ def load_report(load: Dict[str, Dict[str, object]]) -> List[str]:
         "number (8 messages, custom actions and the outbox on every step) and says thanks, then",
         "starts a new conversation. An error is a non-200 answer, a failed request or a confirmation",
         "without its reference. The project's model is served twice in the same run: as the project",
-        "serves it (hardened channels, action deadline, profile-filled responses) and by stock",
-        "`rasa run` with Rasa's REST channel, to show what the safety nets cost.",
+        "serves it (hardened channels, project tracker store, profile-filled responses) and by stock",
+        "`rasa run` with Rasa's REST channel and SQL tracker store, to show what the safety nets cost.",
+        "Loading the project's model imports its components, which apply `rasa_patches` (action",
+        "deadline, response validator, strict tracker store) in stock `rasa run` too.",
         "",
         "| serving | requests | errors | bookings | p50 ms | p95 ms | p99 ms | requests/s |",
         "|---|---|---|---|---|---|---|---|",
@@ -496,7 +498,7 @@ def main() -> None:
             BASELINE_CACHE.mkdir(parents=True, exist_ok=True)
             trained = train_timed(config, Path(fresh) if name == "project" else BASELINE_CACHE,
                                   force=name == "project")
-            report = evaluate(trained["model"], ROOT / "tests" / "nlu_holdout.yml")
+            report = evaluate(trained["model"], holdout_paths(ROOT))
             print(f"[{name}] held-out accuracy {report.accuracy:.3f}; serving ...", flush=True)
             served = serve_and_measure(trained["model"], name.replace(" ", "-"), stock=name != "project")
             results[name] = {
