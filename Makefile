@@ -16,8 +16,9 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install system-packages widget lock train run shell test test-unit validate test-stories test-python \
-	bench bookings staff-user staff purge-conversations new-faq review deploy-model clean reset-state rounds
+.PHONY: help install system-packages widget lock topics topics-current train run shell test test-unit validate \
+	test-stories test-python bench bookings staff-user staff purge-conversations new-faq check-topic review deploy-model \
+	clean reset-state rounds
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -54,7 +55,15 @@ lock: ## after editing requirements.txt: resolve afresh in a new venv and lock t
 	  "$$scratch/venv/bin/pip" freeze --all | grep -v -E '^(pip|setuptools|wheel)=='; } > "$$scratch/lock" && \
 	mv "$$scratch/lock" $(LOCK_FILE) && echo "$(LOCK_FILE) updated; run make test before committing it"
 
-train: install ## train a model if data, domain, config or components changed
+topics: install ## regenerate the files built from topics/*.yml (training data, answers, rules, tests, INTENTS.md)
+	@$(PY) -m tools.topics build
+
+# The files built from topics/*.yml must match them: a topic edited without `make topics` (or
+# `make check-topic`), or a generated file edited by hand, stops the build here, naming the files.
+topics-current: install
+	@$(PY) -m tools.topics check
+
+train: install topics-current ## train a model if topics, data, domain, config or components changed
 	@$(PY) -m tools.ensure_model >/dev/null
 
 # `make run` ports: `make run PORT=5006 ACTION_PORT=5056 DEMO_PORT=8082 STAFF_PORT=8083`.
@@ -71,7 +80,7 @@ run: train widget ## assistant :5005, demo page :8080, staff console :8081 (PORT
 shell: train ## chat with the assistant in the terminal
 	@$(PY) -m tools.shell "$(MODEL)"
 
-validate: install ## check the training data and domain
+validate: topics-current ## check the training data and domain
 	$(RASA) data validate --fail-on-warnings
 
 test-stories: train ## run the test stories; any wrong prediction fails
@@ -94,6 +103,10 @@ bench: train ## benchmarks against Rasa's default configuration; writes BENCHMAR
 new-faq: install ## the skeleton of a new FAQ topic to fill in: make new-faq NAME=ask_something
 	@$(if $(NAME),,$(error give the intent name: make new-faq NAME=ask_something))
 	@$(PY) -m tools.new_faq "$(NAME)"
+
+check-topic: install ## one FAQ topic against the held-out gate, in under a minute: make check-topic NAME=ask_cost
+	@$(if $(NAME),,$(error give the topic's intent: make check-topic NAME=ask_something))
+	@$(PY) -m tools.check_topic "$(NAME)"
 
 review: install ## messages the assistant did not understand, newest first (EXPORT=file.yml: NLU candidates)
 	@$(PY) -m tools.review $(if $(EXPORT),--export "$(EXPORT)")

@@ -1,28 +1,55 @@
-"""Short button titles for the FAQ topics, used when the assistant suggests topics."""
+"""Short button titles for the FAQ topics, used when the assistant suggests topics.
 
-from typing import Dict
+The FAQ topics' titles come from their topic files (topics/<intent>.yml, key `title`), read at
+import, in the order of topics/ORDER (one intent per line; topic files it does not list come
+last, by name). The non-FAQ titles below are kept here."""
+
+from pathlib import Path
+from typing import Dict, List
+
+import yaml
+
+from clinic.paths import PROJECT_ROOT
+
+TOPICS_DIR = PROJECT_ROOT / "topics"
+ORDER_FILE = "ORDER"
+# yaml's C loader when it is installed: the topic files hold hundreds of lines each.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def topic_order(topics_dir: Path = TOPICS_DIR) -> List[str]:
+    """The intents topics/ORDER lists, in its order (`#` starts a comment)."""
+    order = topics_dir / ORDER_FILE
+    if not order.is_file():
+        return []
+    names = (line.split("#", 1)[0].strip() for line in order.read_text(encoding="utf-8").splitlines())
+    return [name for name in names if name]
+
+
+def topic_paths(topics_dir: Path = TOPICS_DIR) -> List[Path]:
+    """The topic files in the order of topics/ORDER; files it does not list come last, by name."""
+    files = {path.stem: path for path in topics_dir.glob("*.yml")}
+    ordered = [files.pop(name) for name in topic_order(topics_dir) if name in files]
+    return ordered + [files[name] for name in sorted(files)]
+
+
+def load_titles(topics_dir: Path = TOPICS_DIR) -> Dict[str, str]:
+    """intent -> title of every topic file, in topic order."""
+    if not topics_dir.is_dir():
+        raise FileNotFoundError(f"{topics_dir}: the FAQ topic files (topics/*.yml) are missing; "
+                                "they belong in the repository and in the container images")
+    titles: Dict[str, str] = {}
+    for path in topic_paths(topics_dir):
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        title = document.get("title") if isinstance(document, dict) else None
+        if not isinstance(title, str) or not title.strip():
+            raise ValueError(f"topics/{path.name}: give the topic a `title:` (its button title)")
+        titles[path.stem] = title.strip()
+    return titles
+
 
 TOPIC_TITLES: Dict[str, str] = {
-    "ask_what_is_ketamine": "What is ketamine therapy?",
-    "ask_mechanism": "How does it work?",
-    "ask_infusion_duration": "How long is one session?",
-    "ask_time_to_effect": "How soon does it work?",
-    "ask_effect_duration": "How long does relief last?",
-    "ask_treatment_course": "How many sessions?",
-    "ask_safety": "Is it safe?",
-    "ask_side_effects": "Side effects",
-    "ask_addiction_risk": "Addiction risk",
-    "ask_insurance": "Insurance",
-    "ask_cost": "Cost",
-    "ask_conditions_treated": "Conditions treated",
-    "ask_candidacy": "Am I a candidate?",
-    "ask_session_experience": "What is a session like?",
-    "ask_administration_methods": "IV or nasal spray?",
-    "ask_effectiveness": "Does it work?",
-    "ask_medications": "Medications",
-    "ask_vs_antidepressants": "Compared with antidepressants",
-    "ask_dosage": "Dose",
-    "ask_contact": "Location and hours",
+    **load_titles(),
     "book_appointment": "Book a consultation",
     "request_human": "Talk to staff",
 }

@@ -1,5 +1,6 @@
 """Train a model only when its inputs changed: the model file is named after a hash of the
-config, domain.yml, data/ and the custom components the config names, so an unchanged project
+config, domain.yml, data/, the FAQ topic files (topics/*.yml, from which `make topics` builds part
+of domain.yml and data/) and the custom components the config names, so an unchanged project
 reuses its model. Prints the model's path on stdout (training output goes to stderr)."""
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def component_files(root: Path, config: Path) -> List[Path]:
 def input_files(root: Path, config: Path) -> List[Path]:
     files: List[Path] = [config, root / "domain.yml"]
     files.extend(p for p in sorted((root / "data").rglob("*")) if p.is_file() and p.suffix in (".yml", ".yaml"))
+    files.extend(sorted((root / "topics").glob("*.yml")))
     return files + [p for p in component_files(root, config) if p.is_file()]
 
 

@@ -1,5 +1,7 @@
-"""Score a trained model's intent classification on a held-out NLU file.
+"""Score a trained model's intent classification on the held-out set (or other held-out NLU files).
 
+The held-out set is two files: the FAQ topics' held-out examples (tests/nlu_holdout_topics.yml,
+built from topics/*.yml by `make topics`) and the other intents' (tests/nlu_holdout.yml).
 A deflection counts as correct for out_of_scope: the FallbackClassifier's nlu_fallback leads
 to the same kind of answer (see the topic contract)."""
 
@@ -11,16 +13,46 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple, Union
 
 import yaml
 
+from clinic.paths import PROJECT_ROOT
+
 DEFLECTIONS = {"out_of_scope", "nlu_fallback"}
+# The held-out set, never used for training: every reader reads all of these files.
+HOLDOUT_FILES = ("tests/nlu_holdout_topics.yml", "tests/nlu_holdout.yml")
+# The held-out gates of `make test` (tests/understanding/test_nlu_holdout.py); `make check-topic`
+# applies the FAQ one to a single topic. Scores are printed with SCORE_DECIMALS decimals and compared
+# with a gate as printed: an F1 printed as 0.75 passes a 0.75 gate.
+MIN_ACCURACY = 0.90
+MIN_FAQ_F1 = 0.75
+SCORE_DECIMALS = 2
+
+
+def shown(value: float) -> str:
+    """A score as it is printed, and compared with a gate."""
+    return f"{value:.{SCORE_DECIMALS}f}"
+
+
+def meets(value: float, floor: float) -> bool:
+    """Whether a score reaches a gate at the precision it is printed with."""
+    return float(shown(value)) >= float(shown(floor))
+
+
+def verdict(name: str, value: float, floor: float) -> str:
+    """A score against its gate, both as printed: "ask_cost F1 0.75 ≥ 0.75 passes", "... 0.74 < 0.75 fails"."""
+    sign, outcome = ("≥", "passes") if meets(value, floor) else ("<", "fails")
+    return f"{name} {shown(value)} {sign} {shown(floor)} {outcome}"
+
+
+def holdout_paths(root: Path = PROJECT_ROOT) -> List[Path]:
+    return [root / name for name in HOLDOUT_FILES]
 
 
 def load_examples(path: Path) -> List[Tuple[str, str]]:
     """(text, intent) pairs from a Rasa YAML NLU file."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     pairs = []
     for block in document.get("nlu", []):
         if "intent" not in block:
@@ -30,6 +62,15 @@ def load_examples(path: Path) -> List[Tuple[str, str]]:
             if line.startswith("- "):
                 pairs.append((line[2:].strip(), block["intent"]))
     return pairs
+
+
+def load_holdout(paths: Union[Path, Sequence[Path], None] = None) -> List[Tuple[str, str]]:
+    """(text, intent) pairs of the held-out set (or of the given held-out files)."""
+    if paths is None:
+        paths = holdout_paths()
+    elif isinstance(paths, (str, Path)):
+        paths = [Path(paths)]
+    return [pair for path in paths for pair in load_examples(Path(path))]
 
 
 def canonical(intent: str) -> str:
@@ -96,11 +137,16 @@ async def predict(model_path: Path, texts: List[str]) -> List[Dict[str, object]]
     return [await agent.parse_message(text) for text in texts]
 
 
-def evaluate(model_path: Path, holdout_path: Path) -> Report:
-    examples = load_examples(holdout_path)
+def evaluate(model_path: Path, holdout: Union[Path, Sequence[Path], None] = None) -> Report:
+    """The model's scores on the held-out set (by default every file of HOLDOUT_FILES)."""
+    examples = load_holdout(holdout)
     texts = [text for text, _ in examples]
     gold = [intent for _, intent in examples]
-    parses = asyncio.run(predict(model_path, texts))
+    return report_from_parses(texts, gold, asyncio.run(predict(model_path, texts)))
+
+
+def report_from_parses(texts: List[str], gold: List[str], parses: List[Dict[str, object]]) -> Report:
+    """The scores of parse results (Rasa's, with "intent": {"name", "confidence"}) of held-out texts."""
     predicted = [p["intent"]["name"] for p in parses]
     accuracy, per_intent = score(gold, predicted)
     errors = [
@@ -109,16 +155,25 @@ def evaluate(model_path: Path, holdout_path: Path) -> Report:
         for t, g, p in zip(texts, gold, parses)
         if canonical(g) != canonical(p["intent"]["name"])
     ]
-    return Report(accuracy, len(examples), per_intent, errors)
+    return Report(accuracy, len(texts), per_intent, errors)
+
+
+def topic_misreadings(report: Report, intent: str) -> Tuple[List[Dict[str, object]], List[Dict[str, object]]]:
+    """The held-out examples of `intent` read as another intent (its recall), and the other intents'
+    read as `intent` (its precision)."""
+    missed = [e for e in report.errors if canonical(str(e["expected"])) == canonical(intent)]
+    taken = [e for e in report.errors if canonical(str(e["predicted"])) == canonical(intent)]
+    return missed, taken
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("model", type=Path)
-    parser.add_argument("holdout", type=Path, nargs="?", default=Path("tests/nlu_holdout.yml"))
+    parser.add_argument("holdout", type=Path, nargs="*", help="held-out NLU files (default: the held-out set, "
+                        + " and ".join(HOLDOUT_FILES) + ")")
     parser.add_argument("--json", type=Path, help="write the full report here")
     args = parser.parse_args()
-    report = evaluate(args.model, args.holdout)
+    report = evaluate(args.model, args.holdout or None)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(report.to_json())

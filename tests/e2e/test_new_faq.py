@@ -1,4 +1,5 @@
-"""`make new-faq`: the skeleton lands in every file a topic needs, in a copy of the project."""
+"""`make new-faq`: the skeleton is one topic file, topics/<NAME>.yml, with a TODO in every place to
+fill in; `make topics` builds every file a topic needs from it, in a copy of the project."""
 
 from __future__ import annotations
 
@@ -10,40 +11,59 @@ import pytest
 import yaml
 
 from tests.support.project import ROOT
-from tools.new_faq import ScaffoldError, scaffold
+from tools.new_faq import ScaffoldError, next_steps, scaffold
+from tools.topics import GENERATED_FILES, REQUIRED_KEYS, build, load_topic, stale_files, validate_topic
 
 
 @pytest.fixture()
 def project(tmp_path):
-    for name in ("domain.yml", "data", "tests/nlu_holdout.yml", "tests/stories", "docs/INTENTS.md"):
+    for name in ("domain.yml", "data", "topics", "knowledge/sources", "tests/nlu_holdout.yml",
+                 "tests/nlu_holdout_topics.yml", "tests/stories", "docs/INTENTS.md"):
         source, target = ROOT / name, tmp_path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         (shutil.copytree if source.is_dir() else shutil.copy)(source, target)
     return tmp_path
 
 
-def test_skeleton_reaches_every_file_and_stays_valid(project):
+def test_skeleton_is_one_topic_file_with_a_todo_in_every_place(project):
+    before = {name: (project / name).read_text() for name in GENERATED_FILES}
     touched = scaffold("ask_preparation", project)
-    assert len(touched) == 6
+    assert touched == ["topics/ask_preparation.yml", "topics/ORDER"]
+    assert {name: (project / name).read_text() for name in GENERATED_FILES} == before
+    assert (project / "topics/ORDER").read_text().splitlines()[-1] == "ask_preparation"
+    topic = load_topic(project / "topics/ask_preparation.yml")
+    assert set(REQUIRED_KEYS) <= set(topic) and topic["intent"] == "ask_preparation"
+    assert topic["answer"][0]["buttons"]
+    to_fill = ("title", "covers", "not_here", "sources", "answer", "test_question", "examples", "held_out")
+    assert "TODO" in yaml.safe_dump(topic["answer"])
+    problems = validate_topic(project / "topics/ask_preparation.yml")
+    for key in to_fill:
+        assert any(f"`{key}` still says TODO" in p and p.startswith("topics/ask_preparation.yml:") for p in problems), \
+            (key, problems)
+
+
+def test_the_skeleton_builds_into_every_file_a_topic_needs(project):
+    scaffold("ask_preparation", project)
+    assert build(project) == list(GENERATED_FILES) and stale_files(project) == []
     domain = yaml.safe_load((project / "domain.yml").read_text())
     faq_block = domain["intents"][:domain["intents"].index("greet")]
     assert faq_block[-1] == "ask_preparation"
     answer = domain["responses"]["utter_ask_preparation"][0]
     assert "TODO" in answer["text"] and answer["buttons"]
-    assert "# sources: TODO" in (project / "domain.yml").read_text()
-    nlu = yaml.safe_load((project / "data/nlu/ask_preparation.yml").read_text())
-    assert nlu["nlu"][0]["intent"] == "ask_preparation"
+    assert "  # sources: TODO" in (project / "domain.yml").read_text()
+    nlu = yaml.safe_load((project / "data/nlu/topics.yml").read_text())
+    assert nlu["nlu"][-1]["intent"] == "ask_preparation"
     rules = yaml.safe_load((project / "data/rules/faq.yml").read_text())["rules"]
-    assert rules[-1]["steps"] == [{"intent": "ask_preparation"}, {"action": "utter_ask_preparation"}]
-    holdout = yaml.safe_load((project / "tests/nlu_holdout.yml").read_text())["nlu"]
+    assert {"rule": "answer ask_preparation", "steps": [{"intent": "ask_preparation"},
+                                                        {"action": "utter_ask_preparation"}]} in rules
+    holdout = yaml.safe_load((project / "tests/nlu_holdout_topics.yml").read_text())["nlu"]
     assert holdout[-1]["intent"] == "ask_preparation"
     stories = yaml.safe_load((project / "tests/stories/faq.yml").read_text())["stories"]
     assert stories[-1]["steps"][-1] == {"action": "utter_ask_preparation"}
     intents_doc = (project / "docs/INTENTS.md").read_text()
-    assert "| `ask_preparation` | TODO" in intents_doc
     # The new row sits inside the FAQ table, right after its last row.
-    table = intents_doc.split("## FAQ intents")[1].split("\n\n")[1]
-    assert table.splitlines()[-1].startswith("| `ask_preparation`")
+    table = intents_doc.split("## FAQ intents")[1].split("<!-- <<< FAQ table")[0].strip()
+    assert table.splitlines()[-1].startswith("| `ask_preparation` | TODO")
 
 
 @pytest.mark.parametrize("name, complaint", [
@@ -55,15 +75,25 @@ def test_skeleton_reaches_every_file_and_stays_valid(project):
     ("ask__double", "not a usable"),
 ])
 def test_clashing_or_malformed_names_are_refused(project, name, complaint):
+    order = (project / "topics/ORDER").read_text()
     with pytest.raises(ScaffoldError, match=complaint):
         scaffold(name, project)
-    assert not (project / "data/nlu" / f"{name}.yml").exists()
+    assert name == "ask_cost" or not (project / "topics" / f"{name}.yml").exists()
+    assert (project / "topics/ORDER").read_text() == order
 
 
 def test_a_second_scaffold_of_the_same_name_is_refused(project):
     scaffold("ask_preparation", project)
     with pytest.raises(ScaffoldError, match="already exists"):
         scaffold("ask_preparation", project)
+    assert (project / "topics/ORDER").read_text().count("ask_preparation") == 1
+
+
+def test_staff_are_told_to_check_the_topic_then_test():
+    steps = next_steps("ask_preparation")
+    assert "topics/ask_preparation.yml" in steps and "TODO" in steps
+    assert steps.index("make check-topic NAME=ask_preparation") < steps.index("make test")
+    assert "data/rules" not in steps and "domain.yml" not in steps
 
 
 def test_command_line_explains_a_refusal():

@@ -39,8 +39,10 @@ QUESTIONS: Dict[str, str] = {
 
 
 def story_questions() -> Dict[str, str]:
-    """The question of each FAQ test story: topics added later (make new-faq) are covered too."""
-    stories = yaml.safe_load((ROOT / "tests" / "stories" / "faq.yml").read_text(encoding="utf-8"))["stories"]
+    """The question of each FAQ test story (built from the topic files, so topics added later with
+    make new-faq are covered too) and of the personal medical story."""
+    stories = [story for name in ("faq.yml", "personal_medical.yml")
+               for story in yaml.safe_load((ROOT / "tests" / "stories" / name).read_text(encoding="utf-8"))["stories"]]
     found: Dict[str, str] = {}
     for story in stories:
         steps = story["steps"]

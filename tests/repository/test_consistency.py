@@ -13,6 +13,8 @@ from tests.support.project import ROOT, read_yaml, source_article_ids
 MIN_FAQ_EXAMPLES = 20
 MIN_OUT_OF_SCOPE_EXAMPLES = 60
 MAX_FAQ_ANSWER_WORDS = 90
+# Where staff edit an FAQ topic: its topic file, from which `make topics` builds domain.yml and data/.
+TOPIC_FILE = "topics/<intent>.yml"
 SLOT_REFERENCE = re.compile(r"\{(\w+)\}")
 # Rasa's own actions, usable in rules without being declared.
 RASA_DEFAULT_ACTIONS = {"action_listen", "action_deactivate_loop", "action_restart", "action_back",
@@ -41,13 +43,21 @@ def rule_and_story_actions() -> dict:
 
 
 def test_no_scaffold_placeholders_are_left():
-    """`make new-faq` marks every place to fill in with TODO."""
-    files = [ROOT / "domain.yml", ROOT / "tests" / "nlu_holdout.yml", ROOT / "docs" / "INTENTS.md",
-             *sorted((ROOT / "data").rglob("*.yml")), *sorted((ROOT / "tests" / "stories").glob("*.yml"))]
-    left = [f"  {path.relative_to(ROOT)}, line {number}: {line.strip()}"
-            for path in files
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-            if "TODO" in line]
+    """`make new-faq` marks every place to fill in with TODO (in the topic file; the files built
+    from it are named only where they are written by hand)."""
+    from tools.topics import generated_line_numbers
+
+    files = [*sorted((ROOT / "topics").glob("*.yml")), ROOT / "domain.yml",
+             *sorted((ROOT / "tests").glob("nlu_holdout*.yml")), ROOT / "docs" / "INTENTS.md",
+             *sorted((ROOT / "data").rglob("*.yml")),
+             *sorted((ROOT / "tests" / "stories").glob("*.yml"))]
+    left = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        generated = generated_line_numbers(path.relative_to(ROOT).as_posix(), text)
+        left += [f"  {path.relative_to(ROOT)}, line {number}: {line.strip()}"
+                 for number, line in enumerate(text.splitlines(), start=1)
+                 if "TODO" in line and number not in generated]
     assert not left, ("Fill in what `make new-faq` left, replacing each TODO line "
                       "(docs/EXTENDING.md, step 2):\n" + "\n".join(left))
 
@@ -55,7 +65,8 @@ def test_no_scaffold_placeholders_are_left():
 def test_every_faq_intent_has_a_test_story(faq_intents):
     stories = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests" / "stories").glob("*.yml"))
     missing = [i for i in faq_intents if f"intent: {i}\n" not in stories]
-    assert not missing, f"tests/stories/faq.yml: add a story with a typical question for: {missing}"
+    assert not missing, (f"{TOPIC_FILE}: give the topic a test_question (a story in tests/stories/faq.yml), "
+                         f"or add a story to tests/stories/, for: {missing}")
 
 
 def test_every_contract_intent_is_in_the_domain(domain, topic_contract):
@@ -70,7 +81,8 @@ def test_every_faq_intent_has_enough_examples(faq_intents, training_examples):
         counts[intent] += 1
     too_few = {i: counts[i] for i in faq_intents if counts[i] < MIN_FAQ_EXAMPLES}
     assert not too_few, (
-        f"data/nlu/: these FAQ intents need at least {MIN_FAQ_EXAMPLES} examples: {too_few}"
+        f"{TOPIC_FILE} (examples) or data/nlu/: these FAQ intents need at least {MIN_FAQ_EXAMPLES} examples: "
+        f"{too_few}"
     )
     assert counts["out_of_scope"] >= MIN_OUT_OF_SCOPE_EXAMPLES, (
         f"data/nlu/out_of_scope.yml: out_of_scope needs at least {MIN_OUT_OF_SCOPE_EXAMPLES} examples"
@@ -132,18 +144,19 @@ def test_faq_answers_are_short(domain, faq_intents):
             words = len(SLOT_REFERENCE.sub("X", variation["text"]).split())
             if words > MAX_FAQ_ANSWER_WORDS:
                 too_long[intent] = words
-    assert not too_long, f"domain.yml: shorten these answers to {MAX_FAQ_ANSWER_WORDS} words: {too_long}"
+    assert not too_long, (f"{TOPIC_FILE} (answer) or domain.yml: shorten these answers to {MAX_FAQ_ANSWER_WORDS} "
+                          f"words: {too_long}")
 
 
 def test_faq_answers_end_with_a_next_step(domain, faq_intents):
     without = [i for i in faq_intents
                if not all(v.get("buttons") for v in domain["responses"][f"utter_{i}"])]
-    assert not without, f"domain.yml: give these answers next-step buttons: {without}"
+    assert not without, f"{TOPIC_FILE} (answer) or domain.yml: give these answers next-step buttons: {without}"
 
 
 def test_faq_answers_note_their_source_articles(faq_intents):
     """The line above each FAQ answer in domain.yml says which source articles back it."""
-    source_ids = source_article_ids()
+    source_ids = source_article_ids()  # skips the test without the articles: test_sources.py says so, once
     lines = (ROOT / "domain.yml").read_text(encoding="utf-8").splitlines()
     problems = []
     for intent in faq_intents:
@@ -153,8 +166,8 @@ def test_faq_answers_note_their_source_articles(faq_intents):
         if not comment.startswith("# sources:") or not cited or not cited <= source_ids:
             problems.append(intent)
     assert not problems, (
-        "domain.yml: put '# sources: 000, 002' (numbers of articles in knowledge/sources/) on the line above "
-        f"the answers for: {problems}"
+        f"{TOPIC_FILE}: list the articles in `sources:` (numbers of articles in knowledge/sources/), or for an "
+        f"answer written in domain.yml put '# sources: 000, 002' on the line above it, for: {problems}"
     )
 
 
@@ -162,6 +175,7 @@ def test_every_number_in_an_faq_answer_is_in_a_cited_article(domain, faq_intents
     """A figure in an answer (minutes, percentages, a year count) must come from an article it cites."""
     from tests.support.project import SOURCES
 
+    source_article_ids()  # skips the test without the articles: test_sources.py says so, once
     articles = {path.name[:3]: path.read_text(encoding="utf-8") for path in SOURCES.glob("[0-9][0-9][0-9]-*.txt")}
     lines = (ROOT / "domain.yml").read_text(encoding="utf-8").splitlines()
     unbacked = {}
@@ -175,8 +189,9 @@ def test_every_number_in_an_faq_answer_is_in_a_cited_article(domain, faq_intents
             missing = sorted(n for n in numbers if not re.search(rf"(?<!\d){n}(?!\d)", text))
             if missing:
                 unbacked[intent] = (missing, cited)
-    assert not unbacked, ("domain.yml: these answers give figures that none of their cited articles "
-                          f"(knowledge/sources/) states; correct the figure or the '# sources:' line: {unbacked}")
+    assert not unbacked, (f"{TOPIC_FILE} or domain.yml: these answers give figures that none of their cited "
+                          "articles (knowledge/sources/) states; correct the figure or the sources: "
+                          f"{unbacked}")
 
 
 def test_responses_sent_by_actions_exist(domain):
@@ -210,22 +225,27 @@ def test_button_payloads_name_known_intents(domain):
 
 
 def test_holdout_is_not_copied_from_training(training_examples):
-    from tools.nlu_eval import load_examples
+    """The whole held-out set: the topics' held-out examples and tests/nlu_holdout.yml."""
+    from tools.nlu_eval import holdout_paths, load_examples
 
-    holdout = load_examples(ROOT / "tests" / "nlu_holdout.yml")
+    paths = holdout_paths(ROOT)
     training = {normalised(t) for t, _, _ in training_examples}
-    copied = [t for t, _ in holdout if normalised(t) in training]
-    assert not copied, f"tests/nlu_holdout.yml: these examples are also training data: {copied}"
+    copied = [f"{path.relative_to(ROOT)} ({intent}): {text}" for path in paths
+              for text, intent in load_examples(path) if normalised(text) in training]
+    assert len(paths) == 2 and all(path.is_file() for path in paths), f"held-out files missing: {paths}"
+    assert not copied, (f"these held-out examples are also training data (for an FAQ topic: held_out in "
+                        f"{TOPIC_FILE}); reword or remove them:\n" + "\n".join(copied))
 
 
 def test_holdout_covers_every_intent(domain):
-    from tools.nlu_eval import load_examples
+    from tools.nlu_eval import load_holdout
 
     counts = defaultdict(int)
-    for _, intent in load_examples(ROOT / "tests" / "nlu_holdout.yml"):
+    for _, intent in load_holdout():
         counts[intent] += 1
     thin = {i: counts[i] for i in domain["intents"] if counts[i] < 8}
-    assert not thin, f"tests/nlu_holdout.yml: give these intents at least 8 examples: {thin}"
+    assert not thin, (f"give these intents at least 8 held-out examples ({TOPIC_FILE}, held_out, for an FAQ "
+                      f"topic; tests/nlu_holdout.yml otherwise): {thin}")
 
 
 @pytest.mark.parametrize("profile", sorted((ROOT / "clinic").glob("*.yml")), ids=lambda p: p.name)

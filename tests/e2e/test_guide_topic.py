@@ -1,0 +1,83 @@
+"""docs/EXTENDING.md, section 1, followed literally on a copy of the project: its commands, in its
+order, with its worked example (docs/examples/ask_psychotherapy.yml) as the file staff write.
+`make test` itself is the suite this test belongs to; on the copy, its checks of the new topic's
+files run instead (the generated files, the data and domain, the repository tests)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from tests.support.project import ROOT, tracked_files
+
+GUIDE = ROOT / "docs" / "EXTENDING.md"
+EXAMPLE = ROOT / "docs" / "examples" / "ask_psychotherapy.yml"
+NAME = "ask_psychotherapy"
+
+
+def guide_commands() -> List[str]:
+    """The shell commands of section 1, in order."""
+    text = GUIDE.read_text(encoding="utf-8")
+    section = text[text.index("## 1. "):text.index("## 2. ")]
+    blocks = re.findall(r"```bash\n(.*?)```", section, re.S)
+    return [line.split("#")[0].strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+@pytest.fixture()
+def project_copy(tmp_path: Path) -> Path:
+    """The project's files (tracked, and new ones not ignored), with the shared virtual environment."""
+    copy = tmp_path / "project"
+    others = subprocess.run(["git", "ls-files", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout.split()
+    for name in set(tracked_files()) | set(others):
+        source = ROOT / name
+        if source.is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy / name)
+    (copy / ".venv").symlink_to(ROOT / ".venv")
+    # A repository of its own, as a clone would be: the repository tests read what git tracks.
+    for command in (["git", "init", "-q"], ["git", "add", "-A"]):
+        subprocess.run(command, cwd=copy, check=True, capture_output=True)
+    return copy
+
+
+def run(project: Path, command: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MAKE")}
+    return subprocess.run(command.split(), cwd=project, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_the_guide_adds_its_example_topic_with_one_file_and_two_commands(project_copy):
+    assert guide_commands() == [f"make new-faq NAME={NAME}", f"make check-topic NAME={NAME}", "make test"]
+    assert not (ROOT / "topics" / f"{NAME}.yml").exists(), "the example topic must stay out of the project"
+
+    created = run(project_copy, f"make new-faq NAME={NAME}")
+    assert created.returncode == 0, created.stdout + created.stderr
+    skeleton = project_copy / "topics" / f"{NAME}.yml"
+    assert "TODO" in skeleton.read_text(encoding="utf-8")
+
+    # Step 2, "fill it in": the finished example is what staff would have written.
+    shutil.copy2(EXAMPLE, skeleton)
+    checked = run(project_copy, f"make check-topic NAME={NAME}")
+    output = checked.stdout + checked.stderr
+    assert checked.returncode == 0, output
+    assert re.search(rf"{NAME} on the held-out set .*precision \d\.\d\d, recall \d\.\d\d, F1 \d\.\d\d", output), output
+    assert f"test-artifacts/check-topic-{NAME}.json" in output
+
+    # What `make test` checks of the new topic, on the copy: the generated files match the topics,
+    # Rasa reads the data and the domain, and the repository tests (answers, sources, held-out
+    # examples kept out of training, the labelling guide) pass with the new topic in them.
+    for command in ("make topics-current", "make validate"):
+        result = run(project_copy, command)
+        assert result.returncode == 0, command + "\n" + result.stdout[-3000:] + result.stderr[-3000:]
+    assert f"utter_{NAME}" in (project_copy / "domain.yml").read_text(encoding="utf-8")
+    assert f"`{NAME}`" in (project_copy / "docs" / "INTENTS.md").read_text(encoding="utf-8")
+    subprocess.run(["git", "add", "-A"], cwd=project_copy, check=True, capture_output=True)  # the new topic too
+    suite = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                            "tests/repository"], cwd=project_copy, capture_output=True, text=True, timeout=600)
+    assert suite.returncode == 0, suite.stdout[-4000:]
