@@ -113,6 +113,10 @@ def workers_moved_on(outbox: Outbox, *workers: Worker, timeout: float = 30) -> L
             markers += [outbox.add("booking", FIELDS)["request_id"] for _ in workers]
         assert time.monotonic() < deadline, f"not every worker sent a marker notice within {timeout:g}s"
         time.sleep(0.05)
+    # A marker is marked sent before its log line is written, so one more may have been stored
+    # meanwhile: every marker is sent before the caller counts the mail server's messages.
+    assert wait_for(lambda: all(notice(outbox, request_notice_key(m))["status"] == SENT for m in markers),
+                    timeout=timeout), "a marker notice was not sent"
     return markers
 
 
