@@ -19,7 +19,6 @@ import argparse
 import difflib
 import json
 import os
-import re
 import sys
 import tempfile
 import time
@@ -41,15 +40,14 @@ from scipy.sparse import csr_matrix, diags  # noqa: E402
 from clinic.paths import PROJECT_ROOT as ROOT  # noqa: E402
 from tools.nlu_eval import (DEFLECTIONS, MIN_FAQ_F1, canonical, holdout_paths, load_examples,  # noqa: E402
                             meets, report_from_parses, shown, topic_misreadings, verdict)
-from tools.topics import (HOLDOUT_FILE, NLU_FILE, TOPICS, Topic, TopicError, build,  # noqa: E402
-                          nlu_document, validate_topic)
+from tools.topics import (BACKTICKED, HOLDOUT_FILE, NLU_FILE, TOPICS, Topic, TopicError,  # noqa: E402
+                          articles_problem, build, nlu_document, validate_topic)
 
 ARTIFACTS = "test-artifacts"
 # Training examples to aim at when a topic is read poorly (`make new-faq` asks for 20 or more to start).
 SUGGESTED_EXAMPLES = 60
 CLOSEST_PAIRS = 8
 PAIRS_PER_EXAMPLE = 2
-BACKTICKED = re.compile(r"`([^`]+)`")
 # Readings that are nobody's topic, which `not_here` need not name: out of scope, unsure, another language.
 NOT_TOPICS = DEFLECTIONS | {"other_language"}
 
@@ -370,6 +368,7 @@ def closest_pairs(own: Sequence[str], others: Sequence[Tuple[str, str]],
 
 
 def not_here_intents(not_here: Any) -> List[str]:
+    """The intents a topic's `not_here` names, in backticks, as its validation reads them."""
     text = " ".join(map(str, not_here)) if isinstance(not_here, list) else str(not_here or "")
     return list(dict.fromkeys(BACKTICKED.findall(text)))
 
@@ -431,18 +430,6 @@ def missing_topic(root: Path, path: Path) -> str:
     hint = f"did you mean {', '.join(close)}?" if close else f"the topics are {', '.join(known) or 'none yet'}"
     return (f"{TOPICS}/{path.name} not found: {hint} "
             f"(a new topic starts with `make new-faq NAME={path.stem}`)")
-
-
-def articles_problem(root: Path) -> Optional[str]:
-    """Why the source articles that topics cite cannot be read, or None: without them every `sources:`
-    line would look wrong, so this is said once instead."""
-    folder = root / "knowledge" / "sources"
-    restore = "the source articles (NNN-title.txt) belong in the repository; restore the folder from it"
-    if not folder.is_dir():
-        return f"articles folder not found at {folder}: {restore}"
-    if not any(folder.glob("[0-9][0-9][0-9]-*.txt")):
-        return f"no articles (NNN-title.txt) in the articles folder {folder}: {restore}"
-    return None
 
 
 def relative(root: Path, path: Path) -> str:

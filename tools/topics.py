@@ -237,8 +237,26 @@ def normalised(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
+ARTICLES_DIR = Path("knowledge") / "sources"
+ARTICLE_FILES = "[0-9][0-9][0-9]-*.txt"
+
+
 def article_ids(root: Path) -> set:
-    return {path.name[:3] for path in (root / "knowledge" / "sources").glob("[0-9][0-9][0-9]-*.txt")}
+    """The numbers ("000", "001", ...) of the source articles the answers may cite."""
+    return {path.name[:3] for path in (root / ARTICLES_DIR).glob(ARTICLE_FILES)}
+
+
+def articles_problem(root: Path) -> Optional[str]:
+    """Why the source articles cannot be read (the folder or its articles are missing), or None:
+    without them every `sources:` line would look wrong, so callers say this once instead."""
+    folder = root / ARTICLES_DIR
+    restore = ("the source articles (NNN-title.txt, listed with their checksums in its README.md) belong in the "
+               "repository; restore the folder (git checkout -- knowledge/sources)")
+    if not folder.is_dir():
+        return f"articles folder not found at {folder}: {restore}"
+    if not any(folder.glob(ARTICLE_FILES)):
+        return f"no articles (NNN-title.txt) in the articles folder {folder}: {restore}"
+    return None
 
 
 def known_intents(root: Path) -> set:

@@ -174,9 +174,10 @@ def test_faq_answers_note_their_source_articles(faq_intents):
 def test_every_number_in_an_faq_answer_is_in_a_cited_article(domain, faq_intents):
     """A figure in an answer (minutes, percentages, a year count) must come from an article it cites."""
     from tests.support.project import SOURCES
+    from tools.topics import ARTICLE_FILES
 
     source_article_ids()  # skips the test without the articles: test_sources.py says so, once
-    articles = {path.name[:3]: path.read_text(encoding="utf-8") for path in SOURCES.glob("[0-9][0-9][0-9]-*.txt")}
+    articles = {path.name[:3]: path.read_text(encoding="utf-8") for path in SOURCES.glob(ARTICLE_FILES)}
     lines = (ROOT / "domain.yml").read_text(encoding="utf-8").splitlines()
     unbacked = {}
     for intent in faq_intents:

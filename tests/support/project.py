@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 from clinic.paths import PROJECT_ROOT as ROOT
+from tools import topics
 
 ARTIFACTS = ROOT / "test-artifacts"
-SOURCES = ROOT / "knowledge" / "sources"
-ARTICLE_FILES = "[0-9][0-9][0-9]-*.txt"
+SOURCES = ROOT / topics.ARTICLES_DIR
 
 
 def tracked_files(*patterns: str) -> List[str]:
@@ -23,14 +23,9 @@ def tracked_files(*patterns: str) -> List[str]:
 
 
 def articles_problem() -> Optional[str]:
-    """Why the source articles cannot be read (the folder or its articles are missing), or None."""
-    restore = ("the source articles (NNN-title.txt, listed with their checksums in README.md) belong in the "
-               "repository; restore the folder from it (git checkout -- knowledge/sources), then run the tests again")
-    if not SOURCES.is_dir():
-        return f"articles folder not found at {SOURCES}: {restore}"
-    if not any(SOURCES.glob(ARTICLE_FILES)):
-        return f"no articles (NNN-title.txt) in the articles folder {SOURCES}: {restore}"
-    return None
+    """Why the source articles cannot be read, or None (tools/topics.articles_problem)."""
+    problem = topics.articles_problem(ROOT)
+    return f"{problem}, then run the tests again" if problem else None
 
 
 def source_article_ids() -> set:
@@ -40,7 +35,7 @@ def source_article_ids() -> set:
     problem = articles_problem()
     if problem:
         pytest.skip(f"{problem} (reported by tests/repository/test_sources.py)")
-    return {path.name[:3] for path in SOURCES.glob(ARTICLE_FILES)}
+    return topics.article_ids(ROOT)
 
 
 def read_yaml(path: Path) -> dict:
