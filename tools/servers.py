@@ -218,11 +218,16 @@ def running_assistant(
     env: Optional[dict] = None,
     stock: bool = False,
     rasa_store: bool = False,
+    log_dir: Optional[Path] = None,
+    die_with_parent: bool = False,
 ) -> Iterator[Assistant]:
     """Both servers on free loopback ports with a private SQLite tracker store and outbox.
     `stock` serves the model with plain `rasa run` and Rasa's REST channel, and `rasa_store` with
-    Rasa's own SQL tracker store (for benchmarks)."""
+    Rasa's own SQL tracker store (for benchmarks). The logs (actions.log, rasa.log) go to `log_dir`,
+    by default `workdir`."""
     workdir.mkdir(parents=True, exist_ok=True)
+    log_dir = log_dir or workdir
+    log_dir.mkdir(parents=True, exist_ok=True)
     env = {"OUTBOX_DB_URL": f"sqlite:///{workdir / 'outbox.db'}", **(env or {})}
     rasa_port = rasa_port or free_port()
     action_port = action_port or free_port()
@@ -231,12 +236,12 @@ def running_assistant(
     if stock:
         credentials = workdir / "credentials.yml"
         credentials.write_text(STOCK_CREDENTIALS, encoding="utf-8")
-    with open(workdir / "actions.log", "ab") as action_log, open(workdir / "rasa.log", "ab") as rasa_log:
+    with open(log_dir / "actions.log", "ab") as action_log, open(log_dir / "rasa.log", "ab") as rasa_log:
         actions = rasa = running = None
         try:
-            actions = start_action_server(action_port, action_log, env)
+            actions = start_action_server(action_port, action_log, env, die_with_parent)
             rasa = start_rasa_server(model, rasa_port, endpoints, rasa_log, credentials=credentials,
-                                     extra_args=extra_args, env=env, stock=stock)
+                                     extra_args=extra_args, env=env, stock=stock, die_with_parent=die_with_parent)
             action_url = f"http://{HOST}:{action_port}"
             rasa_url = f"http://{HOST}:{rasa_port}"
             wait_until_up(f"{action_url}/health", actions)

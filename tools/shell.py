@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, TextIO
 
-from tools.servers import (HOST, ROOT, free_port, shown_path, start_action_server, start_rasa_server, stop,
-                           wait_until_up, write_endpoints)
+from tools.servers import ROOT, running_assistant, shown_path
 
 QUIT = {"/quit", "/exit"}
 PROMPT = "you: "
 REPLY_TIMEOUT = 60.0
-LOGS = ROOT / "var" / "logs"
+# The tryout's own logs: kept after it ends, apart from those of `make run`.
+LOGS = ROOT / "var" / "logs" / "shell"
 
 
 def say(text: str = "", stream: TextIO = sys.stdout) -> None:
@@ -50,34 +50,21 @@ def tryout_environment(workdir: Path) -> Dict[str, str]:
 def tryout_servers(model: Path, workdir: Path) -> Iterator[str]:
     """The action server and the Rasa server of the tryout, stopped on leaving (and by the kernel if
     this process dies); yields the REST channel's webhook URL."""
-    LOGS.mkdir(parents=True, exist_ok=True)
-    env = tryout_environment(workdir)
-    action_port, rasa_port = free_port(), free_port()
-    endpoints = write_endpoints(workdir / "endpoints.yml", action_port, workdir / "tracker.db")
     with ExitStack() as running:
-        action_log = running.enter_context(open(LOGS / "shell-actions.log", "ab"))
-        rasa_log = running.enter_context(open(LOGS / "shell-rasa.log", "ab"))
-        actions = start_action_server(action_port, action_log, env, die_with_parent=True)
-        running.callback(stop, actions)
-        rasa = start_rasa_server(model, rasa_port, endpoints, rasa_log, env=env, die_with_parent=True)
-        running.callback(stop, rasa)
         try:
-            wait_until_up(f"http://{HOST}:{action_port}/health", actions)
-            wait_until_up(f"http://{HOST}:{rasa_port}/webhooks/rest/", rasa)
+            assistant = running.enter_context(running_assistant(
+                model, workdir, env=tryout_environment(workdir), log_dir=LOGS, die_with_parent=True))
         except (RuntimeError, TimeoutError) as error:
-            raise SystemExit(f"the assistant did not start: {error}; see {shown_path(LOGS)}/shell-rasa.log "
-                             "and shell-actions.log") from None
-        yield f"http://{HOST}:{rasa_port}/webhooks/rest/webhook"
+            raise SystemExit(f"the assistant did not start: {error}; see {shown_path(LOGS)}/rasa.log "
+                             "and actions.log") from None
+        yield assistant.rest_webhook
 
 
 def picked_option(typed: str, buttons: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
-    """The button a typed number picks among the last answer's, read as the SMS channels read it
-    ("2", "2.", " 2) "); None for anything else, or a number with no option."""
-    from channels.messaging.base import NUMBERED_REPLY
+    """The button a typed number picks among the last answer's, read as the SMS channels read it."""
+    from channels.messaging.base import picked_button
 
-    found = NUMBERED_REPLY.match(typed)
-    number = int(found.group(1)) if found else 0
-    return buttons[number - 1] if 1 <= number <= len(buttons) else None
+    return picked_button(typed, buttons)
 
 
 def shown_answers(messages: List[Dict[str, Any]]) -> str:
@@ -154,7 +141,7 @@ def chat(conversation: Conversation, stream: TextIO = sys.stdin) -> None:
         try:
             say(conversation.turn(typed))
         except (urllib.error.URLError, OSError) as error:
-            raise SystemExit(f"the assistant stopped answering ({error}); see {shown_path(LOGS)}/shell-rasa.log")
+            raise SystemExit(f"the assistant stopped answering ({error}); see {shown_path(LOGS)}/rasa.log")
         say()
 
 

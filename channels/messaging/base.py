@@ -63,6 +63,14 @@ def last_buttons(events: List[Any]) -> List[Dict[str, Any]]:
     return []
 
 
+def picked_button(text: str, buttons: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """The button a reply such as "2" (or "2.", " 2) ") picks among numbered options; None for any
+    other text, or a number with no option."""
+    found = NUMBERED_REPLY.match(text)
+    number = int(found.group(1)) if found else 0
+    return buttons[number - 1] if 1 <= number <= len(buttons) else None
+
+
 class MessagingOutput(OutputChannel):
     """Answers through the platform's API, shaped by the channel's limits."""
 
@@ -184,13 +192,11 @@ class MessagingInput(InputChannel):
 
     async def resolve_numbered_reply(self, request: Request, conversation_id: str, text: str) -> str:
         """"2" after numbered options means the second option's payload."""
-        found = NUMBERED_REPLY.match(text)
-        if not found or self.has_buttons:
+        if self.has_buttons or not NUMBERED_REPLY.match(text):
             return text
         tracker = await request.app.ctx.agent.tracker_store.retrieve(conversation_id)
-        buttons = last_buttons(list(tracker.events)) if tracker else []
-        number = int(found.group(1))
-        return buttons[number - 1]["payload"] if 1 <= number <= len(buttons) else text
+        picked = picked_button(text, last_buttons(list(tracker.events)) if tracker else [])
+        return picked["payload"] if picked else text
 
     def get_output_channel(self) -> OutputChannel:
         return MessagingOutput(self)
