@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.project import ROOT, read_yaml, source_article_ids
+from tools.topics import normalised
 
 MIN_FAQ_EXAMPLES = 20
 MIN_OUT_OF_SCOPE_EXAMPLES = 60
@@ -23,10 +24,6 @@ RASA_DEFAULT_ACTIONS = {"action_listen", "action_deactivate_loop", "action_resta
 CRISIS_LINE_NUMBERS = {"911", "988", "741741"}
 # Template variables that actions pass with the response rather than as slots.
 ACTION_VARIABLES = {"time_window", "reference"}
-
-
-def normalised(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
 def rule_and_story_actions() -> dict:

@@ -4,13 +4,13 @@ figures are reported here: the sealed set's misses are never shown."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from tests.support.project import ROOT
 from tools.score_round import load_round, score
+from tools.topics import normalised
 
 ROUNDS = ROOT / "tests" / "rounds"
 LABELS = {"crisis", "clinician", "english_only", "out_of_scope", "ask_not_covered", "book_appointment",
@@ -20,10 +20,6 @@ MIN_COPY_WORDS = 4
 FLOORS = {"round-a": (0.965, 1.0), "round-b": (0.955, 1.0), "round-c": (0.955, 1.0), "round-d": (0.96, 1.0),
           "round-e": (0.965, 1.0), "round-f": (0.975, 1.0), "round-g": (0.97, 1.0), "round-h": (0.955, 1.0),
           "round-i": (0.95, 1.0), "round-j": (0.97, 1.0), "sealed": (0.95, 1.0)}
-
-
-def normalised(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
 @pytest.mark.parametrize("path", sorted(ROUNDS.glob("*.yml")), ids=lambda p: p.stem)
