@@ -4,6 +4,7 @@ intent classifier and the pattern-based pipeline steps."""
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from typing import Optional
 
 # Control and invisible formatting characters (zero-width spaces and joiners, byte-order marks,
@@ -15,10 +16,13 @@ _INVISIBLE = ("Cc", "Cf")
 def clean_text(text: Optional[str]) -> str:
     """NFKC, no control or invisible formatting characters, single spaces; case kept."""
     text = unicodedata.normalize("NFKC", text or "")
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE or ch in "\t\n")
+    if not text.isprintable():  # most messages are, and skip the character-by-character pass
+        text = "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE or ch in "\t\n")
     return " ".join(text.split())
 
 
+# Every pattern-reading pipeline step and the classifier normalise the same message in turn.
+@lru_cache(maxsize=256)
 def normalise(text: Optional[str]) -> str:
     """clean_text in lower case, with one kind of apostrophe: what patterns and features match on."""
     return clean_text(text).lower().replace("\u2019", "'").replace("\u2018", "'")
