@@ -9,7 +9,14 @@ of the routes below; the model's reading is turned into the same vocabulary:
 - `clinician`: `ask_personal_medical`, a question about the patient's own medical situation
   (components/medical_boundary.py, or the classifier);
 - `english_only`: `other_language`, a message in another language (components/language_guard.py);
-- `out_of_scope`: out_of_scope or the fallback (both deflect).
+- `out_of_scope`: out_of_scope or the fallback (both deflect);
+- `possible_risk`: `distress`, short or vague distress answered with a check-in (the crisis detector);
+- `crisis_resources`: `crisis_resources`, a request for crisis lines;
+- `meta`: `help_menu`, what the assistant can do.
+
+A message that asks two questions (`also`, the second one's label) is read right when its reading
+leads to either answer, unless the first is a crisis or a personal medical question. A follow-up (`after`, the message before it) is read on its own words, as
+the pipeline reads it.
 
 Usage: python -m tools.score_round MODEL tests/rounds/round-a.yml [--json report.json]"""
 
@@ -28,7 +35,12 @@ import yaml
 from tools.nlu_eval import predict
 
 # Readings that stand for a route rather than a topic.
-ROUTES = {"crisis": "crisis", "ask_personal_medical": "clinician", "other_language": "english_only"}
+ROUTES = {"crisis": "crisis", "ask_personal_medical": "clinician", "other_language": "english_only",
+          "distress": "possible_risk", "crisis_resources": "crisis_resources", "help_menu": "meta"}
+# Labels of risk: a message with neither, read as a crisis, is a false alarm.
+RISK_LABELS = {"crisis", "possible_risk"}
+# Labels that decide the answer whatever else a message asks.
+OVERRIDING_LABELS = {"crisis", "clinician"}
 DEFLECTIONS = {"out_of_scope", "nlu_fallback"}
 
 
@@ -37,11 +49,20 @@ class Message:
     text: str
     expect: str
     style: str
+    also: Optional[str] = None  # the second question's label
+    after: Optional[str] = None  # the message a follow-up leans on
+
+    @property
+    def answers(self) -> List[str]:
+        """The answers that count as right: a crisis or a personal medical question inside a message
+        of two questions must be read as such, whatever else it asks."""
+        return [self.expect] + ([self.also] if self.also and self.expect not in OVERRIDING_LABELS else [])
 
 
 def load_round(path: Path) -> List[Message]:
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return [Message(str(m["text"]).strip(), str(m["expect"]), str(m.get("style", "plain")))
+    return [Message(str(m["text"]).strip(), str(m["expect"]), str(m.get("style", "plain")),
+                    str(m["also"]) if m.get("also") else None, str(m["after"]).strip() if m.get("after") else None)
             for m in document.get("messages", [])]
 
 
@@ -60,8 +81,8 @@ def top_intents(parse: Dict[str, Any], count: int = 3) -> List[str]:
 def category(label: str) -> str:
     if label.startswith("ask_") and label != "ask_not_covered":
         return "faq"
-    return label if label in ("crisis", "clinician", "out_of_scope", "ask_not_covered", "english_only") \
-        else "conversation"
+    return label if label in ("crisis", "possible_risk", "crisis_resources", "meta", "clinician", "out_of_scope",
+                              "ask_not_covered", "english_only") else "conversation"
 
 
 @dataclass
@@ -91,7 +112,7 @@ def score(name: str, messages: List[Message], parses: List[Dict[str, Any]]) -> R
     misses, top3_hits, faq_total, false_alarms = [], 0, 0, 0
     for message, parse in zip(messages, parses):
         got = route(parse)
-        correct = got == message.expect
+        correct = got in message.answers
         group = category(message.expect)
         right_by[group]["n"] += 1
         right_by[group]["right"] += correct
@@ -99,8 +120,8 @@ def score(name: str, messages: List[Message], parses: List[Dict[str, Any]]) -> R
         style_right[message.style]["right"] += correct
         if group == "faq":
             faq_total += 1
-            top3_hits += message.expect in top_intents(parse)
-        if got == "crisis" and message.expect != "crisis":
+            top3_hits += bool(set(message.answers) & set(top_intents(parse)))
+        if got == "crisis" and message.expect not in RISK_LABELS:
             false_alarms += 1
         if not correct:
             misses.append({"text": message.text, "expect": message.expect, "got": got, "style": message.style,
