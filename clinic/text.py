@@ -26,3 +26,26 @@ def clean_text(text: Optional[str]) -> str:
 def normalise(text: Optional[str]) -> str:
     """clean_text in lower case, with one kind of apostrophe: what patterns and features match on."""
     return clean_text(text).lower().replace("\u2019", "'").replace("\u2018", "'")
+
+
+def _symbol_name(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return f" {name.lower()} " if name else " "
+
+
+@lru_cache(maxsize=256)
+def meaning_text(text: Optional[str]) -> str:
+    """clean_text with each emoji or pictograph written as its Unicode name ("💸" as "money with
+    wings", "⏰" as "alarm clock"): what a reader by meaning sees. Skin tones and variation
+    selectors, which only restyle the emoji before them, are dropped."""
+    text = clean_text(text)
+    if text.isascii():
+        return text
+    spelled = "".join(_symbol_name(ch) if unicodedata.category(ch) == "So" else
+                      "" if unicodedata.category(ch) in ("Sk", "Mn") and _restyles(ch) else ch for ch in text)
+    return " ".join(spelled.split())
+
+
+def _restyles(ch: str) -> bool:
+    """Emoji skin-tone modifiers and variation selectors."""
+    return "\U0001F3FB" <= ch <= "\U0001F3FF" or "\uFE00" <= ch <= "\uFE0F"

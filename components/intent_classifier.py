@@ -1,21 +1,17 @@
-"""Intent classifier: TF-IDF word and character n-grams with multinomial logistic regression.
+"""Intent classifier: logistic regression over TF-IDF word and character n-grams and the
+message's meaning, its sentence vector (components/linear_reader.py).
 
 Chosen by measurement over Rasa's stock classifiers (BENCHMARKS.md): on this small FAQ set it
-generalises better than LogisticRegressionClassifier on raw counts, about as well as DIET,
-trains in seconds instead of minutes and classifies in well under a millisecond.
-The model is stored as plain JSON and NumPy arrays (no pickle)."""
+generalises better than DIET, trains in a fraction of the time and classifies in about a
+millisecond once the sentence vector is there. Risk (crisis, distress) is not learned here: the
+crisis detector alone reads it."""
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any, Dict, List, Optional, Sequence, Text
+from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import normalize
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -26,11 +22,12 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from clinic.text import normalise
+from clinic.text import meaning_text, normalise
 from components.lay_terms import with_topic_keywords
+from components.linear_reader import LinearReader, sentence_vectors
 
-MODEL_FILE = "tfidf_intent_classifier.json"
-ARRAYS_FILE = "tfidf_intent_classifier.npz"
+MODEL_NAME = "tfidf_intent_classifier"
+MODEL_FILE, ARRAYS_FILE = f"{MODEL_NAME}.json", f"{MODEL_NAME}.npz"
 
 
 # "how dose it work": the verb typed as the noun, which would read as a question about the dose.
@@ -40,8 +37,9 @@ DOSE_FOR_DOES = re.compile(r"(^|\b(?:how|what|why|when|where|so|and|but|it|that|
 
 
 def normalise_text(text: str) -> str:
-    """The shared normalisation (clinic/text.py), with "dose" typed for "does" mended."""
-    return DOSE_FOR_DOES.sub(r"\1does", normalise(text))
+    """The shared normalisation (clinic/text.py) of the text with its emoji spelt out ("💸" as "money
+    with wings"), and "dose" typed for "does" mended."""
+    return DOSE_FOR_DOES.sub(r"\1does", normalise(meaning_text(text)))
 
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -56,35 +54,6 @@ def story_question(text: str) -> Optional[str]:
         return None
     asked = [s for s in sentences if "?" in s]
     return (asked or sentences)[-1]
-
-
-class NgramSpace:
-    """One TF-IDF feature space (word or character n-grams), reproducible from its
-    vocabulary and idf weights alone."""
-
-    def __init__(self, analyzer: str, ngram_range: Sequence[int]) -> None:
-        self.analyzer = analyzer
-        self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
-        self.vocabulary: Dict[str, int] = {}
-        self.idf = np.zeros(0)
-        self._counter: Optional[CountVectorizer] = None
-
-    def fit(self, texts: List[str]) -> None:
-        fitted = TfidfVectorizer(
-            analyzer=self.analyzer, ngram_range=self.ngram_range, sublinear_tf=True
-        ).fit(texts)
-        self.restore({k: int(v) for k, v in fitted.vocabulary_.items()}, fitted.idf_)
-
-    def restore(self, vocabulary: Dict[str, int], idf: np.ndarray) -> None:
-        self.vocabulary, self.idf = vocabulary, np.asarray(idf, dtype=np.float64)
-        self._counter = CountVectorizer(
-            analyzer=self.analyzer, ngram_range=self.ngram_range, vocabulary=vocabulary
-        )
-
-    def transform(self, texts: List[str]) -> csr_matrix:
-        counts = self._counter.transform(texts).astype(np.float64)
-        counts.data = 1.0 + np.log(counts.data)  # sublinear term frequency
-        return normalize(counts.multiply(self.idf).tocsr())
 
 
 @DefaultV1Recipe.register(
@@ -105,6 +74,11 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             "lay_terms": True,
             # Share of a long message's reading taken from its last question (story_question).
             "story_question_weight": 0.3,
+            # Weight of the sentence vector beside the n-grams (each block has unit length); 0 reads
+            # the n-grams alone.
+            "dense_weight": 1.0,
+            # Intents that another pipeline step alone sets (the crisis detector's): never learned here.
+            "intents_read_elsewhere": [],
         }
 
     @staticmethod
@@ -117,84 +91,58 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self.spaces = [
-            NgramSpace("word", self.config["word_ngrams"]),
-            NgramSpace("char_wb", self.config["char_ngrams"]),
-        ]
-        self.labels: List[str] = []
-        self.intercept = np.zeros(0)
-        self.set_coefficients(np.zeros((0, 0)))
+        self.reader = LinearReader(self.config["word_ngrams"], self.config["char_ngrams"],
+                                   self.config["dense_weight"])
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "TfidfIntentClassifier":
         return cls(config, model_storage, resource)
 
-    def set_coefficients(self, coef: np.ndarray) -> None:
-        # Kept as one C-ordered (features x labels) array: a sparse row times the transposed view
-        # `coef.T` made scipy copy all of coef (about 21 MB) on every message.
-        self.weights = np.ascontiguousarray(np.asarray(coef, dtype=np.float64).T)
-
     @property
-    def coef(self) -> np.ndarray:
-        return self.weights.T
-
-    def _features(self, texts: List[str]) -> csr_matrix:
-        return hstack([space.transform(texts) for space in self.spaces]).tocsr()
+    def labels(self) -> List[str]:
+        return self.reader.labels
 
     def _prepared(self, text: str) -> str:
         text = normalise_text(text)
         return with_topic_keywords(text) if self.config["lay_terms"] else text
 
     def train(self, training_data: TrainingData) -> Resource:
-        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        elsewhere = set(self.config["intents_read_elsewhere"])
+        examples = [e for e in training_data.intent_examples
+                    if e.get(INTENT) and e.get(TEXT) and e.get(INTENT) not in elsewhere]
         if not examples:
             return self._resource
-        texts = [self._prepared(e.get(TEXT)) for e in examples]
-        for space in self.spaces:
-            space.fit(texts)
-        classifier = LogisticRegression(
-            C=float(self.config["C"]),
-            max_iter=int(self.config["max_iter"]),
-            random_state=self.config["random_state"],
-            class_weight="balanced",
-        ).fit(self._features(texts), [e.get(INTENT) for e in examples])
-        self.labels = [str(label) for label in classifier.classes_]
-        coef, intercept = classifier.coef_, classifier.intercept_
-        if len(self.labels) == 2:
-            # A two-class model keeps one row, the second class's score against the first; the
-            # softmax over (0, score) gives the same two probabilities.
-            coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
-        self.set_coefficients(coef)
-        self.intercept = intercept
+        self.reader.fit([self._prepared(e.get(TEXT)) for e in examples], sentence_vectors(examples),
+                        [e.get(INTENT) for e in examples], float(self.config["C"]), int(self.config["max_iter"]),
+                        self.config["random_state"], balanced=True)
         self.persist()
         return self._resource
 
-    def probabilities(self, texts: List[str]) -> np.ndarray:
-        scores = self._features([self._prepared(t) for t in texts]) @ self.weights
-        scores = np.asarray(scores) + self.intercept
-        scores -= scores.max(axis=1, keepdims=True)
-        exp = np.exp(scores)
-        return exp / exp.sum(axis=1, keepdims=True)
+    def probabilities(self, texts: List[str], dense: Optional[np.ndarray] = None) -> np.ndarray:
+        return self.reader.probabilities([self._prepared(t) for t in texts], dense)
 
-    def story_aware_probabilities(self, texts: List[str]) -> np.ndarray:
+    def story_aware_probabilities(self, texts: List[str], dense: Optional[np.ndarray] = None) -> np.ndarray:
         """A long story's reading leans on the question it ends with, whose words the story's
         other words would otherwise drown out."""
-        probs = self.probabilities(texts)
+        probs = self.probabilities(texts, dense)
         weight = float(self.config["story_question_weight"])
         if weight <= 0:
             return probs
         for row, text in enumerate(texts):
             question = story_question(text)
             if question:
-                probs[row] = (1 - weight) * probs[row] + weight * self.probabilities([question])[0]
+                # The question's words, with the meaning of the whole message.
+                question_dense = None if dense is None else dense[row:row + 1]
+                probs[row] = (1 - weight) * probs[row] + weight * self.probabilities([question], question_dense)[0]
         return probs
 
     def process(self, messages: List[Message]) -> List[Message]:
         if not self.labels:
             return messages
         texts = [m.get(TEXT) or "" for m in messages]
-        for message, probs in zip(messages, self.story_aware_probabilities(texts)):
+        dense = sentence_vectors(messages) if self.reader.dense_size else None
+        for message, probs in zip(messages, self.story_aware_probabilities(texts, dense)):
             # As in Rasa, a ranking_length of 0 keeps every intent.
             order = np.argsort(-probs)[: int(self.config["ranking_length"]) or len(self.labels)]
             ranking = [
@@ -206,21 +154,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
 
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / MODEL_FILE).write_text(
-                json.dumps(
-                    {
-                        "labels": self.labels,
-                        "vocabularies": [space.vocabulary for space in self.spaces],
-                    }
-                ),
-                encoding="utf-8",
-            )
-            np.savez(
-                directory / ARRAYS_FILE,
-                coef=self.coef,
-                intercept=self.intercept,
-                **{f"idf_{i}": space.idf for i, space in enumerate(self.spaces)},
-            )
+            self.reader.save(directory, MODEL_NAME)
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -228,13 +162,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         component = cls(config, model_storage, resource)
         try:
             with model_storage.read_from(resource) as directory:
-                stored = json.loads((directory / MODEL_FILE).read_text(encoding="utf-8"))
-                with np.load(directory / ARRAYS_FILE, allow_pickle=False) as arrays:
-                    for i, space in enumerate(component.spaces):
-                        space.restore(stored["vocabularies"][i], arrays[f"idf_{i}"])
-                    component.labels = stored["labels"]
-                    component.set_coefficients(arrays["coef"])
-                    component.intercept = arrays["intercept"]
+                component.reader.restore(directory, MODEL_NAME)
         except (ValueError, FileNotFoundError):
             # Not trained (no NLU data): the component leaves messages unclassified.
             pass

@@ -65,7 +65,7 @@ class PayloadGuard(StatelessComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {
             # Intents set only by the assistant itself, never by a typed or clicked payload.
-            "internal_intents": ["crisis", "nlu_fallback", "restart", "back", "session_start"],
+            "internal_intents": ["crisis", "distress", "nlu_fallback", "restart", "back", "session_start"],
             # Entities that buttons carry; their values must be plain identifiers.
             "payload_entities": [],
         }

@@ -95,6 +95,7 @@ class StoredClassifier:
     vocabularies: List[Dict[str, int]]
     coef: np.ndarray
     intercept: np.ndarray
+    dense_size: int = 0  # the sentence vector's columns, after the n-grams'
 
 
 def newest_classifier(models: Path) -> Optional[StoredClassifier]:
@@ -122,7 +123,7 @@ def newest_classifier(models: Path) -> Optional[StoredClassifier]:
                                 arrays = {key: loaded[key] for key in ("coef", "intercept")}
                     if stored is not None and arrays is not None:
                         return StoredClassifier(archive_path, list(stored["labels"]), stored["vocabularies"],
-                                                arrays["coef"], arrays["intercept"])
+                                                arrays["coef"], arrays["intercept"], int(stored.get("dense_size", 0)))
         except (OSError, tarfile.TarError, ValueError, KeyError, AttributeError):
             continue  # unreadable, or another kind of model: start from zero
     return None
@@ -144,6 +145,10 @@ def starting_point(start: StoredClassifier, vocabularies: Sequence[Dict[str, int
             new_columns, old_columns = (list(c) for c in zip(*shared))
             full[np.ix_(new_rows, new_columns)] = start.coef[np.ix_(old_rows, old_columns)]
         new_offset, old_offset = new_offset + len(vocabulary), old_offset + len(old_vocabulary)
+    dense = len(group_of) - new_offset
+    if kept and dense and dense == start.dense_size:
+        full[np.ix_(new_rows, range(new_offset, new_offset + dense))] = \
+            start.coef[np.ix_(old_rows, range(old_offset, old_offset + dense))]
     # A merged column's weight is the sum of its columns' divided by the root of their number.
     membership = csr_matrix((np.ones(len(group_of)), (np.arange(len(group_of)), group_of)),
                             shape=(len(group_of), len(sizes)))
@@ -159,7 +164,21 @@ def quick_classifier_class() -> type:
     and solver settings from config.yml, the same optimum, reached three to ten times faster. Built on
     first use: the classifier module imports Rasa."""
     import components.intent_classifier as module
+    import components.linear_reader as reader_module
     from rasa.shared.nlu.constants import INTENT, TEXT
+
+    class QuickLinearReader(reader_module.LinearReader):
+        classifier: Any = None
+
+        def features(self, texts: List[str], dense: Optional[np.ndarray]) -> csr_matrix:
+            features = super().features(texts, dense)
+            return self.classifier.merged(features) if self.classifier is not None else features
+
+        def set_coefficients(self, coef: np.ndarray) -> None:
+            groups = None if self.classifier is None else self.classifier.groups
+            if groups is not None and np.asarray(coef).shape[1] == len(groups[1]):
+                coef = spread_coefficients(np.asarray(coef), *groups)
+            super().set_coefficients(coef)
 
     class QuickTfidfIntentClassifier(module.TfidfIntentClassifier):
         start: Optional[StoredClassifier] = None
@@ -168,17 +187,24 @@ def quick_classifier_class() -> type:
         labels_to_train: List[str] = []
         initial: Optional[Tuple[np.ndarray, np.ndarray]] = None
 
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.reader = QuickLinearReader(self.config["word_ngrams"], self.config["char_ngrams"],
+                                            self.config["dense_weight"])
+            self.reader.classifier = self
+
         def train(self, training_data: Any) -> Any:
             # The classes the solver will see (sorted, as scikit-learn orders them).
+            elsewhere = set(self.config["intents_read_elsewhere"])
             self.labels_to_train = sorted({e.get(INTENT) for e in training_data.intent_examples
-                                           if e.get(INTENT) and e.get(TEXT)})
-            solver = module.LogisticRegression
-            module.LogisticRegression = self.started_solver(solver)
+                                           if e.get(INTENT) and e.get(TEXT) and e.get(INTENT) not in elsewhere})
+            solver = reader_module.LogisticRegression
+            reader_module.LogisticRegression = self.started_solver(solver)
             self.merging = True
             try:
                 return super().train(training_data)
             finally:
-                module.LogisticRegression = solver
+                reader_module.LogisticRegression = solver
                 self.merging, self.groups, self.initial = False, None, None
 
         def started_solver(self, solver: type) -> type:
@@ -193,22 +219,16 @@ def quick_classifier_class() -> type:
 
             return StartedLogisticRegression
 
-        def _features(self, texts: List[str]) -> csr_matrix:
-            features = super()._features(texts)
+        def merged(self, features: csr_matrix) -> csr_matrix:
             if not self.merging:
                 return features
             merged, group_of, sizes = merged_columns(features)
             self.groups = (group_of, sizes)
             # Two classes have one row of weights in scikit-learn: those start from zero.
             if self.start is not None and len(self.labels_to_train) > 2:
-                self.initial = starting_point(self.start, [space.vocabulary for space in self.spaces],
+                self.initial = starting_point(self.start, [space.vocabulary for space in self.reader.spaces],
                                               self.labels_to_train, group_of, sizes)
             return merged
-
-        def set_coefficients(self, coef: np.ndarray) -> None:
-            if self.groups is not None and np.asarray(coef).shape[1] == len(self.groups[1]):
-                coef = spread_coefficients(np.asarray(coef), *self.groups)
-            super().set_coefficients(coef)
 
     return QuickTfidfIntentClassifier
 

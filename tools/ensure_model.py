@@ -23,11 +23,17 @@ def component_files(root: Path, config: Path) -> List[Path]:
     names = [entry.get("name", "") for key in ("pipeline", "policies") for entry in (document.get(key) or [])]
     modules = {name.rsplit(".", 1)[0] for name in names if name.count(".") >= 2}
     files = {root.joinpath(*module.split(".")).with_suffix(".py") for module in modules}
-    # ...and the project modules they import (a shared base class, say).
-    for path in list(files):
+    # ...and the project modules they import, in turn (a shared base class, the encoder, the text clean-up).
+    pending = list(files)
+    while pending:
+        path = pending.pop()
         if path.is_file():
-            for module in re.findall(r"^from\s+(components\.\w+)\s+import", path.read_text(encoding="utf-8"), re.M):
-                files.add(root.joinpath(*module.split(".")).with_suffix(".py"))
+            for module in re.findall(r"^from\s+((?:components|clinic)\.\w+)\s+import", path.read_text(encoding="utf-8"),
+                                     re.M):
+                found = root.joinpath(*module.split(".")).with_suffix(".py")
+                if found not in files:
+                    files.add(found)
+                    pending.append(found)
     return sorted(files)
 
 

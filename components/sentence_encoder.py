@@ -1,0 +1,67 @@
+"""Reading messages by meaning: the sentence encoder (clinic/encoder.py) as a dense featurizer.
+
+The featurizer encodes each message once and hands the vector, as a dense sentence feature of its
+text, to every step that needs it: the intent classifier and the crisis detector's risk reader."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+import numpy as np
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from clinic.encoder import DIMENSIONS, ENCODER_NAME, ENCODER_REVISION, shared_encoder
+from clinic.text import meaning_text
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
+    """Adds each message's sentence vector as a dense sentence feature of its text."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {**DenseFeaturizer.get_default_config(), "model_name": ENCODER_NAME, "revision": ENCODER_REVISION}
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["tensorflow", "transformers", "tokenizers"]
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        if config.get("model_name", ENCODER_NAME) != ENCODER_NAME:
+            raise ValueError(f"only {ENCODER_NAME} is supported, not {config['model_name']}")
+
+    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+        super().__init__(name, config)
+        self.encoder = shared_encoder()
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "SentenceEncoderFeaturizer":
+        return cls({**cls.get_default_config(), **config}, execution_context.node_name)
+
+    def featurize(self, messages: List[Message]) -> None:
+        """One encoder call for all the messages; a button's payload ("/ask_cost") is no sentence,
+        and gets a vector of zeros without one."""
+        texts = [meaning_text(m.get(TEXT)) for m in messages if not (m.get(TEXT) or "").startswith("/")]
+        vectors = iter(self.encoder.encode(texts))
+        for message in messages:
+            vector = np.zeros(DIMENSIONS, dtype=np.float32) if (message.get(TEXT) or "").startswith("/") \
+                else next(vectors)
+            self.add_features_to_message(None, vector.reshape(1, -1), TEXT, message)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        self.featurize([m for m in messages if m.get(TEXT) is not None])
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.featurize([m for m in training_data.training_examples if m.get(TEXT)])
+        return training_data
