@@ -229,6 +229,9 @@ DENIED_HARM = re.compile(
 )
 # Suicide spoken of in general ("suicidal patients"), not of anyone in particular.
 GENERAL_MENTION = re.compile(r"\bsuicid\w*\s+(?:patients|people|persons|clients|cases|teens|veterans)\b")
+# ...and acts of harm asked about in general ("can a bad trip make people want to hurt themselves?").
+GENERAL_SUBJECT = re.compile(r"\b(?:make|makes|made|making|cause|causes|caused|lead|leads)\s+(?:people|patients|persons|"
+                             r"someone|anyone|users|you)\b|\b(?:people|patients|users)\s+(?:who|that)\b")
 # "I'm safe", "not in danger": the writer says there is no risk now.
 SAFE_NOW = re.compile(r"\b(?:i'?m|i\s+am|im)\s+(?:\w+\s+)?safe\b|\bnot\s+in\s+(?:any\s+)?danger\b")
 # "If my dad ever got suicidal again": a question about what might happen, not what is happening.
@@ -310,7 +313,7 @@ class CrisisRules:
            context is read: PRESENT_DANGER (a disclosure of risk now, unless NEGATED_MENTION,
            SAFE_NOW or a HYPOTHETICAL takes it back), and whether it is a story of the past
            (PAST_CONTEXT, with neither present danger nor a PRESENT_MARKER such as "again") or a
-           HYPOTHETICAL ("if he ever...").
+           HYPOTHETICAL ("if he ever...") or a question about people in general (GENERAL_SUBJECT).
         2. The `other_languages` entries of crisis_patterns.yml, in file order, on the message
            without accents: the first match is a crisis.
         3. The `strong` entries, in file order: the first match is a crisis, unless the entry
@@ -327,7 +330,8 @@ class CrisisRules:
         if danger and (NEGATED_MENTION.search(message) or SAFE_NOW.search(message) or HYPOTHETICAL.search(message)):
             danger = None
         past = not danger and (bool(PAST_CONTEXT.search(message)) and not PRESENT_MARKER.search(message)
-                               or bool(HYPOTHETICAL.search(message)))
+                               or bool(HYPOTHETICAL.search(message))
+                               or bool(GENERAL_SUBJECT.search(message) and QUESTION.search(message)))
         plain_letters = without_accents(message)
         for name, pattern in self.other_languages:
             found = pattern.search(plain_letters)

@@ -83,8 +83,11 @@ class LinearReader:
     def coef(self) -> np.ndarray:
         return self.weights.T
 
+    def ngram_features(self, texts: List[str]) -> csr_matrix:
+        return hstack([space.transform(texts) for space in self.spaces]).tocsr()
+
     def features(self, texts: List[str], dense: Optional[np.ndarray]) -> csr_matrix:
-        blocks = [space.transform(texts) for space in self.spaces]
+        blocks = [self.ngram_features(texts)]
         if self.dense_size:
             if dense is None or dense.shape != (len(texts), self.dense_size):
                 raise ValueError(f"this reader reads {self.dense_size}-dimensional sentence vectors: put the "

@@ -518,7 +518,7 @@ def check(root: Path, name: str, build_files: bool = True) -> int:
         others = [(m.get("text"), m.get("intent")) for m in data.training.intent_examples
                   if m.get("intent") != intent and m.get("text")]
         pairs = closest_pairs(examples, others,
-                              lambda batch: classifier._features([classifier._prepared(t) for t in batch]))
+                              lambda batch: classifier.reader.ngram_features([classifier._prepared(t) for t in batch]))
     say(f"trained in {train_seconds:.0f} s; read {report.total} held-out examples of {len(set(gold))} intents")
 
     score = report.per_intent[canonical(intent)]

@@ -1,5 +1,5 @@
 """The crisis detector on its own (unit tests): each rule, the negatives it must leave alone,
-the classifier-score path, and what it records on the message."""
+the reading by meaning and its grades, and what it records on the message."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ import pytest
 from rasa.shared.nlu.training_data.message import Message
 
 from clinic.text import normalise
-from components.crisis_detector import DETECTION_KEY, CrisisDetector, CrisisRules
+import numpy as np
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-RULES = CrisisRules(classifier_threshold=0.5)
+from components.crisis_detector import DETECTION_KEY, CrisisDetector, CrisisRules, excused
+
+RULES = CrisisRules()
 
 
 @pytest.mark.parametrize(
@@ -156,20 +160,34 @@ def test_ordinary_messages_are_left_alone(text):
     assert RULES.detect(text) is None
 
 
-def test_classifier_score_counts_only_without_treatment_framing():
-    assert RULES.detect("everything feels pointless and heavy", crisis_score=0.7).rule == "classifier_score"
-    assert RULES.detect("everything feels pointless and heavy", crisis_score=0.3) is None
-    assert RULES.detect("can ketamine help when everything feels pointless", crisis_score=0.7) is None
-
-
 @pytest.mark.parametrize("text", [
     "how do i cancel my subscription to your emails",
     "we watched a movie about a man who dies at the end",
     "my grandad passed away last month, can i move my appointment",
     "my boss will kill me if i miss another shift",
+    "i'd die for a coffee right now lol",
+    "I'm safe, no thoughts of hurting myself, how long does it last",
 ])
-def test_ordinary_contexts_excuse_a_classifier_only_reading(text):
-    assert CrisisRules(0.5).detect(text, 0.9, True) is None
+def test_ordinary_contexts_excuse_a_reading_by_meaning(text):
+    assert excused(text)
+
+
+@pytest.mark.parametrize("text", ["i want to die, not joking, lol", "everything feels pointless and heavy"])
+def test_what_is_not_excused(text):
+    assert not excused(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I'm safe, no thoughts of hurting myself, just wondering how long the relief lasts",
+    "If my dad ever got suicidal again, who would I call?",
+    "suicide hotline number",
+    "can a bad trip make people want to hurt themselves",
+    "My son survived a suicide attempt two years ago and is stable now. Could he be a candidate?",
+    "How do you decide the dose, and is there any chance of overdosing on it?",
+    "What's the best way to kill a frozen process on my Mac?",
+])
+def test_denials_hypotheticals_and_general_questions_are_left_to_meaning(text):
+    assert RULES.detect(text) is None
 
 
 def test_zero_width_and_case_tricks_are_normalised():
@@ -177,8 +195,61 @@ def test_zero_width_and_case_tricks_are_normalised():
     assert RULES.detect("I WANT TO K\u200bILL MYSELF").rule == "kill_self"
 
 
+def vector_message(text: str, direction: int) -> Message:
+    """A message whose sentence vector points along one axis: a stand-in for the encoder."""
+    message = Message(data={"text": text})
+    vector = np.zeros((1, 8))
+    vector[0, direction] = 1.0
+    message.add_features(Features(vector, "sentence", "text", "encoder"))
+    return message
+
+
+@pytest.fixture(scope="module")
+def trained_detector(tmp_path_factory):
+    """A detector whose risk reader learned three grades, each from its own direction of meaning."""
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    examples = []
+    for direction, intent, words in ((0, "crisis", "dark heavy night"), (1, "distress", "tired low grey"),
+                                     (2, "ask_cost", "price fee money")):
+        for word in words.split():
+            message = vector_message(f"{word} {word}", direction)
+            message.set("intent", intent)
+            examples.append(message)
+    detector = CrisisDetector({"C": 10.0}, LocalModelStorage(tmp_path_factory.mktemp("storage")), Resource("risk"))
+    detector.train(TrainingData(examples))
+    return detector
+
+
+@pytest.mark.parametrize("direction, intent, grade", [(0, "crisis", "clear"), (1, "distress", "possible"),
+                                                      (2, "ask_cost", None)])
+def test_the_reading_by_meaning_grades_risk(trained_detector, direction, intent, grade):
+    message = vector_message("something unseen", direction)
+    message.set("intent", {"name": "ask_cost", "confidence": 0.6})
+    message.set("intent_ranking", [{"name": "ask_cost", "confidence": 0.6}])
+    [processed] = trained_detector.process([message])
+    assert processed.get("intent")["name"] == intent
+    assert (processed.get(DETECTION_KEY) or {}).get("grade") == grade
+
+
+def test_a_request_for_crisis_lines_is_not_read_as_risk_by_meaning(trained_detector):
+    message = vector_message("the number to call", 0)
+    message.set("intent", {"name": "crisis_resources", "confidence": 0.9})
+    message.set("intent_ranking", [{"name": "crisis_resources", "confidence": 0.9}])
+    [processed] = trained_detector.process([message])
+    assert processed.get("intent")["name"] == "crisis_resources" and processed.get(DETECTION_KEY) is None
+
+
+def test_without_sentence_vectors_the_patterns_alone_read_risk(trained_detector):
+    message = Message(data={"text": "dark heavy night"})
+    message.set("intent", {"name": "ask_cost", "confidence": 0.6})
+    [processed] = trained_detector.process([message])
+    assert processed.get("intent")["name"] == "ask_cost"
+
+
 def test_component_overrides_intent_and_records_the_rule():
-    detector = CrisisDetector({"classifier_threshold": 0.5})
+    detector = CrisisDetector({})
     message = Message(data={"text": "my friend says she will kill herself"})
     message.set("intent", {"name": "ask_cost", "confidence": 0.4})
     message.set("intent_ranking", [{"name": "ask_cost", "confidence": 0.4}, {"name": "crisis", "confidence": 0.2}])
@@ -187,19 +258,11 @@ def test_component_overrides_intent_and_records_the_rule():
     assert processed.get("intent_ranking")[0] == {"name": "crisis", "confidence": 1.0}
     assert [e["name"] for e in processed.get("intent_ranking")].count("crisis") == 1
     assert processed.get(DETECTION_KEY)["rule"] == "kill_self"
-
-
-def test_component_uses_the_classifier_crisis_score():
-    detector = CrisisDetector({"classifier_threshold": 0.5})
-    message = Message(data={"text": "i can't see a way forward"})
-    message.set("intent", {"name": "crisis", "confidence": 0.8})
-    message.set("intent_ranking", [{"name": "crisis", "confidence": 0.8}])
-    [processed] = detector.process([message])
-    assert processed.get(DETECTION_KEY) == {"rule": "classifier_score", "matched": "0.80", "source": "classifier"}
+    assert processed.get(DETECTION_KEY)["grade"] == "clear"
 
 
 def test_component_leaves_ordinary_messages_untouched():
-    detector = CrisisDetector({"classifier_threshold": 0.5})
+    detector = CrisisDetector({})
     message = Message(data={"text": "how much does it cost"})
     message.set("intent", {"name": "ask_cost", "confidence": 0.9})
     [processed] = detector.process([message])
@@ -212,7 +275,7 @@ def test_a_typed_command_is_read_by_the_patterns_only():
     not file a crisis flag on the classifier's say-so, while a crisis written in it still counts."""
     from components.payload_guard import PayloadGuard
 
-    guard, detector = PayloadGuard(PayloadGuard.get_default_config()), CrisisDetector({"classifier_threshold": 0.5})
+    guard, detector = PayloadGuard(PayloadGuard.get_default_config()), CrisisDetector({})
     readings = []
     for text in ("/crisis", '/ask_cost{"note": "i am going to kill myself tonight"}'):
         message = Message(data={"text": text})

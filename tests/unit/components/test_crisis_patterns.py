@@ -23,7 +23,7 @@ from components.crisis_detector import (
     without_accents,
 )
 
-RULES = CrisisRules(classifier_threshold=0.5)
+RULES = CrisisRules()
 RAW = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))
 ENTRIES: List[Tuple[str, CrisisPattern]] = [(section, p) for section in SECTIONS for p in PATTERNS[section]]
 EXAMPLES = [

@@ -160,15 +160,15 @@ def test_the_fast_training_gives_the_classifier_s_own_model(tmp_path):
     own.train(data)
     quick.train(data)
     texts = ["how much is it", "hello!", "is it covered by my insurance plan", "price of a session"]
-    assert quick.labels == own.labels and quick.weights.shape == own.weights.shape
+    assert quick.labels == own.labels and quick.reader.weights.shape == own.reader.weights.shape
     np.testing.assert_allclose(quick.probabilities(texts), own.probabilities(texts), atol=2e-3)
-    assert len(merged_columns(own._features([own._prepared(t) for e in EXAMPLES.values() for t in e]))[2]) \
-        < own.weights.shape[0]
+    assert len(merged_columns(own.reader.ngram_features([own._prepared(t) for e in EXAMPLES.values() for t in e]))[2]) \
+        < own.reader.weights.shape[0]
 
 
 def stored(classifier, source: Path) -> StoredClassifier:
-    return StoredClassifier(source, list(classifier.labels), [space.vocabulary for space in classifier.spaces],
-                            classifier.coef.copy(), classifier.intercept.copy())
+    return StoredClassifier(source, list(classifier.labels), [space.vocabulary for space in classifier.reader.spaces],
+                            classifier.reader.coef.copy(), classifier.reader.intercept.copy())
 
 
 def test_the_starting_point_carries_weights_over_by_label_and_n_gram():
@@ -212,7 +212,7 @@ def test_starting_from_a_stored_classifier_reaches_the_same_model(tmp_path, monk
     assert started and quick.labels == own.labels
     np.testing.assert_allclose(quick.probabilities(texts), own.probabilities(texts), atol=2e-3)
     # The solver is Rasa's again afterwards.
-    import components.intent_classifier as module
+    import components.linear_reader as module
     from sklearn.linear_model import LogisticRegression
     assert module.LogisticRegression is LogisticRegression
 
@@ -244,8 +244,8 @@ def test_the_newest_model_s_classifier_is_read_from_its_archive(tmp_path):
         archive.add(tmp_path / "storage", arcname="components")
     found = newest_classifier(models)
     assert found is not None and found.source == models / "config-1.tar.gz"
-    assert found.labels == classifier.labels and found.vocabularies == [s.vocabulary for s in classifier.spaces]
-    np.testing.assert_allclose(found.coef, classifier.coef)
+    assert found.labels == classifier.labels and found.vocabularies == [s.vocabulary for s in classifier.reader.spaces]
+    np.testing.assert_allclose(found.coef, classifier.reader.coef)
     # The newest archive is not a model: the solver starts from zero rather than from an older one.
     later = (models / "config-1.tar.gz").stat().st_mtime + 10
     os.utime(models / "notes.tar.gz", (later, later))
