@@ -252,18 +252,40 @@ async def ask(agent: Any, text: str, sender: str) -> None:
 
 
 def in_process_ms(agent: Any, messages: int = 200) -> float:
-    """Milliseconds per message inside one Rasa agent: NLU, policies and actions, but no HTTP
-    and an in-memory tracker store. What a configuration itself costs per message."""
+    """Median milliseconds per message inside one Rasa agent: NLU, policies and actions, but no
+    HTTP and an in-memory tracker store. What a configuration itself costs per message."""
 
     async def run() -> float:
         for warmup in range(5):
             await ask(agent, MESSAGES[warmup], "warmup")
-        started = time.perf_counter()
+        durations = []
         for n in range(messages):
+            started = time.perf_counter()
             await ask(agent, MESSAGES[n % len(MESSAGES)], f"in-process-{n % 10}")
-        return 1000 * (time.perf_counter() - started) / messages
+            durations.append(1000 * (time.perf_counter() - started))
+        return statistics.median(durations)
 
     return asyncio.run(run())
+
+
+def encoder_ms(repeats: int = 200) -> Dict[str, float]:
+    """Median milliseconds of one sentence vector (clinic/encoder.py), for a short FAQ question
+    and for a long story, one message per call as the pipeline encodes them."""
+    from clinic.encoder import shared_encoder
+
+    encoder = shared_encoder()
+    story = " ".join(["I have tried four antidepressants over six years and none of them helped for long,"
+                      "my doctor mentioned ketamine and I am wondering"] * 2) + " how soon would I notice anything?"
+    timings = {}
+    for name, text in (("short question", MESSAGES[0]), ("long story", story)):
+        encoder.encode([text])
+        durations = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            encoder.encode([text])
+            durations.append(1000 * (time.perf_counter() - started))
+        timings[name] = statistics.median(durations)
+    return timings
 
 
 # Where a served message's time goes (cProfile, cumulative): Rasa's processor steps.
@@ -315,8 +337,10 @@ def profile_serving(agent: Any, project_store: bool) -> Dict[str, float]:
 def serve_and_measure(model: Path, tag: str, stock: bool) -> Dict[str, object]:
     """`stock`: what a team would run instead, stock `rasa run` with Rasa's REST channel and
     Rasa's own SQLite tracker store; otherwise the project's serving (`make run`)."""
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory() as workdir, \
             running_assistant(model, Path(workdir), stock=stock, rasa_store=stock) as assistant:
+        startup_seconds = time.perf_counter() - started
         idle = rss_mb(assistant.rasa.pid)
         agent = in_process_agent(model, assistant.action_url)
         per_message = in_process_ms(agent)
@@ -325,7 +349,8 @@ def serve_and_measure(model: Path, tag: str, stock: bool) -> Dict[str, object]:
         print(f"[{tag}] {LONG_CONVERSATION}-message conversation: {json.dumps(curve)}", flush=True)
         runs = [asyncio.run(load(assistant.rest_webhook, users, length, f"{tag}-{length}"))
                 for users, length in LOAD_RUNS]
-        measured = {"memory_idle_mb": idle, "memory_after_mb": rss_mb(assistant.rasa.pid), "load": runs,
+        measured = {"startup_seconds": startup_seconds, "memory_idle_mb": idle,
+                    "memory_after_mb": rss_mb(assistant.rasa.pid), "load": runs,
                     "in_process_ms": per_message, "length_curve": curve}
         if not stock:
             measured["profile"] = {
@@ -406,12 +431,15 @@ def write_report(results: Dict[str, Dict[str, object]], description: str,
         "",
         "## Where the time goes",
         "",
-        "Milliseconds per message inside one Rasa agent (NLU, policies, actions; no HTTP, in-memory",
+        "Median milliseconds per message inside one Rasa agent (NLU, policies, actions; no HTTP, in-memory",
         "tracker store), measured in the same run:",
         "",
-        "| configuration | ms per message |",
+        "| configuration | median ms per message |",
         "|---|---|",
         *[f"| {name} | {r['in_process_ms']:.1f} |" for name, r in results.items()],
+        "",
+        "Of the project's, the sentence encoder (all-MiniLM-L6-v2, once per message) takes a median of "
+        + " and ".join(f"{ms:.1f} ms for a {name}" for name, ms in project["encoder_ms"].items()) + ".",
         "",
         f"The configuration alone makes a message "
         f"{results['rasa default']['in_process_ms'] / project['in_process_ms']:.1f}x "
@@ -434,17 +462,55 @@ def write_report(results: Dict[str, Dict[str, object]], description: str,
         "",
         "## Rasa server memory (resident set)",
         "",
-        "| configuration | after start-up | after the load runs |",
-        "|---|---|---|",
+        "| configuration | start-up (both servers answering) | after start-up | after the load runs |",
+        "|---|---|---|---|",
     ]
     for name, r in results.items():
-        lines.append(f"| {name} | {r['memory_idle_mb']:.0f} MB | {r['memory_after_mb']:.0f} MB |")
+        lines.append(f"| {name} | {r['startup_seconds']:.0f} s | {r['memory_idle_mb']:.0f} MB "
+                     f"| {r['memory_after_mb']:.0f} MB |")
     lines += load_report(load_results)
+    lines += budget_report(results, load_results)
     lines += ["", "## Per-intent F1 on the held-out set", "", "| intent | project | rasa default |", "|---|---|---|"]
     for intent in sorted(project["per_intent"]):
         lines.append(f"| {intent} | {project['per_intent'][intent]['f1']:.2f} | "
                      f"{baseline['per_intent'].get(intent, {'f1': 0})['f1']:.2f} |")
     return "\n".join(lines) + "\n"
+
+
+# The cost budget of reading by meaning: (what, measured, limit, the measure is within the limit).
+def budget_rows(results: Dict[str, Dict[str, Any]], load: Dict[str, Dict[str, Any]]
+                ) -> List[Tuple[str, str, str, bool]]:
+    project = results["project"]
+    rows = [("median ms per message (one agent)", f"{project['in_process_ms']:.1f} ms", "at most 15 ms",
+             project["in_process_ms"] <= 15)]
+    for users, length in LOAD_RUNS:
+        if users != 50:
+            continue
+        ours, stock = (next(run for run in results[name]["load"]
+                            if run["users"] == users and run["messages_per_conversation"] == length)
+                       for name in ("project", "rasa default"))
+        throughput = ours["throughput_rps"] / stock["throughput_rps"]
+        p95 = ours["p95_ms"] / stock["p95_ms"]
+        rows += [(f"{users}-user throughput ({length}-message conversations) against Rasa's default",
+                  f"{throughput:.1f}x", "at least 2x", throughput >= 2),
+                 (f"{users}-user p95 latency ({length}-message conversations) against Rasa's default",
+                  f"{p95:.2f}x", "at most 0.5x", p95 <= 0.5)]
+    memory = max(project["memory_after_mb"], max(rasa for _, rasa, _ in load["soak"]["samples"]))
+    return rows + [
+        ("Rasa server memory, highest measured", f"{memory:.0f} MB", "at most 1 GB", memory <= 1024),
+        ("training time", f"{project['train_seconds']:.0f} s", "at most 5 minutes", project["train_seconds"] <= 300),
+        ("start-up time (both servers answering)", f"{project['startup_seconds']:.0f} s", "reported", True),
+    ]
+
+
+def budget_report(results: Dict[str, Dict[str, Any]], load: Dict[str, Dict[str, Any]]) -> List[str]:
+    lines = ["", "## The cost budget of reading by meaning", "",
+             "The project with its sentence encoder, from the figures above: throughput and p95 against",
+             "Rasa's default configuration served by stock `rasa run`, in the same run.", "",
+             "| what | measured | budget | within |", "|---|---|---|---|"]
+    lines += [f"| {what} | {measured} | {limit} | {'yes' if ok else '**no**'} |"
+              for what, measured, limit, ok in budget_rows(results, load)]
+    return lines
 
 
 def load_report(load: Dict[str, Dict[str, object]]) -> List[str]:
@@ -509,6 +575,7 @@ def main() -> None:
             }
             print(json.dumps({k: v for k, v in results[name].items() if k != "per_intent"}, indent=1), flush=True)
             if name == "project":
+                results[name]["encoder_ms"] = encoder_ms()
                 load_results = load_and_soak(trained["model"])
     report_path = ROOT / "BENCHMARKS.md"
     report_path.write_text(write_report(results, description, load_results) + kept_history(report_path))

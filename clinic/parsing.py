@@ -128,6 +128,34 @@ def find_name(text: str) -> Optional[str]:
     return None
 
 
+# Words a time offered is made of ("weekday mornings", "next tue or thu after 3pm").
+TIME_WORDS = re.compile(
+    r"^(?:(?:%s)s?|(?:%s)|(?:%s)s?|weekdays?|weekends?|any(?:time)?|day|days|next|this|after|before|from|until|"
+    r"till|to|or|and|on|at|in|the|a|am|pm|a\.m\.|p\.m\.|o'?clock|ish|early|late|[\d:/.\-]+(?:am|pm|st|nd|rd|th)?)$"
+    % ("|".join(list(WEEKDAY_ALIASES)), "|".join(MONTH_ALIASES), "|".join(DAY_PARTS)), re.IGNORECASE)
+NAME_WORD = re.compile(r"^[A-Z][a-zA-Z'’.\-]*$")
+MAX_NAME_WORDS = 4
+
+
+def only_details(text: Optional[str]) -> bool:
+    """Whether a message holds nothing but a form's answers: a name written with capitals, a phone
+    number, an e-mail address and times ("I'm Dana Lee, 415-555-0199, weekday mornings")."""
+    original = clean_text(text)
+    found = bool(PHONE_CANDIDATE.search(original) or EMAIL_CANDIDATE.search(original))
+    rest = PHONE_CANDIDATE.sub(" , ", EMAIL_CANDIDATE.sub(" , ", original))
+    parts = [part.strip(" .!") for part in re.split(r"[,;\n]+", rest)]
+    for part in filter(None, parts):
+        words = part.split()
+        name = NAME_PREFIX.sub("", part).split()
+        if all(TIME_WORDS.match(word) for word in words) or (
+                name and len(name) <= MAX_NAME_WORDS and all(NAME_WORD.match(word) for word in name)
+                and parse_name(part)):
+            found = True
+        else:
+            return False
+    return found
+
+
 # ----------------------------------------------------------------------------- contact
 
 DEFAULT_REGION = "US"

@@ -3,6 +3,7 @@ intent classifier and the pattern-based pipeline steps."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 from typing import Optional
@@ -49,3 +50,34 @@ def meaning_text(text: Optional[str]) -> str:
 def _restyles(ch: str) -> bool:
     """Emoji skin-tone modifiers and variation selectors."""
     return "\U0001F3FB" <= ch <= "\U0001F3FF" or "\uFE00" <= ch <= "\uFE0F"
+
+
+# Words that carry no topic: what a question opens with ("ok, and", "um so", "thanks,") and the
+# reassurances patients add ("I'm safe", "not an emergency", "no thoughts of hurting myself").
+LEADING_FILLERS = re.compile(
+    r"^(?:(?:u+m+|u+h+|e+r+m*|h+m+|okay|ok|so|and|also|well|yeah|yes|like|oh|anyway|alright|right|"
+    r"hi|hey|hello|thanks?(?:\s+you)?(?=\s*[,.!-]))\b[\s,.!?-]*)+",
+    re.IGNORECASE)
+REASSURANCES = re.compile(
+    r"\b(?:i'?m|i\s+am|im)\s+(?:totally\s+|perfectly\s+|completely\s+|really\s+)?safe\b(?:\s+and\s+everything)?"
+    r"|\bnot\s+(?:in\s+(?:any\s+)?(?:danger|crisis)|an?\s+emergency|suicidal)\b(?:\s+or\s+anything)?"
+    r"|\bno\s+(?:\w+\s+){0,2}(?:thoughts?|thinking|plans?|intent\w*|urges?)\s+(?:of|to|about)\s+(?:\w+\s+)?"
+    r"(?:hurt\w*|harm\w*|kill\w*|end\w*|suicid\w*|die|dying)(?:\s+(?:my\s?self|my\s+life))?",
+    re.IGNORECASE)
+MIN_TOPIC_WORDS = 2
+
+
+@lru_cache(maxsize=256)
+def topic_text(text: Optional[str]) -> str:
+    """meaning_text without the words that carry no topic: reassurances, whenever a word is left ("yes,
+    I'm safe" is read as "yes"), and opening fillers when at least MIN_TOPIC_WORDS words are left
+    ("ok, and what does it cost?" is read as "what does it cost?", "ok" alone stays "ok")."""
+    text = meaning_text(text)
+    reassured = _words(REASSURANCES.sub(" ", text))
+    text = reassured if reassured else text
+    unfilled = _words(LEADING_FILLERS.sub("", text))
+    return unfilled if len(unfilled.split()) >= MIN_TOPIC_WORDS else text
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split()).strip(" ,.;:-")

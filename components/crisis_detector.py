@@ -42,16 +42,17 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.core.constants import DEFAULT_NLU_FALLBACK_THRESHOLD
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.payload_guard import TYPED_COMMAND
+from clinic.parsing import only_details
 from clinic.text import normalise
 from components.intent_classifier import normalise_text
 from components.linear_reader import LinearReader, sentence_vectors
 from components.stateless import fallback_threshold
-from components.text import override_reading, without_accents
+from components.text import hand_back, override_reading, without_accents
 
 CRISIS_INTENT = "crisis"
 DISTRESS_INTENT = "distress"
@@ -175,17 +176,11 @@ PATTERNS = load_patterns()
 # Rules about acts that a past-history question may legitimately describe.
 PAST_EXCUSABLE: FrozenSet[str] = frozenset(p.name for p in PATTERNS["strong"] if p.past_history_excused)
 
-# Words that make a message about treatment, the clinic or evidence rather than about now.
-TREATMENT_WORDS = re.compile(
-    r"\b(?:ketamine|ketamin|treatment|therapy|infusions?|spravato|esketamine|clinic|doctors?|"
-    r"psychiatrists?|evaluation|screening|intake|candidate|contraindicat\w*|studies|study|research|"
-    r"dose|iv|drip|medication|effect|mechanism|candida\w*|eligib\w*|qualif\w*)\b"
-)
-
 # A question word opening the message or one of its clauses, or a question mark.
 QUESTION = re.compile(
-    r"(?:^|[,.;:!-]\s*|\b(?:and|but|so|also|um+|uh+|ok|okay|well|like)\s+)(?:can|could|does|do|did|is|are|was|will|would|"
-    r"should|how|what|what'?s|whats|why|when|which|who|where|if|has|have)\b|\?|\b(?:curious|wondering|wonder)\b"
+    r"(?:^|[,.;:!-]\s*|\b(?:and|but|so|also|um+|uh+|ok|okay|well|like)\s+)"
+    r"(?:can|could|does|do|did|is|are|was|will|would|should|how|what|what'?s|whats|why|when|which|who|where|if|"
+    r"has|have)\b|\?|\b(?:curious|wondering|wonder)\b"
 )
 
 # Past episodes asked about now ("I self-harmed years ago, am I a candidate?").
@@ -227,11 +222,10 @@ DENIED_HARM = re.compile(
     r"(?:\w+\s+)?(?:hurt\w*|harm\w*|kill\w*|end\w*|suicid\w*|die|dying)"
     r"(?:\s+(?:my\s?self|him\w*|her\w*|them\w*|my\s+life))?"
 )
-# Suicide spoken of in general ("suicidal patients"), not of anyone in particular.
-GENERAL_MENTION = re.compile(r"\bsuicid\w*\s+(?:patients|people|persons|clients|cases|teens|veterans)\b")
-# ...and acts of harm asked about in general ("can a bad trip make people want to hurt themselves?").
-GENERAL_SUBJECT = re.compile(r"\b(?:make|makes|made|making|cause|causes|caused|lead|leads)\s+(?:people|patients|persons|"
-                             r"someone|anyone|users|you)\b|\b(?:people|patients|users)\s+(?:who|that)\b")
+# Acts of harm asked about in general ("can a bad trip make people want to hurt themselves?").
+GENERAL_SUBJECT = re.compile(r"\b(?:make|makes|made|making|cause|causes|caused|lead|leads)\s+"
+                             r"(?:people|patients|persons|someone|anyone|users|you)\b"
+                             r"|\b(?:people|patients|users)\s+(?:who|that)\b")
 # "I'm safe", "not in danger": the writer says there is no risk now.
 SAFE_NOW = re.compile(r"\b(?:i'?m|i\s+am|im)\s+(?:\w+\s+)?safe\b|\bnot\s+in\s+(?:any\s+)?danger\b")
 # "If my dad ever got suicidal again": a question about what might happen, not what is happening.
@@ -255,7 +249,6 @@ ORDINARY_CONTEXT = re.compile(
     r"battery|laptop|router|wifi|printer|houseplants?|lawn|gutters?)\b|"
     r"\b(?:is|are|'s|will|gonna|going\s+to)\s+(?:going\s+to\s+)?kill\s+me\s+if\b"
 )
-DOING_FINE = re.compile(r"\b(?:i'?m|im|i\s+am)\s+doing\s+(?:fine|ok|okay|good|well)\b(?!\s+(?:but|except))")
 FIGURE_OF_SPEECH = re.compile(
     r"\b(?:is|are|was|it'?s|its)\s+killing\s+me\b|\bdying\s+(?:to|for)\b|\bi'?d\s+die\s+for\b|"
     r"\bkiller\b|\bmurder\b|\bto\s+die\s+for\b|\bdied\s+laughing\b|\bi'?m\s+so\s+dead\b|"
@@ -263,17 +256,18 @@ FIGURE_OF_SPEECH = re.compile(
     r"\bkilling\s+(?:my|the)\s+(?!self)\w+|\bshot\s+myself\s+in\s+the\s+foot\b|\bdead\s+tired\b|"
     r"\b(?:lol|lmao|haha\w*|jk)\b"
 )
-# ...unless the writer says they mean it.
+
+# ...unless the writer says they mean it (kept though no set needs it: "i want to die, not joking, lol").
 NOT_JOKING = re.compile(r"\bnot\s+(?:really\s+|even\s+)?(?:joking|kidding)\b|\bi'?m\s+serious\b|\bseriously\b")
 
 
 def excused(text: str) -> bool:
     """Whether a reading of risk by meaning is excused: a figure of speech (unless NOT_JOKING takes
-    it back), a denial or safety statement, "I'm doing fine", or words of danger about something else."""
+    it back), a denial or safety statement, or words of danger about something else."""
     message = normalise(text)
     return bool(FIGURE_OF_SPEECH.search(message) and not NOT_JOKING.search(message)
                 or NEGATED_MENTION.search(message) or DENIED_HARM.search(message) or SAFE_NOW.search(message)
-                or DOING_FINE.search(message) or ORDINARY_CONTEXT.search(message))
+                or ORDINARY_CONTEXT.search(message))
 
 
 # "I'm not suicidal", "free of overdoses for two years": a denial, not a disclosure.
@@ -320,8 +314,8 @@ class CrisisRules:
            is `past_history_excused` and the message is a story of the past.
         4. The `mentions` entries (suicide, overdose, self-harm...): with present danger, a
            crisis recorded as `<name>_present`; otherwise a crisis unless the message is
-           informational (a story of the past, SAFE_NOW, a RESOURCE_REQUEST, or TREATMENT_WORDS
-           in a QUESTION), asks a QUESTION at all, or denies (NEGATED_MENTION).
+           informational (a story of the past, SAFE_NOW or a RESOURCE_REQUEST), asks a QUESTION, or
+           denies (NEGATED_MENTION).
         """
         message = DENIED_HARM.sub(" ", normalise(text)).strip()
         if not message:
@@ -341,9 +335,7 @@ class CrisisRules:
             found = pattern.search(message)
             if found and not (past and name in PAST_EXCUSABLE):
                 return Detection(name, found.group(0), "pattern")
-        informational = past or bool(SAFE_NOW.search(message) or RESOURCE_REQUEST.search(message)
-                                     or GENERAL_MENTION.search(message)
-                                     or TREATMENT_WORDS.search(message) and QUESTION.search(message))
+        informational = past or bool(SAFE_NOW.search(message) or RESOURCE_REQUEST.search(message))
         for name, pattern in self.mentions:
             found = pattern.search(message)
             if not found:
@@ -372,8 +364,11 @@ class CrisisDetector(GraphComponent):
             # Least probability of clear risk that makes a crisis without a pattern (BENCHMARKS.md,
             # crisis by meaning: 0.4 to 0.7 tried on the development sets).
             "clear_threshold": 0.4,
-            # Least probability of possible or clear risk in the whole message for a check-in.
-            "possible_threshold": 0.5,
+            # ...for a message of a name, a phone number, an e-mail address or times alone (a form's
+            # answers), whose unknown words are no sign of risk.
+            "details_clear_threshold": 0.9,
+            # Least probability of possible or clear risk for a check-in.
+            "possible_threshold": 0.4,
             # The risk reader: n-grams and the sentence vector, as the intent classifier reads them.
             "word_ngrams": [1, 2],
             "char_ngrams": [2, 5],
@@ -400,6 +395,8 @@ class CrisisDetector(GraphComponent):
         return cls({**config, "fallback_threshold": fallback_threshold(execution_context)}, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
+        # Crises written in other languages are learnt too: their words carry them where the encoder,
+        # which reads English, does not (BENCHMARKS.md, crisis by meaning).
         examples = [e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT)]
         vectors = sentence_vectors(examples)
         if examples and vectors is not None:
@@ -435,9 +432,12 @@ class CrisisDetector(GraphComponent):
         if (message.get(INTENT) or {}).get("name") in READ_BY_THE_CLASSIFIER or excused(message.get(TEXT) or ""):
             return None
         [risk] = self.risk([message.get(TEXT) or ""], vectors)
-        if risk.get(CLEAR, 0.0) >= float(self.config["clear_threshold"]):
+        details = only_details(message.get(TEXT))
+        if risk.get(CLEAR, 0.0) >= float(self.config["details_clear_threshold" if details else "clear_threshold"]):
             return Detection("meaning", f"{risk[CLEAR]:.2f}", "meaning", CLEAR)
         at_risk = risk.get(POSSIBLE, 0.0) + risk.get(CLEAR, 0.0)
+        if details:
+            return None
         if at_risk >= float(self.config["possible_threshold"]):
             return Detection("meaning", f"{at_risk:.2f}", "meaning", POSSIBLE)
         return None
@@ -455,14 +455,6 @@ class CrisisDetector(GraphComponent):
                 intent = CRISIS_INTENT if detection.grade == CLEAR else DISTRESS_INTENT
                 override_reading(message, intent, DETECTION_KEY, detection.as_dict())
             elif (message.get(INTENT) or {}).get("name") in RISK_INTENTS:
-                self.hand_back(message)
+                # A risk reading this step did not confirm (a typed "/crisis", say).
+                hand_back(message, RISK_INTENTS, self.fallback_threshold)
         return messages
-
-    def hand_back(self, message: Message) -> None:
-        """A risk reading this step did not confirm (a typed "/crisis" button, say) goes to the next
-        reading, if it is sure enough, or to "did you mean"."""
-        ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get("name") not in RISK_INTENTS]
-        unsure = {"name": "nlu_fallback", "confidence": self.fallback_threshold}
-        sure = bool(ranking) and (ranking[0].get("confidence") or 0) >= self.fallback_threshold
-        message.set(INTENT, ranking[0] if sure else unsure, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, ranking if sure else [unsure] + ranking, add_to_output=True)

@@ -22,7 +22,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from clinic.text import meaning_text, normalise
+from clinic.text import normalise, topic_text
 from components.lay_terms import with_topic_keywords
 from components.linear_reader import LinearReader, sentence_vectors
 
@@ -37,23 +37,9 @@ DOSE_FOR_DOES = re.compile(r"(^|\b(?:how|what|why|when|where|so|and|but|it|that|
 
 
 def normalise_text(text: str) -> str:
-    """The shared normalisation (clinic/text.py) of the text with its emoji spelt out ("💸" as "money
-    with wings"), and "dose" typed for "does" mended."""
-    return DOSE_FOR_DOES.sub(r"\1does", normalise(meaning_text(text)))
-
-
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-STORY_MIN_WORDS = 20
-
-
-def story_question(text: str) -> Optional[str]:
-    """The question a long message ends with: its last sentence with a question mark, or else its
-    last sentence. None for a message of one sentence or a short one."""
-    sentences = [s for s in SENTENCE_END.split((text or "").strip()) if s.strip()]
-    if len(sentences) < 2 or len(text.split()) < STORY_MIN_WORDS:
-        return None
-    asked = [s for s in sentences if "?" in s]
-    return (asked or sentences)[-1]
+    """The shared normalisation (clinic/text.py) of the words that carry the topic, with emoji spelt out
+    ("💸" as "money with wings"), and "dose" typed for "does" mended."""
+    return DOSE_FOR_DOES.sub(r"\1does", normalise(topic_text(text)))
 
 
 @DefaultV1Recipe.register(
@@ -72,8 +58,6 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             "ranking_length": 10,
             # Add the topic keywords of patients' lay words (components/lay_terms.py).
             "lay_terms": True,
-            # Share of a long message's reading taken from its last question (story_question).
-            "story_question_weight": 0.3,
             # Weight of the sentence vector beside the n-grams (each block has unit length); 0 reads
             # the n-grams alone.
             "dense_weight": 1.0,
@@ -122,27 +106,12 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     def probabilities(self, texts: List[str], dense: Optional[np.ndarray] = None) -> np.ndarray:
         return self.reader.probabilities([self._prepared(t) for t in texts], dense)
 
-    def story_aware_probabilities(self, texts: List[str], dense: Optional[np.ndarray] = None) -> np.ndarray:
-        """A long story's reading leans on the question it ends with, whose words the story's
-        other words would otherwise drown out."""
-        probs = self.probabilities(texts, dense)
-        weight = float(self.config["story_question_weight"])
-        if weight <= 0:
-            return probs
-        for row, text in enumerate(texts):
-            question = story_question(text)
-            if question:
-                # The question's words, with the meaning of the whole message.
-                question_dense = None if dense is None else dense[row:row + 1]
-                probs[row] = (1 - weight) * probs[row] + weight * self.probabilities([question], question_dense)[0]
-        return probs
-
     def process(self, messages: List[Message]) -> List[Message]:
         if not self.labels:
             return messages
         texts = [m.get(TEXT) or "" for m in messages]
         dense = sentence_vectors(messages) if self.reader.dense_size else None
-        for message, probs in zip(messages, self.story_aware_probabilities(texts, dense)):
+        for message, probs in zip(messages, self.probabilities(texts, dense)):
             # As in Rasa, a ranking_length of 0 keeps every intent.
             order = np.argsort(-probs)[: int(self.config["ranking_length"]) or len(self.labels)]
             ranking = [

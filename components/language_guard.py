@@ -5,6 +5,9 @@ fallback; neither helps the patient. This step recognises messages written mostl
 language (common words of Spanish, Portuguese, French, German, Italian, Dutch, Polish and
 Turkish, or a non-Latin script) and turns the reading into `other_language`, whose answer says,
 in English and in Spanish, that the assistant speaks English only and gives the clinic's phone.
+The classifier learns `other_language` too, for languages these lists lack; its reading of a message
+of names, numbers and times alone ("Dana Lee 415-555-0199"), or of no letters at all, is no
+language and goes to its next reading.
 A crisis in any language is still a crisis: the crisis detector runs after this step, and a
 personal medical question keeps its clinician answer."""
 
@@ -12,15 +15,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional, Text
 
+from rasa.core.constants import DEFAULT_NLU_FALLBACK_THRESHOLD
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from components.stateless import StatelessComponent
+from clinic.parsing import only_details
 from clinic.text import normalise
-from components.text import left_alone, override_reading, top_reading
+from components.stateless import StatelessComponent, fallback_threshold
+from components.text import hand_back, left_alone, override_reading, top_reading
 
 OTHER_LANGUAGE_INTENT = "other_language"
 DETECTION_KEY = "not_english"
@@ -87,17 +95,22 @@ def other_language(text: str) -> Optional[str]:
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class LanguageGuard(StatelessComponent):
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        super().__init__(config)
+        self.fallback_threshold = float(config.get("fallback_threshold", DEFAULT_NLU_FALLBACK_THRESHOLD))
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "LanguageGuard":
+        return cls({**config, "fallback_threshold": fallback_threshold(execution_context)})
+
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
             language = None if left_alone(message, KEPT_INTENTS) else other_language(text)
             if language is not None:
                 override_reading(message, OTHER_LANGUAGE_INTENT, DETECTION_KEY, {"language": language})
-            elif top_reading(message) == OTHER_LANGUAGE_INTENT and not any(c.isalpha() for c in text):
-                # "!!!", "12345" or emoji are in no language: the classifier only guessed.
-                unsure = {"name": "nlu_fallback", "confidence": (message.get(INTENT) or {}).get("confidence") or 0.0}
-                ranking = [e for e in message.get(INTENT_RANKING_KEY) or []
-                           if e.get("name") not in (OTHER_LANGUAGE_INTENT, "nlu_fallback")]
-                message.set(INTENT, unsure, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [unsure] + ranking, add_to_output=True)
+            elif top_reading(message) == OTHER_LANGUAGE_INTENT and (
+                    only_details(text) or not any(c.isalpha() for c in text)):
+                hand_back(message, (OTHER_LANGUAGE_INTENT, "nlu_fallback"), self.fallback_threshold)
         return messages

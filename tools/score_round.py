@@ -15,8 +15,8 @@ of the routes below; the model's reading is turned into the same vocabulary:
 - `meta`: `help_menu`, what the assistant can do.
 
 A message that asks two questions (`also`, the second one's label) is read right when its reading
-leads to either answer, unless the first is a crisis or a personal medical question. A follow-up (`after`, the message before it) is read on its own words, as
-the pipeline reads it.
+leads to either answer, unless the first is a crisis or a personal medical question. A follow-up
+(`after`, the message before it) is read on its own words, as the pipeline reads it.
 
 Usage: python -m tools.score_round MODEL tests/rounds/round-a.yml [--json report.json]"""
 

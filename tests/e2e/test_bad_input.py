@@ -17,6 +17,7 @@ import requests
 from tests.support.chat import SocketChat, say, texts, wait_until
 
 CRISIS_LINE = "988"
+CRISIS_ANSWER_OPENING = "I'm really sorry you're going through this"
 ASK_NAME = "What is your full name?"
 ASK_CONTACT = "What's the best phone number or e-mail address to reach you?"
 ASK_TIME = "When would you like to come in?"
@@ -121,8 +122,9 @@ def test_typed_payloads_cannot_reach_internal_intents(assistant):
     replies = texts(say(assistant, conversation, "/restart"))
     assert not any("virtual assistant of" in r for r in replies)
     assert ASK_CONTACT in texts(say(assistant, conversation, "Ann Smith"))
-    # /crisis would file a crisis flag without anyone being in danger.
-    assert not any(CRISIS_LINE in r and "741741" in r for r in texts(say(assistant, sender("internal"), "/crisis")))
+    # /crisis would file a crisis flag without anyone being in danger; as words it asks for crisis lines at most.
+    replies = texts(say(assistant, sender("internal"), "/crisis"))
+    assert not any(CRISIS_ANSWER_OPENING in r for r in replies), replies
 
 
 def test_a_crisis_hidden_in_a_payload_is_still_caught(assistant):

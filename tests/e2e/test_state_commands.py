@@ -16,7 +16,7 @@ from tests.support.project import ROOT
 
 # What `make clean` and `make reset-state` need; copied with their timestamps so make sees the
 # shared virtual environment as up to date and installs nothing.
-NEEDED = ["Makefile", "requirements.txt", "constraints.txt", "tools", "actions", "clinic"]
+NEEDED = ["Makefile", "requirements.txt", "constraints.txt", "requirements-encoder.txt", "tools", "actions", "clinic"]
 GENERATED = ["models/config-0.tar.gz", "results/stories/report.json", "test-artifacts/shot.png",
              "widget/dist/clinic-chat.js", "tools/__pycache__/run.cpython-310.pyc", ".pytest_cache/v/x"]
 

@@ -23,7 +23,32 @@ CASES = [
     ("hola, hablan español?", {"other_language"}),
     ("my kitchen sink is leaking", {"out_of_scope", "nlu_fallback"}),
     ("how long does a broken wrist take to heal", {"out_of_scope", "nlu_fallback"}),
+    # One-word and meta messages: what the assistant can do, or a check-in; never the crisis answer.
+    ("help", {"help_menu", "distress"}),
+    ("i need help", {"help_menu", "distress"}),
+    ("idk", {"help_menu"}),
+    ("can you help me", {"help_menu"}),
+    ("menu", {"help_menu"}),
+    ("?", {"help_menu"}),
+    ("help me debug my sql query", {"out_of_scope", "nlu_fallback"}),
+    # Vague distress gets the check-in; a request for crisis lines gets them.
+    ("i can't do this anymore", {"distress"}),
+    ("nothing matters", {"distress"}),
+    ("whats the crisis line number", {"crisis_resources"}),
+    ("what is the suicide hotline number", {"crisis_resources"}),
+    ("988?", {"crisis_resources"}),
+    # Words that carry no topic leave the question as it was.
+    ("ok, and what does it cost?", {"ask_cost"}),
+    ("um so like how much is it", {"ask_cost"}),
+    ("thanks, and how long does it take to work", {"ask_time_to_effect"}),
+    # Look-alikes keep their normal answer.
+    ("this price is killing me", {"ask_cost"}),
+    ("I'm safe, no thoughts of hurting myself, is it addictive?", {"ask_addiction_risk"}),
+    ("my uncle overdosed years ago, is ketamine addictive?", {"ask_addiction_risk"}),
 ]
+# A form's answers typed on their own: read as neither a crisis, a distress nor another language.
+DETAILS = ["I'm Dana Lee, 415-555-0199, weekday mornings", "Dana Lee 415-555-0199", "Nguyen Van Minh",
+           "Maria Garcia", "next tuesday at 3pm", "dana.lee@example.com", "Siobhan O'Connor, mornings"]
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +59,13 @@ def readings(parse):
 @pytest.mark.parametrize("text, expected", CASES, ids=[text for text, _ in CASES])
 def test_each_case_gets_a_helpful_reading(readings, text, expected):
     assert readings[text] in expected, f"{text!r} was read as {readings[text]}"
+
+
+def test_names_numbers_and_times_are_no_risk_and_no_language(parse):
+    readings = {p["text"]: p["intent"]["name"] for p in parse(DETAILS)}
+    wrong = {text: intent for text, intent in readings.items()
+             if intent in ("crisis", "distress", "other_language")}
+    assert not wrong, wrong
 
 
 def test_the_what_is_answer_addresses_recreational_use_without_a_nickname(domain):

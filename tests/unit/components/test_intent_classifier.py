@@ -151,4 +151,5 @@ def test_training_stores_json_and_plain_arrays_that_load_without_pickle(classifi
     with storage.read_from(Resource("intent_classifier")) as directory:
         assert sorted(p.name for p in Path(directory).iterdir()) == [MODEL_FILE, ARRAYS_FILE]
         with np.load(Path(directory) / ARRAYS_FILE, allow_pickle=False) as arrays:
-            assert arrays["coef"].shape == (len(LABELS), len(classifier.reader.weights)) and arrays["coef"].dtype == float
+            assert arrays["coef"].shape == (len(LABELS), len(classifier.reader.weights))
+            assert arrays["coef"].dtype == float

@@ -49,20 +49,23 @@ def test_component_rewrites_only_what_it_must():
     assert [m.get("text") for m in guard.process(messages)] == ["crisis", "/affirm", "hello"]
 
 
-def test_a_message_without_letters_is_in_no_language():
-    """The classifier's guess that "!!!" is another language is only a guess: it becomes unsure."""
+def test_a_message_without_letters_or_of_details_alone_is_in_no_language():
+    """The classifier's guess that "!!!" or "Dana Lee 415-555-0199" is another language is only a
+    guess: the next reading takes its place when it is sure enough, "did you mean" otherwise."""
     from rasa.shared.nlu.training_data.message import Message
 
     from components.language_guard import LanguageGuard
 
     guard = LanguageGuard({})
     readings = {}
-    for text in ("!!!", "12345", "¿cuánto cuesta el tratamiento?"):
+    for text, next_confidence in (("!!!", 0.2), ("12345", 0.2), ("Dana Lee 415-555-0199", 0.2),
+                                  ("Nguyen Van Minh, mornings", 0.5), ("¿cuánto cuesta el tratamiento?", 0.2)):
         message = Message(data={"text": text})
         message.set("intent", {"name": "other_language", "confidence": 0.6})
         message.set("intent_ranking", [{"name": "other_language", "confidence": 0.6},
-                                       {"name": "out_of_scope", "confidence": 0.2}])
+                                       {"name": "out_of_scope", "confidence": next_confidence}])
         guard.process([message])
         readings[text] = message.get("intent")["name"]
-    assert readings == {"!!!": "nlu_fallback", "12345": "nlu_fallback",
+    assert readings == {"!!!": "nlu_fallback", "12345": "nlu_fallback", "Dana Lee 415-555-0199": "nlu_fallback",
+                        "Nguyen Van Minh, mornings": "out_of_scope",
                         "¿cuánto cuesta el tratamiento?": "other_language"}

@@ -24,3 +24,15 @@ def test_the_crisis_detector_hands_readings_back_with_the_fallback_classifiers_t
     assert detector.fallback_threshold == fallback.config["threshold"]
     assert fallback.config["threshold"] != FallbackClassifier.get_default_config()["threshold"], \
         "the test would pass on Rasa's default alone"
+
+
+def test_the_language_guard_hands_readings_back_with_the_fallback_classifiers_threshold():
+    from components.language_guard import LanguageGuard
+
+    config = read_yaml(ROOT / "config.yml")
+    schema = Recipe.recipe_for_name(config["recipe"]).graph_config_for_recipe(
+        config, {}, training_type=TrainingType.BOTH).predict_schema
+    [fallback] = [node for node in schema.nodes.values() if node.uses is FallbackClassifier]
+    [guard_node] = [node for node in schema.nodes.values() if node.uses is LanguageGuard]
+    guard = LanguageGuard.create(guard_node.config, None, None, ExecutionContext(schema, "test"))
+    assert guard.fallback_threshold == fallback.config["threshold"]
