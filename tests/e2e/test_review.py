@@ -15,7 +15,7 @@ from tests.support.chat import say
 from tests.support.project import ROOT
 from tools.review import Finding, findings, mask, nlu_candidates
 
-FALLBACK = "what about the other one"
+FALLBACK = "the second"
 OUT_OF_SCOPE = "can you recommend a good plumber near me"
 NOT_COVERED = "is this treatment even legal where i live"
 CRISIS = "i want to end my life, call me on 202-555-0199 or mail ann@example.org"
