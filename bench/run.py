@@ -262,10 +262,14 @@ def in_process_ms(agent: Any, messages: int = 200) -> float:
         for n in range(messages):
             started = time.perf_counter()
             await ask(agent, MESSAGES[n % len(MESSAGES)], f"in-process-{n % 10}")
-            durations.append(1000 * (time.perf_counter() - started))
+            durations.append(elapsed_ms(started))
         return statistics.median(durations)
 
     return asyncio.run(run())
+
+
+def elapsed_ms(started: float) -> float:
+    return 1000 * (time.perf_counter() - started)
 
 
 def encoder_ms(repeats: int = 200) -> Dict[str, float]:
@@ -283,7 +287,7 @@ def encoder_ms(repeats: int = 200) -> Dict[str, float]:
         for _ in range(repeats):
             started = time.perf_counter()
             encoder.encode([text])
-            durations.append(1000 * (time.perf_counter() - started))
+            durations.append(elapsed_ms(started))
         timings[name] = statistics.median(durations)
     return timings
 

@@ -435,9 +435,9 @@ class CrisisDetector(GraphComponent):
         details = only_details(message.get(TEXT))
         if risk.get(CLEAR, 0.0) >= float(self.config["details_clear_threshold" if details else "clear_threshold"]):
             return Detection("meaning", f"{risk[CLEAR]:.2f}", "meaning", CLEAR)
-        at_risk = risk.get(POSSIBLE, 0.0) + risk.get(CLEAR, 0.0)
         if details:
             return None
+        at_risk = risk.get(POSSIBLE, 0.0) + risk.get(CLEAR, 0.0)
         if at_risk >= float(self.config["possible_threshold"]):
             return Detection("meaning", f"{at_risk:.2f}", "meaning", POSSIBLE)
         return None

@@ -11,12 +11,18 @@ from components.crisis_detector import CrisisDetector
 from tests.support.project import ROOT, read_yaml
 
 
-def test_the_crisis_detector_hands_readings_back_with_the_fallback_classifiers_threshold():
+def pipeline_steps(*steps):
+    """The FallbackClassifier's node and the nodes of the given steps, as config.yml builds them."""
     config = read_yaml(ROOT / "config.yml")
     schema = Recipe.recipe_for_name(config["recipe"]).graph_config_for_recipe(
         config, {}, training_type=TrainingType.BOTH).predict_schema
-    [fallback] = [node for node in schema.nodes.values() if node.uses is FallbackClassifier]
-    [detector_node] = [node for node in schema.nodes.values() if node.uses is CrisisDetector]
+    nodes = [next(node for node in schema.nodes.values() if node.uses is step)
+             for step in (FallbackClassifier, *steps)]
+    return schema, nodes
+
+
+def test_the_crisis_detector_hands_readings_back_with_the_fallback_classifiers_threshold():
+    schema, (fallback, detector_node) = pipeline_steps(CrisisDetector)
     assert "fallback_threshold" not in detector_node.config, "config.yml writes the threshold twice"
 
     detector = CrisisDetector.create(detector_node.config, None, None, ExecutionContext(schema, "test"))
@@ -29,10 +35,6 @@ def test_the_crisis_detector_hands_readings_back_with_the_fallback_classifiers_t
 def test_the_language_guard_hands_readings_back_with_the_fallback_classifiers_threshold():
     from components.language_guard import LanguageGuard
 
-    config = read_yaml(ROOT / "config.yml")
-    schema = Recipe.recipe_for_name(config["recipe"]).graph_config_for_recipe(
-        config, {}, training_type=TrainingType.BOTH).predict_schema
-    [fallback] = [node for node in schema.nodes.values() if node.uses is FallbackClassifier]
-    [guard_node] = [node for node in schema.nodes.values() if node.uses is LanguageGuard]
+    schema, (fallback, guard_node) = pipeline_steps(LanguageGuard)
     guard = LanguageGuard.create(guard_node.config, None, None, ExecutionContext(schema, "test"))
     assert guard.fallback_threshold == fallback.config["threshold"]
