@@ -23,7 +23,9 @@ from clinic.parsing import (
     asks_why_needed,
     clean_text,
     contact_slots,
+    detail_parts,
     find_name,
+    introduces_a_name,
     is_skip,
     looks_like_question,
     parse_contact,
@@ -125,6 +127,31 @@ def corrected_details(slot: str, text: str) -> Dict[str, Any]:
     return found
 
 
+def details_given_at_once(text: str, requested: str, form_slots: List[str]) -> Dict[str, Any]:
+    """The form's answers in a message made of nothing else, by slot, when it gives more than one
+    ("I'm Dana Lee, 415-555-0199, weekday mornings" at the name question); otherwise nothing, and
+    the message is read as the answer to the question asked. A name counts where it was asked for
+    or introduced as one ("Depression, 415-555-0199" at the reason question holds no name)."""
+    name_asked = requested == "full_name"
+    parts = detail_parts(text, names_in_lower_case=name_asked) or {}
+    found: Dict[str, Any] = {}
+    name = parse_name(parts.get("name"))
+    if name and "full_name" in form_slots and (name_asked or introduces_a_name(parts["name"])):
+        found["full_name"] = name
+    contact = parse_contact(parts.get("contact", ""), clinic_region())
+    if contact and "contact_details" in form_slots:
+        found.update(contact_slots(contact))
+    if parts.get("time") and "preferred_time_text" in form_slots:
+        try:
+            windows = parse_preferred_windows(parts["time"], clinic_now(), clinic_region())
+        except PastDateError:
+            windows = []  # asked again at its own question, where the refusal is explained
+        if windows:
+            found.update({"preferred_time_text": parts["time"], **window_slots(windows)})
+    answered = {"full_name", "contact_details", "preferred_time_text"} & set(found)
+    return found if len(answered) > 1 else {}
+
+
 class ValidatingForm(FormValidationAction):
     """Shared validation for the clinic's forms. Subclasses name the form."""
 
@@ -143,6 +170,11 @@ class ValidatingForm(FormValidationAction):
         if not requested or requested not in tracker.slots_to_validate():
             return await super().run(dispatcher, tracker, domain)
         text = clean_text(tracker.latest_message.get("text"))
+        form_slots = domain.get("forms", {}).get(self.form_name(), {}).get("required_slots", [])
+        given = details_given_at_once(text, requested, form_slots)
+        if given:
+            # The question asked is asked again when the message did not answer it.
+            return [SlotSet(slot, value) for slot, value in self._passed({requested: None, **given}).items()]
         if answers_the_question(requested, text):
             return await super().run(dispatcher, tracker, domain)
         clinic = current_profile().slot_values()

@@ -137,23 +137,40 @@ NAME_WORD = re.compile(r"^[A-Z][a-zA-Z'’.\-]*$")
 MAX_NAME_WORDS = 4
 
 
-def only_details(text: Optional[str]) -> bool:
-    """Whether a message holds nothing but a form's answers: a name written with capitals, a phone
-    number, an e-mail address and times ("I'm Dana Lee, 415-555-0199, weekday mornings")."""
+def detail_parts(text: Optional[str], names_in_lower_case: bool = False) -> Optional[Dict[str, str]]:
+    """The parts of a message that holds nothing but a form's answers, as written, by kind ("name",
+    "contact", "time"): "I'm Dana Lee, 415-555-0199, weekday mornings". None when the message says
+    anything else, or nothing. A name is written with capitals unless the name was asked for."""
     original = clean_text(text)
-    found = bool(PHONE_CANDIDATE.search(original) or EMAIL_CANDIDATE.search(original))
+    found: Dict[str, str] = {}
+    contacts = [match.group(0) for pattern in (EMAIL_CANDIDATE, PHONE_CANDIDATE) for match in pattern.finditer(original)]
+    if contacts:
+        found["contact"] = ", ".join(contacts)
     rest = PHONE_CANDIDATE.sub(" , ", EMAIL_CANDIDATE.sub(" , ", original))
-    parts = [part.strip(" .!") for part in re.split(r"[,;\n]+", rest)]
-    for part in filter(None, parts):
+    times: List[str] = []
+    for part in filter(None, (part.strip(" .!") for part in re.split(r"[,;\n]+", rest))):
         words = part.split()
         name = NAME_PREFIX.sub("", part).split()
-        if all(TIME_WORDS.match(word) for word in words) or (
-                name and len(name) <= MAX_NAME_WORDS and all(NAME_WORD.match(word) for word in name)
-                and parse_name(part)):
-            found = True
+        if all(TIME_WORDS.match(word) for word in words):
+            times.append(part)
+        elif (name and len(name) <= MAX_NAME_WORDS and parse_name(part)
+                and (names_in_lower_case or all(NAME_WORD.match(word) for word in name))):
+            found.setdefault("name", part)
         else:
-            return False
-    return found
+            return None
+    if times:
+        found["time"] = ", ".join(times)
+    return found or None
+
+
+def introduces_a_name(text: Optional[str]) -> bool:
+    """"I'm Dana Lee", "my name is Dana": a name said to be one."""
+    return bool(NAME_PREFIX.match(clean_text(text)))
+
+
+def only_details(text: Optional[str]) -> bool:
+    """Whether a message holds nothing but a form's answers (see detail_parts)."""
+    return detail_parts(text) is not None
 
 
 # ----------------------------------------------------------------------------- contact

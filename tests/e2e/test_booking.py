@@ -86,6 +86,21 @@ def test_values_given_up_front_are_used(assistant):
     assert "What is your full name?" not in replies
 
 
+def test_name_phone_and_time_at_the_name_question_fill_all_three(assistant, outbox):
+    sender = new_sender("at-once")
+    say(assistant, sender, "i'd like to book a consultation")
+    replies = texts(say(assistant, sender, "I'm Dana Lee, 415-555-0199, weekday mornings"))
+    assert any(t.startswith("What would you like help with?") for t in replies), replies
+    say(assistant, sender, "depression")
+    say(assistant, sender, "skip")
+    summary = " ".join(texts(say(assistant, sender, "yes")))
+    for detail in ("Dana Lee", "+14155550199", "8 am to 12 pm"):
+        assert detail in summary, summary
+    say(assistant, sender, "/affirm")
+    [payload] = stored(outbox, sender)
+    assert payload["name"] == "Dana Lee" and payload["preferred_time_text"] == "weekday mornings"
+
+
 def test_faq_mid_form_is_answered_and_the_form_resumes(assistant):
     sender = new_sender("digress")
     say(assistant, sender, "i'd like to book a consultation")

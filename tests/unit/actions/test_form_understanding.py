@@ -58,6 +58,41 @@ def test_a_time_asked_as_a_question_is_still_an_answer(run_action, form_tracker)
     assert ran.slots["preferred_time_text"] == "could I come next tuesday afternoon?"
 
 
+@pytest.mark.parametrize("asked", ["full_name", "contact_details", "preferred_time_text"])
+def test_name_phone_and_time_in_one_message_fill_all_three_at_any_of_their_questions(run_action, form_tracker, asked):
+    ran = run_action(ValidateBookingForm(), form_tracker(asked, "I'm Dana Lee, 415-555-0199, weekday mornings"))
+    assert ran.responses == []
+    assert ran.slots["full_name"] == "Dana Lee" and ran.slots["phone"] == "+14155550199"
+    assert ran.slots["preferred_time_text"] == "weekday mornings" and ran.slots["preferred_time"]
+
+
+def test_details_given_at_once_leave_the_question_asked_open_when_they_do_not_answer_it(run_action, form_tracker):
+    ran = run_action(ValidateBookingForm(), form_tracker("reason", "my name is Dana Lee 415-555-0199"))
+    assert ran.slots["full_name"] == "Dana Lee" and ran.slots["phone"] == "+14155550199"
+    assert ran.slots["reason"] is None
+
+
+def test_a_name_asked_for_may_be_in_lower_case(run_action, form_tracker):
+    ran = run_action(ValidateBookingForm(), form_tracker("full_name", "dana lee, 415 555 0199"))
+    assert ran.slots["full_name"] == "Dana Lee" and ran.slots["phone"] == "+14155550199"
+
+
+def test_a_capitalised_word_at_another_question_is_no_name(run_action, form_tracker):
+    ran = run_action(ValidateBookingForm(), form_tracker("reason", "Depression, 415-555-0199"))
+    assert "Depression" not in (ran.slots.get("full_name") or "")
+
+
+def test_the_call_back_form_takes_only_its_own_details_from_one_message(run_action, form_tracker):
+    ran = run_action(ValidateCallbackForm(), form_tracker("full_name", "Dana Lee, dana@example.org, friday"))
+    assert ran.slots["full_name"] == "Dana Lee" and ran.slots["email"] == "dana@example.org"
+    assert "preferred_time_text" not in ran.slots
+
+
+def test_one_detail_with_a_remark_is_still_read_as_the_answer_asked(run_action, form_tracker):
+    ran = run_action(ValidateBookingForm(), form_tracker("contact_details", "415-555-0199, mornings are best"))
+    assert ran.slots["phone"] == "+14155550199" and "full_name" not in ran.slots
+
+
 def test_a_correction_mid_form_updates_the_number(run_action, form_tracker):
     tracker = form_tracker("reason", "actually my number is 415 555 0199", "change_booking", 0.7,
                            slots={"contact_details": "+12025550143", "phone": "+12025550143"})

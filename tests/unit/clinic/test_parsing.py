@@ -15,6 +15,7 @@ from clinic.parsing import (
     PastDateError,
     clean_text,
     describe_windows,
+    detail_parts,
     find_name,
     is_skip,
     looks_like_question,
@@ -290,3 +291,22 @@ def test_prefill_from_a_booking_request():
     both = prefill_from_message("can I come monday or tuesday morning? 415.555.0133 ext 2", NOW)
     assert len(both["preferred_time"].split()) == len(both["preferred_time_end"].split()) == 2
     assert both["phone"] == "+14155550133 ext. 2"
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("I'm Dana Lee, 415-555-0199, weekday mornings",
+     {"name": "I'm Dana Lee", "contact": "415-555-0199", "time": "weekday mornings"}),
+    ("Dana Lee 415-555-0199", {"name": "Dana Lee", "contact": "415-555-0199"}),
+    ("dana@example.org; tuesday or thursday after 3pm", {"contact": "dana@example.org",
+                                                         "time": "tuesday or thursday after 3pm"}),
+    ("Dana Lee, 415-555-0199, I am so tired of everything", None),
+    ("415-555-0199 but only after work please", None),
+    ("", None),
+])
+def test_detail_parts_split_a_message_of_answers_only(text, parts):
+    assert detail_parts(text) == parts
+
+
+def test_detail_parts_take_a_lower_case_name_only_when_asked_for():
+    assert detail_parts("dana lee, 415 555 0199") is None
+    assert detail_parts("dana lee, 415 555 0199", names_in_lower_case=True)["name"] == "dana lee"
