@@ -30,9 +30,6 @@ ENCODER_DIR_VARIABLE = "SENTENCE_ENCODER_DIR"
 DIMENSIONS = 384
 # The model was trained on at most 128 word pieces; longer messages are cut there.
 MAX_TOKENS = 128
-# Token counts are padded up to one of these lengths, so that the compiled graph is traced once per
-# length rather than once per message.
-LENGTH_BUCKETS = (16, 32, 64, MAX_TOKENS)
 BATCH_SIZE = 64
 
 
@@ -74,10 +71,6 @@ def verify_encoder_files(directory: Path) -> None:
             "the official files (model.safetensors, tokenizer.json, config.json).")
 
 
-def bucket_length(tokens: int) -> int:
-    return next(length for length in LENGTH_BUCKETS if tokens <= length)
-
-
 class SentenceEncoder:
     """all-MiniLM-L6-v2 on TensorFlow: texts in, L2-normalised 384-dimensional vectors out."""
 
@@ -96,6 +89,8 @@ class SentenceEncoder:
         self._tokenizer.enable_truncation(MAX_TOKENS)
         model = TFAutoModel.from_pretrained(str(directory), local_files_only=True)
 
+        # Compiled once for any batch size and length (the signature leaves both open): padding every
+        # message to a few fixed lengths cost more than it saved (BENCHMARKS.md, the encoder's cost).
         @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, None], tf.int32)])
         def pooled(ids: Any, mask: Any) -> Any:
             hidden = model(input_ids=ids, attention_mask=mask, token_type_ids=tf.zeros_like(ids),
@@ -117,7 +112,7 @@ class SentenceEncoder:
         vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         for start in range(0, len(order), BATCH_SIZE):
             batch = order[start:start + BATCH_SIZE]
-            length = bucket_length(max(len(encodings[i].ids) for i in batch))
+            length = max(len(encodings[i].ids) for i in batch)
             ids = np.zeros((len(batch), length), dtype=np.int32)
             mask = np.zeros((len(batch), length), dtype=np.int32)
             for row, i in enumerate(batch):

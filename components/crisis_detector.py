@@ -252,9 +252,36 @@ ORDINARY_CONTEXT = re.compile(
 FIGURE_OF_SPEECH = re.compile(
     r"\b(?:is|are|was|it'?s|its)\s+killing\s+me\b|\bdying\s+(?:to|for)\b|\bi'?d\s+die\s+for\b|"
     r"\bkiller\b|\bmurder\b|\bto\s+die\s+for\b|\bdied\s+laughing\b|\bi'?m\s+so\s+dead\b|"
-    r"\b(?:could\s+(?:just\s+)?)?die\s+of\s+(?:embarrassment|shame|boredom|laughter)\b|"
     r"\bkilling\s+(?:my|the)\s+(?!self)\w+|\bshot\s+myself\s+in\s+the\s+foot\b|\bdead\s+tired\b|"
     r"\b(?:lol|lmao|haha\w*|jk)\b"
+)
+
+# Set phrases whose words of danger are about something else: an idiom ("suicide doors", "die of
+# embarrassment"), coffee "overdosed" on, a risk asked about, a wedding's date, a break-up with a
+# psychiatrist, fasting before an infusion, a seizure long ago, a trip. They are taken out before
+# any pattern reads the message, and they excuse a reading by meaning.
+SET_PHRASES = re.compile(
+    r"\bsuicide\s+(?:doors?|squad|lanes?|runs?|sprints?|blonde|kings?|knobs?|seats?|drills?)\b|"
+    r"\bjump(?:s|ed|ing)?\s+the\s+gun\b|\bbit(?:e|ing)\s+the\s+bullet\b|\bkill(?:ing)?\s+two\s+birds\b|"
+    r"\bshoot\s+(?:me|us)\s+(?:an?\s+)?(?:text|message|e-?mail|line|call|dm)\b|"
+    r"\b(?:(?:gonna|going\s+to|could\s+(?:just\s+)?|will|might)\s+)?(?:die|dying|died)\s+(?:of|from)\s+"
+    r"(?:embarrassment|shame|boredom|laughter|cringe|curiosity|jealousy|envy|excitement|thirst|hunger|cuteness)\b|"
+    r"\boverdos\w*\s+on\s+(?:coffee|caffeine|espresso|energy\s+drinks?|sugar|chocolate|candy|sweets|cake|cookies|"
+    r"pizza|carbs|cheese|netflix|tv|youtube|tiktok|work|podcasts?|christmas|holiday\s+\w+)\b|"
+    r"\b(?:risks?|chances?|odds|possibility|danger|fear|afraid|scared|terrified|worried|worry|worries)\s+"
+    r"(?:of|about|that\s+(?:i|you|he|she|they)\s+(?:might|may|would|will|won'?t))\s+"
+    r"(?:not\s+|never\s+)?(?:wak\w*\s+up|dying|death|overdos\w*)\b|"
+    r"\bset\s+(?:a|the)\s+date\s+for\s+(?:the|our|my|his|her|their)\s+(?:wedding|move|surgery|party|trip|holiday|"
+    r"vacation|honeymoon|graduation|closing|interview|exams?|christening|baptism|reunion|launch)\b|"
+    r"\bend(?:s|ed|ing)?\s+things\s+with\s+(?:my|the|our|a)\s+(?:current\s+|old\s+|previous\s+|last\s+)?"
+    r"(?:psychiatrist|therapist|counsell?or|doctor|gp|clinic|provider|boyfriend|girlfriend|partner|husband|wife|ex|"
+    r"fianc\w*|landlord|job|employer)\b|"
+    r"\b(?:do|will|would|should|must)\s+(?:i|we|you)\s+(?:have|need)\s+to\s+starve\s+(?:my\s?self|our\s?selves|"
+    r"your\s?self)\s+(?:before|for|the)\b|"
+    r"\b(?:having|had)\s+a\s+seizure\s+(?:once|years|as\s+a|when\s+i\s+was|back\s+in|in\s+(?:the\s+past|\d{4}))\b|"
+    r"\b(?:won'?t|wont|will\s+not|not\s+going\s+to)\s+be\s+around\s+(?:next|this|on|for|until|till|over)\s+"
+    r"[\w\s]{0,25}?[,.;]?\s*(?:i'?m|im|i\s+am|we'?re|as\s+i'?m|because\s+i'?m|cause\s+i'?m)\s+(?:\w+\s+)?"
+    r"(?:travel\w*|away|on\s+(?:vacation|holiday|a\s+trip)|out\s+of\s+town|abroad|moving)\b"
 )
 
 # ...unless the writer says they mean it (kept though no set needs it: "i want to die, not joking, lol").
@@ -267,7 +294,7 @@ def excused(text: str) -> bool:
     message = normalise(text)
     return bool(FIGURE_OF_SPEECH.search(message) and not NOT_JOKING.search(message)
                 or NEGATED_MENTION.search(message) or DENIED_HARM.search(message) or SAFE_NOW.search(message)
-                or ORDINARY_CONTEXT.search(message))
+                or ORDINARY_CONTEXT.search(message) or SET_PHRASES.search(message))
 
 
 # "I'm not suicidal", "free of overdoses for two years": a denial, not a disclosure.
@@ -303,7 +330,8 @@ class CrisisRules:
         that decides wins.
 
         1. The message is normalised (lower case, one apostrophe, single spaces) and loses any
-           DENIED_HARM ("no thoughts of hurting myself"); an empty one is not a crisis. Then its
+           DENIED_HARM ("no thoughts of hurting myself") and SET_PHRASES ("suicide doors"); an
+           empty one is not a crisis. Then its
            context is read: PRESENT_DANGER (a disclosure of risk now, unless NEGATED_MENTION,
            SAFE_NOW or a HYPOTHETICAL takes it back), and whether it is a story of the past
            (PAST_CONTEXT, with neither present danger nor a PRESENT_MARKER such as "again") or a
@@ -317,7 +345,7 @@ class CrisisRules:
            informational (a story of the past, SAFE_NOW or a RESOURCE_REQUEST), asks a QUESTION, or
            denies (NEGATED_MENTION).
         """
-        message = DENIED_HARM.sub(" ", normalise(text)).strip()
+        message = SET_PHRASES.sub(" ", DENIED_HARM.sub(" ", normalise(text))).strip()
         if not message:
             return None
         danger = PRESENT_DANGER.search(message)

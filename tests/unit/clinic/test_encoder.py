@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clinic.encoder import (DIMENSIONS, ENCODER_DIR_VARIABLE, ENCODER_SHA256, EncoderFilesError, bucket_length,
+from clinic.encoder import (DIMENSIONS, ENCODER_DIR_VARIABLE, ENCODER_SHA256, EncoderFilesError,
                             default_encoder_dir, encoder_dir, shared_encoder, verify_encoder_files)
 from clinic.text import meaning_text
 
@@ -37,9 +37,13 @@ def test_the_setting_points_at_another_copy(monkeypatch, tmp_path: Path):
     assert encoder_dir() == default_encoder_dir()
 
 
-@pytest.mark.parametrize("tokens, length", [(1, 16), (16, 16), (17, 32), (64, 64), (65, 128), (128, 128)])
-def test_token_counts_are_padded_to_a_few_lengths(tokens, length):
-    assert bucket_length(tokens) == length
+def test_a_vector_does_not_depend_on_the_messages_encoded_with_it():
+    """Padding a short message to a long batch-mate's length is masked out of its vector."""
+    encoder = shared_encoder()
+    short = "how much is it"
+    [alone] = encoder.encode([short])
+    together = encoder.encode([short, " ".join(["a long story about years of depression"] * 8)])[0]
+    assert np.abs(alone - together).max() < 1e-5
 
 
 def test_vectors_are_the_models_own():
