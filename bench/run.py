@@ -4,6 +4,7 @@ the same machine, in the same run. Writes BENCHMARKS.md and test-artifacts/bench
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections import defaultdict
 import os
@@ -14,7 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Tuple
+from typing import Any, Awaitable, Callable, Dict, Iterator, List, Tuple
 
 import aiohttp
 import yaml
@@ -343,6 +344,26 @@ PROFILE_STEPS = (
 )
 
 
+@contextlib.contextmanager
+def tracker_store_on_sqlite(agent: Any, project_store: bool) -> Iterator[None]:
+    """The agent keeps its conversations in a fresh SQLite file: with the project's tracker store
+    (`project_store`, as `make run` serves) or Rasa's own SQL tracker store."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    from components.tracker_store import ClinicTrackerStore
+
+    previous = agent.tracker_store
+    with tempfile.TemporaryDirectory() as workdir:
+        db = Path(workdir) / "tracker.db"
+        store = (ClinicTrackerStore(domain=agent.domain, db=str(db)) if project_store
+                 else SQLTrackerStore(domain=agent.domain, dialect="sqlite", db=str(db)))
+        agent.tracker_store = agent.processor.tracker_store = store
+        try:
+            yield
+        finally:
+            agent.tracker_store = agent.processor.tracker_store = previous
+
+
 def profile_serving(agent: Any, project_store: bool) -> Dict[str, float]:
     """Milliseconds per message in each step, over the last LENGTH_WINDOW messages of one
     conversation of LONG_CONVERSATION, inside the agent on an SQLite tracker store: the project's
@@ -350,15 +371,7 @@ def profile_serving(agent: Any, project_store: bool) -> Dict[str, float]:
     import cProfile
     import pstats
 
-    from rasa.core.tracker_store import SQLTrackerStore
-
-    from components.tracker_store import ClinicTrackerStore
-
-    with tempfile.TemporaryDirectory() as workdir:
-        db = Path(workdir) / "tracker.db"
-        store = (ClinicTrackerStore(domain=agent.domain, db=str(db)) if project_store
-                 else SQLTrackerStore(domain=agent.domain, dialect="sqlite", db=str(db)))
-        agent.tracker_store = agent.processor.tracker_store = store
+    with tracker_store_on_sqlite(agent, project_store):
         profiler = cProfile.Profile()
 
         async def run() -> None:
@@ -398,6 +411,8 @@ def serve_and_measure(model: Path, tag: str, stock: bool) -> Dict[str, object]:
                     "memory_after_mb": rss_mb(assistant.rasa.pid), "load": runs,
                     "in_process_ms": per_message, "length_curve": curve}
         if not stock:
+            with tracker_store_on_sqlite(agent, project_store=True):
+                measured["served_ms"] = in_process_ms(agent)
             measured["profile"] = {
                 "Rasa's SQL tracker store and tracker": profile_serving(agent, False),
                 "the project's (components/tracker_store.py)": profile_serving(agent, True),
@@ -541,8 +556,10 @@ def write_report(results: Dict[str, Dict[str, object]], description: str,
 def budget_rows(results: Dict[str, Dict[str, Any]], load: Dict[str, Dict[str, Any]]
                 ) -> List[Tuple[str, str, str, bool]]:
     project = results["project"]
-    rows = [("median ms per message (one agent)", f"{project['in_process_ms']:.1f} ms", "at most 15 ms",
-             project["in_process_ms"] <= 15)]
+    rows = [("median ms per message in one agent, as served (the project's tracker store on SQLite)",
+             f"{project['served_ms']:.1f} ms", "at most 15 ms", project["served_ms"] <= 15),
+            ("median ms per message in one agent, Rasa's in-memory tracker store (\"Where the time goes\")",
+             f"{project['in_process_ms']:.1f} ms", "reported", True)]
     for users, length in LOAD_RUNS:
         if users != 50:
             continue
