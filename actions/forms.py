@@ -32,6 +32,7 @@ from clinic.parsing import (
     parse_name,
     parse_preferred_windows,
     parse_reason,
+    time_slots,
     window_slots,
 )
 
@@ -142,12 +143,7 @@ def details_given_at_once(text: str, requested: str, form_slots: List[str]) -> D
     if contact and "contact_details" in form_slots:
         found.update(contact_slots(contact))
     if parts.get("time") and "preferred_time_text" in form_slots:
-        try:
-            windows = parse_preferred_windows(parts["time"], clinic_now(), clinic_region())
-        except PastDateError:
-            windows = []  # asked again at its own question, where the refusal is explained
-        if windows:
-            found.update({"preferred_time_text": parts["time"], **window_slots(windows)})
+        found.update(time_slots(parts["time"], clinic_now(), clinic_region()))
     answered = {"full_name", "contact_details", "preferred_time_text"} & set(found)
     return found if len(answered) > 1 else {}
 

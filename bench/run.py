@@ -515,9 +515,9 @@ def write_report(results: Dict[str, Dict[str, object]], description: str,
         "Of the project's, the sentence encoder (all-MiniLM-L6-v2, once per message) takes a median of "
         + " and ".join(f"{ms:.1f} ms for a {name}" for name, ms in project["encoder_ms"].items()) + ".",
         "",
-        f"The configuration alone makes a message "
-        f"{results['rasa default']['in_process_ms'] / project['in_process_ms']:.1f}x "
-        "cheaper; the rest of the difference above is the serving path (tracker store, tracker, rule matching).",
+        f"Inside one agent a message of the project's configuration costs "
+        f"{project['in_process_ms'] / results['rasa default']['in_process_ms']:.2f}x the baseline's; the rest of "
+        "the difference above is the serving path (tracker store, tracker, rule matching).",
         "",
         "### The serving path, step by step",
         "",

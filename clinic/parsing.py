@@ -920,6 +920,16 @@ def parse_reason(text: Optional[str]) -> Optional[str]:
     return None
 
 
+def time_slots(text: str, now: datetime, region: str = DEFAULT_REGION) -> Dict[str, Optional[str]]:
+    """The booking's time slots for the times a text offers, the text kept as written; nothing when
+    it offers none or only past ones (refused at the time question itself, which says why)."""
+    try:
+        windows = parse_preferred_windows(text, now, region)
+    except PastDateError:
+        return {}
+    return {"preferred_time_text": clean_text(text)[:MAX_FREE_TEXT], **window_slots(windows)} if windows else {}
+
+
 def prefill_from_message(text: str, now: datetime, region: str = DEFAULT_REGION) -> Dict[str, Optional[str]]:
     """Booking details given up front ("book me for tuesday, I'm Ann"), by slot name."""
     values: Dict[str, Optional[str]] = {}
@@ -929,13 +939,7 @@ def prefill_from_message(text: str, now: datetime, region: str = DEFAULT_REGION)
     contact = parse_contact(text, region)
     if contact:
         values.update(contact_slots(contact))
-    try:
-        windows = parse_preferred_windows(text, now, region)
-    except PastDateError:
-        windows = []
-    if windows:
-        values["preferred_time_text"] = clean_text(text)[:MAX_FREE_TEXT]
-        values.update(window_slots(windows))
+    values.update(time_slots(text, now, region))
     reason = parse_reason(text)
     if reason and reason != "other":
         values["reason"] = reason
