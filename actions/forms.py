@@ -49,8 +49,9 @@ PERSONAL_SLOTS = [
 # (the medical boundary and language guard readings are certain), then the form asks again.
 DIGRESSION_CONFIDENCE = 0.25
 ALWAYS_ANSWERED = {"ask_personal_medical", "other_language"}
-# Other intents answered mid-form as questions are, besides the FAQ topics.
-ANSWERED_MID_FORM = {"crisis_resources", "help_menu"}
+# Other intents answered mid-form as questions are, besides the FAQ topics ("hold on, are you a
+# bot or a real person?" at the contact question).
+ANSWERED_MID_FORM = {"crisis_resources", "help_menu", "bot_challenge"}
 # The certainty the guards give their readings: the classifier's own reading of another language
 # is a guess a name can provoke ("Priya Raman"), never a reason to refuse it.
 GUARD_CERTAINTY = 1.0

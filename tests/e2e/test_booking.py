@@ -112,6 +112,17 @@ def test_faq_mid_form_is_answered_and_the_form_resumes(assistant):
     assert any(t.startswith("When would you like to come in?") for t in replies)
 
 
+def test_the_bot_question_inside_the_form_is_answered_and_the_form_resumes(assistant):
+    sender = new_sender("bot-mid-form")
+    say(assistant, sender, "i'd like to book a consultation")
+    say(assistant, sender, NAME)
+    replies = texts(say(assistant, sender, "hold on, are you a bot or a real person?"))
+    assert any(t.startswith("I'm an automated assistant") for t in replies), replies
+    assert "What's the best phone number or e-mail address to reach you?" in replies
+    replies = texts(say(assistant, sender, PHONE))
+    assert any(t.startswith("When would you like to come in?") for t in replies)
+
+
 def test_correction_at_the_confirmation(assistant, outbox):
     sender = new_sender("change")
     book_until_summary(assistant, sender)

@@ -41,6 +41,13 @@ def test_questions_in_the_name_step_are_answered_then_the_form_asks_again(run_ac
     assert ran.slots == {"full_name": None}
 
 
+@pytest.mark.parametrize("slot", ["full_name", "contact_details", "preferred_time_text", "reason"])
+def test_the_bot_question_is_answered_at_every_step_then_the_form_asks_again(run_action, form_tracker, slot):
+    ran = run_action(ValidateBookingForm(), form_tracker(slot, "hold on, are you a bot or a real person?",
+                                                         "bot_challenge", 0.8))
+    assert ran.responses == ["utter_bot_challenge", "utter_back_to_form"] and ran.slots == {slot: None}
+
+
 def test_a_question_at_the_insurance_step_is_not_stored_as_the_insurer(run_action, form_tracker):
     tracker = form_tracker("insurance_plan", "does insurance even cover this?", "ask_insurance", 0.8)
     ran = run_action(ValidateBookingForm(), tracker)
