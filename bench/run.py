@@ -467,7 +467,8 @@ def write_report(results: Dict[str, Dict[str, object]], description: str,
             lines.append(f"| {name} | {r['accuracy']:.3f} | {min(faq_f1):.2f} | {r['train_seconds']:.0f} s{reused} |")
         else:
             lines.append(f"| {name} | not comparable: trained {r['epochs']} epochs, not Rasa's "
-                         f"{RASA_DEFAULT_EPOCHS} ({BASELINE_EPOCHS_VARIABLE}) | — | {r['train_seconds']:.0f} s{reused} |")
+                         f"{RASA_DEFAULT_EPOCHS} ({BASELINE_EPOCHS_VARIABLE}) | — "
+                         f"| {r['train_seconds']:.0f} s{reused} |")
     lines += ["", "## Cost of a message as the conversation grows", "",
               f"{LENGTH_REPEATS} conversations of {LONG_CONVERSATION} FAQ messages each, every message sent when the",
               f"last was answered: the median latency of their first {LENGTH_WINDOW} and of their last {LENGTH_WINDOW}",

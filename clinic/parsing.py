@@ -143,7 +143,8 @@ def detail_parts(text: Optional[str], names_in_lower_case: bool = False) -> Opti
     anything else, or nothing. A name is written with capitals unless the name was asked for."""
     original = clean_text(text)
     found: Dict[str, str] = {}
-    contacts = [match.group(0) for pattern in (EMAIL_CANDIDATE, PHONE_CANDIDATE) for match in pattern.finditer(original)]
+    contacts = [match.group(0) for pattern in (EMAIL_CANDIDATE, PHONE_CANDIDATE)
+                for match in pattern.finditer(original)]
     if contacts:
         found["contact"] = ", ".join(contacts)
     rest = PHONE_CANDIDATE.sub(" , ", EMAIL_CANDIDATE.sub(" , ", original))

@@ -147,6 +147,18 @@ def test_a_question_at_the_summary_does_not_lose_the_booking(assistant, outbox):
     assert payload["request_id"] in confirmed and payload["name"] == NAME
 
 
+def test_asking_for_a_person_at_the_summary_keeps_the_booking_and_says_so(assistant, outbox):
+    sender = new_sender("person-at-summary")
+    book_until_summary(assistant, sender)
+    replies = " ".join(texts(say(assistant, sender, "hmm, can I talk to an actual person about this first?")))
+    assert "has not been sent yet" in replies and "What is your full name?" not in replies, replies
+    assert current_profile().phone in replies
+    assert not stored(outbox, sender)
+    confirmed = " ".join(texts(say(assistant, sender, "/affirm")))
+    [payload] = stored(outbox, sender)
+    assert payload["kind"] == "booking" and payload["name"] == NAME and payload["request_id"] in confirmed
+
+
 def test_a_new_number_given_at_the_summary_is_the_one_stored(assistant, outbox):
     sender = new_sender("summary-correction")
     book_until_summary(assistant, sender)
