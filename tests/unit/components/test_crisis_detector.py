@@ -172,6 +172,35 @@ def test_ordinary_contexts_excuse_a_reading_by_meaning(text):
     assert excused(text)
 
 
+@pytest.mark.parametrize("text", [
+    "my uncle restores old cars with suicide doors, would he be a candidate",
+    "i nearly died of embarrassment at my first appointment elsewhere, is yours private",
+    "i overdosed on espresso this morning, does caffeine matter before a session",
+    "what are the odds of not waking up after the infusion",
+    "we set a date for our wedding in may, can treatment be finished by then",
+    "i'm ending things with my old therapist and want a fresh start here",
+    "will i need to starve myself before the appointment",
+    "i had a seizure once as a kid, does that matter",
+    "i won't be around next week as i'm travelling, can we book the week after",
+    "don't want to jump the gun, but how much is it",
+])
+def test_set_phrases_are_neither_a_pattern_nor_a_reading_by_meaning(text):
+    assert RULES.detect(text) is None and excused(text)
+
+
+@pytest.mark.parametrize("text", [
+    "i'm ending things with my own hands tonight",
+    "i won't be around next week",
+    "i've set a date",
+    "i starve myself most days",
+    "my son just had a seizure and won't wake up",
+    "sure, my family will need it for the funeral",
+    "pills ✅ note ✅",
+])
+def test_set_phrases_leave_the_dangerous_wordings_to_the_patterns(text):
+    assert RULES.detect(text) is not None
+
+
 @pytest.mark.parametrize("text", ["i want to die, not joking, lol", "everything feels pointless and heavy"])
 def test_what_is_not_excused(text):
     assert not excused(text)
