@@ -331,8 +331,9 @@ class CrisisRules:
 
         1. The message is normalised (lower case, one apostrophe, single spaces) and loses any
            DENIED_HARM ("no thoughts of hurting myself") and SET_PHRASES ("suicide doors"); an
-           empty one is not a crisis. Then its context is read: PRESENT_DANGER (a disclosure of risk now, unless NEGATED_MENTION,
-           SAFE_NOW or a HYPOTHETICAL takes it back), and whether it is a story of the past
+           empty one is not a crisis. Then its context is read: PRESENT_DANGER (a disclosure of
+           risk now, unless NEGATED_MENTION, SAFE_NOW or a HYPOTHETICAL takes it back), and
+           whether it is a story of the past
            (PAST_CONTEXT, with neither present danger nor a PRESENT_MARKER such as "again") or a
            HYPOTHETICAL ("if he ever...") or a question about people in general (GENERAL_SUBJECT).
         2. The `other_languages` entries of crisis_patterns.yml, in file order, on the message
