@@ -17,7 +17,6 @@ import numpy as np
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import normalize
 
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -49,13 +48,17 @@ class NgramSpace:
         self._analyse = self._counter.build_analyzer()
 
     def transform(self, texts: List[str]) -> csr_matrix:
-        counts = self._counter.transform(texts).astype(np.float64)
-        counts.data = 1.0 + np.log(counts.data)  # sublinear term frequency
-        return normalize(counts.multiply(self.idf).tocsr())
+        """The texts' rows of `weighted`, as one sparse matrix (for training)."""
+        rows = [self.weighted(text) for text in texts]
+        indptr = np.cumsum([0] + [len(indices) for indices, _ in rows])
+        indices = np.concatenate([indices for indices, _ in rows]) if rows else np.zeros(0, dtype=np.int64)
+        values = np.concatenate([values for _, values in rows]) if rows else np.zeros(0)
+        return csr_matrix((values, indices, indptr), shape=(len(texts), len(self.vocabulary)))
 
     def weighted(self, text: str) -> Tuple[np.ndarray, np.ndarray]:
-        """One text's row of `transform`, as (feature indices, values): the same figures without
-        building sparse matrices, which cost more than the reading itself for one message."""
+        """One text's TF-IDF row as (feature indices, values): sublinear term frequency times idf,
+        of unit length. Read directly for one message, where building sparse matrices would cost
+        more than the reading itself."""
         counts = Counter(index for index in map(self.vocabulary.get, self._analyse(text)) if index is not None)
         if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
