@@ -229,7 +229,11 @@ GENERAL_SUBJECT = re.compile(r"\b(?:make|makes|made|making|cause|causes|caused|l
 # "I'm safe", "not in danger": the writer says there is no risk now.
 SAFE_NOW = re.compile(r"\b(?:i'?m|i\s+am|im)\s+(?:\w+\s+)?safe\b|\bnot\s+in\s+(?:any\s+)?danger\b")
 # "If my dad ever got suicidal again": a question about what might happen, not what is happening.
-HYPOTHETICAL = re.compile(r"\b(?:if|in\s+case|should)\s+(?:\w+\s+){0,4}(?:ever|someday|one\s+day)\b")
+HYPOTHETICAL = re.compile(
+    r"\b(?:if|in\s+case|should)\s+(?:\w+\s+){0,4}(?:ever|someday|one\s+day)\b"
+    # ...or who to call in case it happens ("which number I call if my friend talk about suicide?")
+    r"|\b(?:who|(?:what|which)\s+(?:number|line|hotline))\s+(?:\w+\s+){0,3}(?:call|ring|text|dial|contact)\s+"
+    r"(?:\w+\s+){0,2}(?:if|when|in\s+case)\b")
 # Asking for crisis lines: a question about resources, answered with them (not a disclosure on its own).
 RESOURCE_REQUEST = re.compile(
     r"\b(?:hot\s?line|help\s?line|crisis\s+(?:line|number|text)|life\s?line|988|suicide\s+(?:line|prevention))\b")
@@ -250,7 +254,7 @@ ORDINARY_CONTEXT = re.compile(
     r"\b(?:is|are|'s|will|gonna|going\s+to)\s+(?:going\s+to\s+)?kill\s+me\s+if\b"
 )
 FIGURE_OF_SPEECH = re.compile(
-    r"\b(?:is|are|was|it'?s|its)\s+killing\s+me\b|\bdying\s+(?:to|for)\b|\bi'?d\s+die\s+for\b|"
+    r"\b(?:is|are|was|it'?s|its)\s+(?:killing|murdering)\s+me\b|\bdying\s+(?:to|for)\b|\bi'?d\s+die\s+for\b|"
     r"\bkiller\b|\bmurder\b|\bto\s+die\s+for\b|\bdied\s+laughing\b|\bi'?m\s+so\s+dead\b|"
     r"\bkilling\s+(?:my|the)\s+(?!self)\w+|\bshot\s+myself\s+in\s+the\s+foot\b|\bdead\s+tired\b|"
     r"\b(?:lol|lmao|haha\w*|jk)\b"
@@ -258,7 +262,8 @@ FIGURE_OF_SPEECH = re.compile(
 
 # Set phrases whose words of danger are about something else: an idiom ("suicide doors", "die of
 # embarrassment"), coffee "overdosed" on, a risk asked about, a wedding's date, a break-up with a
-# psychiatrist, fasting before an infusion, a seizure long ago, a trip. They are taken out before
+# psychiatrist, fasting before an infusion, a seizure long ago, a trip, a fear of dying from the
+# treatment, a life saved. They are taken out before
 # any pattern reads the message, and they excuse a reading by meaning.
 SET_PHRASES = re.compile(
     r"\bsuicide\s+(?:doors?|squad|lanes?|runs?|sprints?|blonde|kings?|knobs?|seats?|drills?)\b|"
@@ -281,7 +286,11 @@ SET_PHRASES = re.compile(
     r"\b(?:having|had)\s+a\s+seizure\s+(?:once|years|as\s+a|when\s+i\s+was|back\s+in|in\s+(?:the\s+past|\d{4}))\b|"
     r"\b(?:won'?t|wont|will\s+not|not\s+going\s+to)\s+be\s+around\s+(?:next|this|on|for|until|till|over)\s+"
     r"[\w\s]{0,25}?[,.;]?\s*(?:i'?m|im|i\s+am|we'?re|as\s+i'?m|because\s+i'?m|cause\s+i'?m)\s+(?:\w+\s+)?"
-    r"(?:travel\w*|away|on\s+(?:vacation|holiday|a\s+trip)|out\s+of\s+town|abroad|moving)\b"
+    r"(?:travel\w*|away|on\s+(?:vacation|holiday|a\s+trip)|out\s+of\s+town|abroad|moving)\b|"
+    # a fear of dying from the treatment ("mi nuh wan dead from no horse medicine"), a life it saved
+    r"\b(?:don'?t|dont|do\s+not|nuh|no|never|not)\s+(?:want|wanna|wan|wish)\s+(?:to\s+)?(?:die|dead|be\s+dead)\s+"
+    r"(?:from|of|because\s+of|during|after|with)\b|"
+    r"\b(?:sav(?:e|es|ed|ing)|changed|turned\s+around)\s+(?:my|his|her|their|your|our)\s+li(?:fe|ves)\b"
 )
 
 # ...unless the writer says they mean it (kept though no set needs it: "i want to die, not joking, lol").

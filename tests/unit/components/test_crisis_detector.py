@@ -183,6 +183,8 @@ def test_ordinary_contexts_excuse_a_reading_by_meaning(text):
     "i had a seizure once as a kid, does that matter",
     "i won't be around next week as i'm travelling, can we book the week after",
     "don't want to jump the gun, but how much is it",
+    "i don't want to die from an allergic reaction, is it safe for me",
+    "my cousin says these infusions saved her life, how much are they",
 ])
 def test_set_phrases_are_neither_a_pattern_nor_a_reading_by_meaning(text):
     assert RULES.detect(text) is None and excused(text)
@@ -196,6 +198,8 @@ def test_set_phrases_are_neither_a_pattern_nor_a_reading_by_meaning(text):
     "my son just had a seizure and won't wake up",
     "sure, my family will need it for the funeral",
     "pills ✅ note ✅",
+    "i want to die from this pain",
+    "he says he's not sticking around past sunday",
 ])
 def test_set_phrases_leave_the_dangerous_wordings_to_the_patterns(text):
     assert RULES.detect(text) is not None
@@ -209,6 +213,9 @@ def test_what_is_not_excused(text):
 @pytest.mark.parametrize("text", [
     "I'm safe, no thoughts of hurting myself, just wondering how long the relief lasts",
     "If my dad ever got suicidal again, who would I call?",
+    "who should I call if my brother talks about suicide?",
+    "my dad said suicide was the answer back in 2015, he is doing much better now, can he still get infusions",
+    "i'm not sticking around after friday because i'm moving to denver, can you send my records",
     "suicide hotline number",
     "can a bad trip make people want to hurt themselves",
     "My son survived a suicide attempt two years ago and is stable now. Could he be a candidate?",
