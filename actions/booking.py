@@ -116,7 +116,7 @@ class ActionSubmitBooking(Action):
             "message": None,
             "consent_to_contact": True,
         }
-        return submit_request("booking", fields, "utter_booking_confirmed", dispatcher, tracker)
+        return submit_request("booking", fields, dispatcher, tracker)
 
 
 class ActionChangeBooking(Action):

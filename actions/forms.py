@@ -58,6 +58,8 @@ GUARD_CERTAINTY = 1.0
 # The slot whose answer may itself be a question: the message for staff.
 QUESTIONS_ARE_ANSWERS = {"callback_message"}
 CONFIRMATION_SLOT = "awaiting_confirmation"
+# "change" or "cancel" while the call-back form takes a request about an existing appointment.
+REQUEST_KIND_SLOT = "request_kind"
 YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "of course", "please do", "yes please", "fine", "agree",
        "i agree"}
 NO = {"no", "n", "nope", "nah", "no thanks", "don't", "do not", "i don't agree"}
@@ -293,8 +295,17 @@ class ValidatingForm(FormValidationAction):
         return self._passed({"callback_message": text[:MAX_FREE_TEXT]})
 
 
+# What a patient is told when a request of each kind is saved, and again when they ask after it.
+CONFIRMATIONS = {
+    "booking": "utter_booking_confirmed",
+    "callback": "utter_callback_confirmed",
+    "change": "utter_change_request_confirmed",
+    "cancel": "utter_cancel_request_confirmed",
+}
+
+
 def submit_request(
-    kind: str, fields: Dict[str, Any], confirmation: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    kind: str, fields: Dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker
 ) -> List[EventType]:
     """Store the request durably first and confirm it only then; afterwards the personal
     details leave the conversation. If it cannot be stored, say so and keep the details.
@@ -315,10 +326,11 @@ def submit_request(
         dispatcher.utter_message(response="utter_request_not_stored", **clinic)
         return []
     logger.info("stored %s request %s", kind, payload["request_id"])
-    dispatcher.utter_message(response=confirmation, reference=payload["request_id"], **clinic)
+    dispatcher.utter_message(response=CONFIRMATIONS[kind], reference=payload["request_id"], **clinic)
     return clear_personal_slots() + [SlotSet("request_reference", payload["request_id"])]
 
 
 def clear_personal_slots() -> List[EventType]:
     return [SlotSet(slot, None) for slot in PERSONAL_SLOTS] + [
-        SlotSet(FAILURES_SLOT, None), SlotSet(FAILED_SLOT, None), SlotSet(CONFIRMATION_SLOT, None)]
+        SlotSet(FAILURES_SLOT, None), SlotSet(FAILED_SLOT, None), SlotSet(CONFIRMATION_SLOT, None),
+        SlotSet(REQUEST_KIND_SLOT, None)]

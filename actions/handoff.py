@@ -1,18 +1,34 @@
-"""Hand-off to clinic staff: a call-back request (name, phone or e-mail, a short message),
-stored in the outbox before it is confirmed, with the clinic's hours and phone."""
+"""Hand-off to clinic staff: a call-back request (name, phone or e-mail, a short message), or a
+request to change or cancel an existing appointment taken the same way, stored in the outbox before
+it is confirmed; and the state of a request made earlier in the conversation."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+import re
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.forms import ValidatingForm, outbox, submit_request
+from actions.forms import CONFIRMATIONS, REQUEST_KIND_SLOT, ValidatingForm, outbox, submit_request
+from clinic.outbox import DELIVERED, REQUEST_KINDS
+from clinic.profile import current_profile
+from clinic.text import clean_text
 
 logger = logging.getLogger(__name__)
+
+# "cancel my appointment", "call off friday's session": a cancellation, unless a new time is wanted too.
+CANCELLING = re.compile(r"\b(?:cancel\w*|call\w*\s+(?:it\s+)?off|drop\s+out)\b")
+RESCHEDULING = re.compile(r"\b(?:re-?schedul\w*|re-?book\w*|move|moving|change|changing|switch\w*|postpone\w*|"
+                          r"push\w*\s+(?:it\s+)?back|another|different|new|later|earlier)\b")
+
+
+def appointment_change_kind(text: Optional[str]) -> str:
+    """"cancel" when the patient asks to cancel an appointment outright, otherwise "change"."""
+    words = clean_text(text).lower()
+    return "cancel" if CANCELLING.search(words) and not RESCHEDULING.search(words) else "change"
 
 
 class ValidateCallbackForm(ValidatingForm):
@@ -22,11 +38,25 @@ class ValidateCallbackForm(ValidatingForm):
         return "validate_callback_form"
 
 
+class ActionStartAppointmentChange(Action):
+    """The assistant cannot see the clinic's calendar: a change or cancellation becomes a request
+    for the staff, taken by the call-back form, and the patient is told so before anything else."""
+
+    def name(self) -> Text:
+        return "action_start_appointment_change"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        kind = appointment_change_kind(tracker.latest_message.get("text"))
+        dispatcher.utter_message(response=f"utter_appointment_change_start_{kind}", **current_profile().slot_values())
+        return [SlotSet(REQUEST_KIND_SLOT, kind)]
+
+
 class ActionSubmitCallback(Action):
     def name(self) -> Text:
         return "action_submit_callback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        kind = tracker.get_slot(REQUEST_KIND_SLOT)
         fields = {
             "name": tracker.get_slot("full_name"),
             "phone": tracker.get_slot("phone"),
@@ -38,7 +68,37 @@ class ActionSubmitCallback(Action):
             "message": tracker.get_slot("callback_message"),
             "crisis_flagged": bool(tracker.get_slot("crisis_flagged")),
         }
-        return submit_request("callback", fields, "utter_callback_confirmed", dispatcher, tracker)
+        return submit_request(kind if kind in ("change", "cancel") else "callback", fields, dispatcher, tracker)
+
+
+def kind_of_reference(reference: str) -> Optional[str]:
+    return next((kind for kind, known in REQUEST_KINDS.items() if reference.startswith(f"{known.prefix}-")), None)
+
+
+class ActionBookingStatus(Action):
+    """"What's my reference?", "did it go through?": the latest request of this conversation, as the
+    outbox holds it, with its reference and what happens next."""
+
+    def name(self) -> Text:
+        return "action_booking_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        clinic = current_profile().slot_values()
+        reference = tracker.get_slot("request_reference")
+        kind = kind_of_reference(reference or "")
+        if not reference or kind is None:
+            dispatcher.utter_message(response="utter_no_request_yet", **clinic)
+            return []
+        try:
+            stored = outbox().request(reference)
+        except Exception:
+            # It was stored before the patient got its reference; only its delivery is unknown now.
+            logger.exception("could not read request %s", reference)
+            stored = None
+        delivered = stored is not None and stored["status"] == DELIVERED
+        dispatcher.utter_message(response="utter_booking_status_delivered" if delivered else "utter_booking_status_saved")
+        dispatcher.utter_message(response=CONFIRMATIONS[kind], reference=reference, **clinic)
+        return []
 
 
 class ActionFlagCrisis(Action):

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Tuple
 from urllib.parse import quote
 
+from clinic.outbox import REQUEST_KINDS
+
 DEFAULT_CONSOLE_URL = "http://127.0.0.1:8081"
 DEFAULT_MAX_AGE_HOURS = 72.0
 FALSE_WORDS = {"0", "false", "no", "off"}
-REQUEST_KINDS = {"booking": "booking", "callback": "call-back"}
 CRISIS = "crisis"
 
 
@@ -129,7 +130,7 @@ def readable_time(created_at: str) -> str:
 def compose(notice: Notice, settings: EmailSettings) -> EmailMessage:
     created = readable_time(notice.created_at)
     if notice.is_request:
-        label = REQUEST_KINDS[notice.kind]
+        label = REQUEST_KINDS[notice.kind].label
         link = f"{settings.console_url}/requests/{quote(notice.reference)}"
         subject = f"New {label} request {notice.reference}"
         lines = [f"A new {label} request is waiting in the staff console.", "",

@@ -15,6 +15,7 @@ import json
 import os
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -43,6 +44,22 @@ URL_ENV = "OUTBOX_DB_URL"
 PENDING, DELIVERED = "pending", "delivered"
 SENT, EXPIRED = "sent", "expired"  # e-mail notices: sent, or too old when e-mail was turned on
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+
+
+@dataclass(frozen=True)
+class RequestKind:
+    prefix: str  # of the reference a patient is given ("BK-7QJ2-M4KD")
+    label: str  # for people: the console, the notice e-mail
+
+
+# What a patient can ask the staff for. A change or a cancellation of an existing appointment is a
+# request to the staff, never done by the assistant: it cannot see the clinic's calendar.
+REQUEST_KINDS = {
+    "booking": RequestKind("BK", "booking"),
+    "callback": RequestKind("CB", "call-back"),
+    "change": RequestKind("CH", "change"),
+    "cancel": RequestKind("CX", "cancellation"),
+}
 
 metadata = MetaData()
 
@@ -110,7 +127,7 @@ def utc_now_iso() -> str:
 
 
 def new_request_id(kind: str) -> str:
-    prefix = "BK" if kind == "booking" else "CB"
+    prefix = REQUEST_KINDS[kind].prefix
     code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
     return f"{prefix}-{code[:4]}-{code[4:]}"
 
@@ -267,6 +284,13 @@ class Outbox:
         with self.engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
         return [{**dict(row), "payload": json.loads(row["body"])} for row in rows]
+
+    def request(self, request_id: str) -> Optional[Dict[str, Any]]:
+        """One stored request by its reference, with its payload decoded; None if there is none."""
+        query = select(requests_table).where(requests_table.c.request_id == request_id)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).mappings().first()
+        return {**dict(row), "payload": json.loads(row["body"])} if row else None
 
     def flags(self) -> List[Dict[str, Any]]:
         with self.engine.connect() as connection:

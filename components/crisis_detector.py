@@ -263,7 +263,7 @@ FIGURE_OF_SPEECH = re.compile(
 # Set phrases whose words of danger are about something else: an idiom ("suicide doors", "die of
 # embarrassment"), coffee "overdosed" on, a risk asked about, a wedding's date, a break-up with a
 # psychiatrist, fasting before an infusion, a seizure long ago, a trip, a fear of dying from the
-# treatment, a life saved. They are taken out before
+# treatment, a life saved, a phone about to die, killing oneself with overtime. They are taken out before
 # any pattern reads the message, and they excuse a reading by meaning.
 SET_PHRASES = re.compile(
     r"\bsuicide\s+(?:doors?|squad|lanes?|runs?|sprints?|blonde|kings?|knobs?|seats?|drills?)\b|"
@@ -274,7 +274,7 @@ SET_PHRASES = re.compile(
     r"\boverdos\w*\s+on\s+(?:coffee|caffeine|espresso|energy\s+drinks?|sugar|chocolate|candy|sweets|cake|cookies|"
     r"pizza|carbs|cheese|netflix|tv|youtube|tiktok|work|podcasts?|christmas|holiday\s+\w+)\b|"
     r"\b(?:risks?|chances?|odds|possibility|danger|fear|afraid|scared|terrified|worried|worry|worries)\s+"
-    r"(?:of|about|that\s+(?:i|you|he|she|they)\s+(?:might|may|would|will|won'?t))\s+"
+    r"(?:of|about|that\s+(?:i|you|he|she|they)\s+(?:might|may|would|will|won'?t))\s+(?:going\s+under\s+and\s+)?"
     r"(?:not\s+|never\s+)?(?:wak\w*\s+up|dying|death|overdos\w*)\b|"
     r"\bset\s+(?:a|the)\s+date\s+for\s+(?:the|our|my|his|her|their)\s+(?:wedding|move|surgery|party|trip|holiday|"
     r"vacation|honeymoon|graduation|closing|interview|exams?|christening|baptism|reunion|launch)\b|"
@@ -290,7 +290,12 @@ SET_PHRASES = re.compile(
     # a fear of dying from the treatment ("mi nuh wan dead from no horse medicine"), a life it saved
     r"\b(?:don'?t|dont|do\s+not|nuh|no|never|not)\s+(?:want|wanna|wan|wish)\s+(?:to\s+)?(?:die|dead|be\s+dead)\s+"
     r"(?:from|of|because\s+of|during|after|with)\b|"
-    r"\b(?:sav(?:e|es|ed|ing)|changed|turned\s+around)\s+(?:my|his|her|their|your|our)\s+li(?:fe|ves)\b"
+    r"\b(?:sav(?:e|es|ed|ing)|changed|turned\s+around)\s+(?:my|his|her|their|your|our)\s+li(?:fe|ves)\b|"
+    # things that "die" and people "killing themselves" with work
+    r"\b(?:phone|battery|parking\s+meter|meter|car|laptop|wallet|bank\s+account|plants?)\s+(?:is\s+)?"
+    r"(?:gonna|going\s+to|about\s+to|will|might)\s+die\b|"
+    r"\bkill\w*\s+(?:my|him|her|them)sel(?:f|ves)\s+(?:with|at|over)\s+(?:over\s?time|work|worry|stress|extra\s+shifts|"
+    r"double\s+shifts|the\s+gym|workouts?|studying|exams?)\b"
 )
 
 # ...unless the writer says they mean it (kept though no set needs it: "i want to die, not joking, lol").

@@ -23,7 +23,7 @@ import yaml
 from aiohttp import web
 
 from clinic.profile import chosen_profile, is_on
-from clinic.outbox import DELIVERED, SENT, Outbox
+from clinic.outbox import DELIVERED, REQUEST_KINDS, SENT, Outbox
 from clinic.topics import TOPIC_TITLES
 from staff import insights
 from staff.pages import STYLE_HASH, bar_chart, csrf_field, link, message, page, select, table
@@ -218,7 +218,7 @@ class Console:
                       f"{len(flags)} crisis flag(s) waiting for follow-up</h2><ul>{items}</ul></section>")
         filters = (f'<form method="get" action="{self.url("/requests")}" role="search">'
                    + select("status", "Status", [("", "any")] + [(s, s) for s in STATUSES], status)
-                   + select("kind", "Kind", [("", "any"), ("booking", "booking"), ("callback", "call-back")], kind)
+                   + select("kind", "Kind", [("", "any")] + [(k, v.label) for k, v in REQUEST_KINDS.items()], kind)
                    + f'<label for="q">Reference</label><input id="q" name="q" value="{_html(search)}">'
                    + "<button>Filter</button></form>")
         rows = self.request_rows(status, kind, search)
@@ -431,7 +431,8 @@ def _html(value: object) -> str:
 
 
 def _kind(kind: object) -> str:
-    return "call-back" if kind == "callback" else str(kind)
+    known = REQUEST_KINDS.get(str(kind))
+    return known.label if known else str(kind)
 
 
 def _number(text: str) -> int:

@@ -127,6 +127,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningConsole
                                      "message": "=HYPERLINK(\"http://evil.example\")",
                                      "conversation_id": "patient-1", "channel": "rest"})["request_id"]
     outbox.flag("patient-2", "socketio", "crisis", "rule")
+    outbox.add("cancel", {"name": PATIENT_NAME, "phone": PATIENT_PHONE, "email": None,
+                          "message": "the one on friday at 3pm", "conversation_id": "patient-4", "channel": "rest"})
     add_events(work / "tracker.db", [
         ("patient-1", 120, {"event": "session_started"}),
         ("patient-1", 110, user("how much is it", "ask_cost", 0.93)),
@@ -188,6 +190,16 @@ def test_every_page_answers_with_a_session(console: RunningConsole) -> None:
         assert response.headers["X-Frame-Options"] == "DENY" and response.headers["Cache-Control"] == "no-store"
     inbox = client.get("/requests").text
     assert console.booking in inbox and "1 crisis flag(s) waiting for follow-up" in inbox
+
+
+def test_a_cancellation_request_shows_with_its_kind(console: RunningConsole) -> None:
+    client = console.logged_in()
+    [cancel] = [r["request_id"] for r in console.outbox.requests() if r["kind"] == "cancel"]
+    assert cancel.startswith("CX-")
+    listed = client.get("/requests", params={"kind": "cancel"}).text
+    assert cancel in listed and "cancellation" in listed and console.booking not in listed
+    assert cancel not in client.get("/requests", params={"kind": "booking"}).text
+    assert "cancellation received" in client.get(f"/requests/{cancel}").text
 
 
 def test_the_session_cookie_is_secure_http_only_and_same_site(console: RunningConsole) -> None:

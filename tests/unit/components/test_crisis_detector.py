@@ -185,6 +185,9 @@ def test_ordinary_contexts_excuse_a_reading_by_meaning(text):
     "don't want to jump the gun, but how much is it",
     "i don't want to die from an allergic reaction, is it safe for me",
     "my cousin says these infusions saved her life, how much are they",
+    "my phone is about to die, what's your number so i can call",
+    "my wife is killing herself with double shifts to pay for this, is there a payment plan",
+    "i'm scared of going under and never waking up, how safe is the anaesthetic dose",
 ])
 def test_set_phrases_are_neither_a_pattern_nor_a_reading_by_meaning(text):
     assert RULES.detect(text) is None and excused(text)
@@ -200,6 +203,7 @@ def test_set_phrases_are_neither_a_pattern_nor_a_reading_by_meaning(text):
     "pills ✅ note ✅",
     "i want to die from this pain",
     "he says he's not sticking around past sunday",
+    "i'm going to kill myself with these pills",
 ])
 def test_set_phrases_leave_the_dangerous_wordings_to_the_patterns(text):
     assert RULES.detect(text) is not None
