@@ -25,6 +25,10 @@ RESCHEDULING = re.compile(r"\b(?:re-?schedul\w*|re-?book\w*|move|moving|change|c
                           r"push\w*\s+(?:it\s+)?back|another|different|new|later|earlier)\b")
 
 
+# What the patient is told first, before the form asks for their details.
+CHANGE_STARTS = {"cancel": "utter_appointment_change_start_cancel", "change": "utter_appointment_change_start_change"}
+
+
 def appointment_change_kind(text: Optional[str]) -> str:
     """"cancel" when the patient asks to cancel an appointment outright, otherwise "change"."""
     words = clean_text(text).lower()
@@ -47,7 +51,7 @@ class ActionStartAppointmentChange(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         kind = appointment_change_kind(tracker.latest_message.get("text"))
-        dispatcher.utter_message(response=f"utter_appointment_change_start_{kind}", **current_profile().slot_values())
+        dispatcher.utter_message(response=CHANGE_STARTS[kind], **current_profile().slot_values())
         return [SlotSet(REQUEST_KIND_SLOT, kind)]
 
 
@@ -96,7 +100,8 @@ class ActionBookingStatus(Action):
             logger.exception("could not read request %s", reference)
             stored = None
         delivered = stored is not None and stored["status"] == DELIVERED
-        dispatcher.utter_message(response="utter_booking_status_delivered" if delivered else "utter_booking_status_saved")
+        dispatcher.utter_message(
+            response="utter_booking_status_delivered" if delivered else "utter_booking_status_saved")
         dispatcher.utter_message(response=CONFIRMATIONS[kind], reference=reference, **clinic)
         return []
 
