@@ -84,12 +84,24 @@ async def join_room(sio: AsyncServer, sid: str, room: str, namespace: Optional[s
         await joined
 
 
+# What a form's question asks for (domain.yml, a response's `metadata: {input: ...}`): the widget
+# fits its input's placeholder and keyboard to it.
+INPUT_KINDS = frozenset({"name", "contact", "time", "reason", "insurance", "message", "choice"})
+
+
+def input_hint(kwargs: Dict[Text, Any]) -> Dict[Text, Any]:
+    metadata = kwargs.get("metadata")
+    kind = metadata.get("input") if isinstance(metadata, dict) else None
+    return {"input": kind} if kind in INPUT_KINDS else {}
+
+
 class WidgetSocketIOOutput(SocketIOOutput):
     """Sends each bot message whole: Rasa splits text at blank lines into separate messages,
-    which breaks a booking summary into six bubbles and detaches buttons from their question."""
+    which breaks a booking summary into six bubbles and detaches buttons from their question.
+    A form's question carries what it asks for (`input`)."""
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self._send_message(recipient_id, {"text": text.strip()})
+        await self._send_message(recipient_id, {"text": text.strip(), **input_hint(kwargs)})
 
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
@@ -98,7 +110,8 @@ class WidgetSocketIOOutput(SocketIOOutput):
             {"content_type": "text", "title": button["title"], "payload": button["payload"]}
             for button in buttons
         ]
-        await self._send_message(recipient_id, {"text": text.strip(), "quick_replies": quick_replies})
+        await self._send_message(recipient_id, {"text": text.strip(), "quick_replies": quick_replies,
+                                                **input_hint(kwargs)})
 
 
 class WidgetSocketIOInput(SocketIOInput):

@@ -82,6 +82,37 @@ test("a booking goes through to its confirmation with a reference number", async
   await context.close();
 });
 
+test("the input fits each question of a form, and older answers' buttons go when a form asks", async () => {
+  const { context, page } = await openPage();
+  await openWidget(page);
+  const box = page.getByLabel("Your message");
+  const suggested = page.getByRole("group", { name: "Suggested replies" });
+  assert.equal(await box.getAttribute("placeholder"), "Type your question");
+  await send(page, "I want to book an appointment", "What is your full name?");
+  assert.equal(await box.getAttribute("placeholder"), "Your full name");
+  assert.equal(await box.getAttribute("autocomplete"), "name");
+  await send(page, "Ann Fit", "best phone number or e-mail");
+  assert.equal(await box.getAttribute("placeholder"), "Phone number or e-mail address");
+  assert.equal(await box.getAttribute("inputmode"), "email");
+  // A question at the phone step is answered, then asked again: the answer's buttons do not stay
+  // to be pressed while the form waits for a phone number.
+  const bots = await page.locator(".cc-bot").count();
+  await send(page, "is ketamine therapy safe?", "generally considered safe");
+  await page.waitForFunction((n) => [...document.querySelectorAll(".cc-bot")].slice(n)
+    .some((m) => m.textContent.includes("best phone number or e-mail")), bots, { timeout: ANSWER_TIMEOUT });
+  assert.equal(await suggested.count(), 0);
+  assert.equal(await box.getAttribute("data-asks"), "contact");
+  await send(page, "202-555-0111", "When would you like to come in?");
+  assert.match(await box.getAttribute("placeholder"), /day and time/);
+  // Kept over a reload, like the conversation.
+  await page.reload();
+  await page.getByRole("log").waitFor();
+  assert.match(await page.getByLabel("Your message").getAttribute("placeholder"), /day and time/);
+  await send(page, "cancel", "saved nothing");
+  assert.equal(await page.getByLabel("Your message").getAttribute("placeholder"), "Type your question");
+  await context.close();
+});
+
 test("a reload keeps the history and the conversation, even in the middle of a form", async () => {
   const { context, page } = await openPage();
   await openWidget(page);

@@ -64,6 +64,19 @@
 
   var state = loadState();
 
+  // The input fits what a form's question asks for (the bot message's `input`); any other bot
+  // message puts back the question box.
+  var QUESTION_INPUT = { placeholder: "Type your question", autocomplete: "off", inputmode: "text" };
+  var FORM_INPUTS = {
+    name: { placeholder: "Your full name", autocomplete: "name", inputmode: "text" },
+    contact: { placeholder: "Phone number or e-mail address", autocomplete: "on", inputmode: "email" },
+    time: { placeholder: "A day and time, e.g. next Tuesday afternoon", autocomplete: "off", inputmode: "text" },
+    reason: { placeholder: "What you would like help with, or skip", autocomplete: "off", inputmode: "text" },
+    insurance: { placeholder: "Your insurer, or skip", autocomplete: "off", inputmode: "text" },
+    message: { placeholder: "Your message for the team", autocomplete: "off", inputmode: "text" },
+    choice: { placeholder: "Yes or no", autocomplete: "off", inputmode: "text" },
+  };
+
   function saveState() {
     state.history = state.history.slice(-MAX_HISTORY);
     try {
@@ -186,6 +199,14 @@
 
   function scrollToEnd() {
     log.scrollTop = log.scrollHeight;
+  }
+
+  function fitInput(kind) {
+    var fit = FORM_INPUTS[kind] || QUESTION_INPUT;
+    input.setAttribute("placeholder", fit.placeholder);
+    input.setAttribute("autocomplete", fit.autocomplete);
+    input.setAttribute("inputmode", fit.inputmode);
+    input.setAttribute("data-asks", FORM_INPUTS[kind] ? kind : "question");
   }
 
   function removeQuickReplies() {
@@ -343,7 +364,13 @@
     if (data.attachment && data.attachment.type === "image" && data.attachment.payload) {
       entry.image = String(data.attachment.payload.src || "");
     }
-    if (entry.text || entry.image) addEntry(entry);
+    if (!entry.text && !entry.image) return;
+    var asks = typeof data.input === "string" && FORM_INPUTS[data.input] ? data.input : "";
+    // A form's question: buttons of earlier answers ("Book a consultation") no longer apply.
+    if (asks) removeQuickReplies();
+    state.asks = asks;
+    fitInput(asks);
+    addEntry(entry);
   });
 
   // ---- user actions ----------------------------------------------------------------------
@@ -382,6 +409,7 @@
     saveState();
     hideTyping();
     log.textContent = "";
+    fitInput("");
     requestSession();
     startConversation();
     input.focus();
@@ -406,6 +434,7 @@
     document.body.appendChild(root);
     applyBranding(null);
     renderHistory();
+    fitInput(state.asks);
     showPanel(Boolean(state.open));
   }
 

@@ -10,6 +10,7 @@ import pytest
 
 from clinic.profile import current_profile, load_profile, DEFAULT_PROFILE
 from channels.widget_socketio import (
+    INPUT_KINDS,
     WidgetSocketIOInput,
     WidgetSocketIOOutput,
     allowed_origins,
@@ -71,6 +72,21 @@ def test_output_keeps_a_message_whole_with_its_buttons():
             {"content_type": "text", "title": "Cancel", "payload": "/cancel"}]}, "room-1"),
         ("bot_uttered", {"text": "first paragraph\n\nsecond paragraph"}, "room-1"),
     ]
+
+
+def test_a_form_question_says_what_it_asks_for_and_nothing_else_passes(domain):
+    server = RecordingServer()
+    output = WidgetSocketIOOutput(server, "bot_uttered")
+    asyncio.run(output.send_text_message("room-1", "What is your full name?", metadata={"input": "name"}))
+    asyncio.run(output.send_text_message("room-1", "Hello", metadata={"input": "<script>"}, utter_action="utter_x"))
+    asyncio.run(output.send_text_with_buttons("room-1", "May we contact you?", [{"title": "Yes", "payload": "/affirm"}],
+                                              metadata={"input": "choice"}))
+    assert [data.get("input") for _, data, _ in server.emitted] == ["name", None, "choice"]
+    # Every question the forms ask names what it asks for, in a kind the widget knows.
+    asked = {f"utter_ask_{slot}" for form in domain["forms"].values() for slot in form["required_slots"]}
+    for response in asked:
+        for variation in domain["responses"][response]:
+            assert variation.get("metadata", {}).get("input") in INPUT_KINDS, response
 
 
 def test_demo_page_embeds_the_widget_and_escapes_profile_text():
