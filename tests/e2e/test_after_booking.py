@@ -91,3 +91,17 @@ def test_a_cancellation_reaches_the_webhook_signed_and_once(assistant, outbox):
     [delivery] = [r for r in receiver.requests if r["headers"]["Idempotency-Key"] == payload["request_id"]]
     assert receiver.signature_is_valid(delivery)
     assert json.loads(delivery["body"])["kind"] == "cancel"
+
+
+def test_a_change_asked_for_at_the_summary_changes_the_booking_waiting_there(assistant, outbox):
+    sender = new_sender("summary-change")
+    book_until_summary(assistant, sender)
+    answer = " ".join(texts(say(assistant, sender, "can I reschedule it?")))
+    assert "What would you like to change?" in answer and "can't see" not in answer, answer
+    answer = " ".join(texts(say(assistant, sender, "actually I need to move it to another day")))
+    assert "When would you like to come in?" in answer and "can't see" not in answer, answer
+    assert not stored(outbox, sender)
+    say(assistant, sender, "next wednesday morning")
+    say(assistant, sender, "/affirm")
+    [payload] = stored(outbox, sender)
+    assert payload["kind"] == "booking" and payload["preferred_time_text"] == "next wednesday morning"
