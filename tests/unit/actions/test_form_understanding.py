@@ -139,7 +139,8 @@ def test_summary_questions_keep_the_booking_in_the_rules():
     rules = yaml.safe_load((ROOT / "data" / "rules" / "booking.yml").read_text(encoding="utf-8"))["rules"]
     conditioned = [r for r in rules if {"slot_was_set": [{CONFIRMATION_SLOT: "booking"}]} in r.get("condition", [])]
     assert {(r["steps"][0]["intent"], r["steps"][1]["action"]) for r in conditioned} == {
-        ("affirm", "action_submit_booking"), ("deny", "action_cancel_request")}
+        ("affirm", "action_submit_booking"), ("deny", "action_cancel_request"),
+        ("change_appointment", "action_change_booking")}
 
 
 def test_an_unsure_reading_of_a_question_is_answered_by_its_first_topic(run_action, form_tracker):
