@@ -72,7 +72,7 @@ class ActionSubmitCallback(Action):
             "message": tracker.get_slot("callback_message"),
             "crisis_flagged": bool(tracker.get_slot("crisis_flagged")),
         }
-        return submit_request(kind if kind in ("change", "cancel") else "callback", fields, dispatcher, tracker)
+        return submit_request(kind if kind in CHANGE_STARTS else "callback", fields, dispatcher, tracker)
 
 
 def kind_of_reference(reference: str) -> Optional[str]:

@@ -126,6 +126,11 @@ def utc_now_iso() -> str:
     return utc_iso(datetime.now(timezone.utc))
 
 
+def with_payload(row: Any) -> Dict[str, Any]:
+    """A stored request's row with its JSON body decoded as `payload`."""
+    return {**dict(row), "payload": json.loads(row["body"])}
+
+
 def new_request_id(kind: str) -> str:
     prefix = REQUEST_KINDS[kind].prefix
     code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
@@ -283,14 +288,14 @@ class Outbox:
             query = query.where(requests_table.c.status == status)
         with self.engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
-        return [{**dict(row), "payload": json.loads(row["body"])} for row in rows]
+        return [with_payload(row) for row in rows]
 
     def request(self, request_id: str) -> Optional[Dict[str, Any]]:
         """One stored request by its reference, with its payload decoded; None if there is none."""
         query = select(requests_table).where(requests_table.c.request_id == request_id)
         with self.engine.connect() as connection:
             row = connection.execute(query).mappings().first()
-        return {**dict(row), "payload": json.loads(row["body"])} if row else None
+        return with_payload(row) if row else None
 
     def flags(self) -> List[Dict[str, Any]]:
         with self.engine.connect() as connection:

@@ -6,20 +6,16 @@ done."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
 from clinic.outbox import Outbox
 from tests.e2e.test_booking import book_until_summary, new_sender, stored
 from tests.e2e.test_delivery import SECRET, Worker, keys, worker_moved_on
-from tests.support.chat import say, texts
+from tests.support.chat import CLAIMS_DONE, say, texts
 from tests.support.receiver import Receiver, wait_for
 
 PHONE, E164 = "(202) 555-0143", "+12025550143"
-# Wording that would claim the assistant changed the clinic's calendar itself.
-CLAIMS_DONE = re.compile(r"\b(?:i'?ve|i have|has been|is now|it'?s)\s+(?:cancell?ed|moved|rescheduled|changed)\b",
-                         re.IGNORECASE)
 
 
 @pytest.fixture()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from typing import Any, Callable, List, Optional
 
@@ -10,6 +11,10 @@ import requests
 import socketio
 
 from clinic.profile import DEFAULT_PROFILE, load_profile
+
+# Wording that would claim the assistant changed the clinic's calendar itself.
+CLAIMS_DONE = re.compile(r"\b(?:i'?ve|i have|has been|is now|it'?s)\s+(?:cancell?ed|moved|rescheduled|changed)\b",
+                         re.IGNORECASE)
 
 TURN_TIMEOUT = 30.0  # seconds for the server to finish handling one message
 
