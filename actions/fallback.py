@@ -7,6 +7,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.questions import LAST_TOPIC, answer_topic, follow_up_topic, related_topics
+from clinic.questions import is_follow_up
 from clinic.topics import DEFAULT_SUGGESTIONS, TOPIC_TITLES
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -59,6 +61,16 @@ class ActionSuggestRephrase(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         ranking = tracker.latest_message.get("intent_ranking") or []
+        previous = tracker.get_slot(LAST_TOPIC)
+        if previous in TOPIC_TITLES and is_follow_up(tracker.latest_message.get("text")):
+            # Read against the previous answer's topic, saying which topic it took; with no topic
+            # to take, the previous answer's next topics are offered.
+            related = related_topics(previous, domain)
+            topic = follow_up_topic(ranking, previous, related, domain)
+            if topic:
+                introduction = "utter_follow_up_same_topic" if topic == previous else "utter_follow_up_topic"
+                return answer_topic(topic, dispatcher, introduction, previous_title=TOPIC_TITLES[previous])
+            ranking = [{"name": name, "confidence": 1.0} for name in related if name in TOPIC_TITLES]
         topics = [topic for topic in suggested_topics(ranking) if topic not in PERSON_TOPICS]
         if consecutive_misses(tracker.events) >= 2:
             # Never only an apology: the topics menu and a person.

@@ -52,11 +52,34 @@ ALWAYS_ANSWERED = {"ask_personal_medical", "other_language"}
 # Other intents answered mid-form as questions are, besides the FAQ topics ("hold on, are you a
 # bot or a real person?" at the contact question).
 ANSWERED_MID_FORM = {"crisis_resources", "help_menu", "bot_challenge"}
+# At the steps whose answers never name a topic (a name, a phone or e-mail, a day, yes or no), a topic
+# read this surely is a question even without a question's shape ("quick q does insurance cover it");
+# elsewhere an answer can name a topic ("Aetna" for the insurer, "depression" for the reason), but
+# not the bot, the menu or crisis lines ("r u a robot").
+SURE_DIGRESSION = 0.8
+TOPICLESS_ANSWERS = {"full_name", "contact_details", "preferred_time_text", "consent"}
 # The certainty the guards give their readings: the classifier's own reading of another language
 # is a guess a name can provoke ("Priya Raman"), never a reason to refuse it.
 GUARD_CERTAINTY = 1.0
 # The slot whose answer may itself be a question: the message for staff.
 QUESTIONS_ARE_ANSWERS = {"callback_message"}
+# Said mid-form besides an answer, with what is replied before the form asks its question again:
+# "hi", "thanks", a request for a person, a new booking request, by form.
+MID_FORM_REPLIES = {
+    ("greet", "booking_form"): "utter_greet_mid_form",
+    ("greet", "callback_form"): "utter_greet_mid_form",
+    ("thank", "booking_form"): "utter_thank_mid_form",
+    ("thank", "callback_form"): "utter_thank_mid_form",
+    ("request_human", "booking_form"): "utter_request_human_mid_booking",
+    ("request_human", "callback_form"): "utter_request_human_mid_callback",
+    ("book_appointment", "booking_form"): "utter_book_mid_booking",
+    ("book_appointment", "callback_form"): "utter_book_mid_callback",
+}
+# How surely a typed message must be read as one of those to be replied to rather than read as
+# the answer (a name such as "Joy" is no greeting).
+MID_FORM_CONFIDENCE = 0.6
+# A button of an earlier answer that is itself the answer to the form's question.
+BUTTON_ANSWERS = {"consent": {"affirm", "deny"}}
 CONFIRMATION_SLOT = "awaiting_confirmation"
 # "change" or "cancel" while the call-back form takes a request about an existing appointment.
 REQUEST_KIND_SLOT = "request_kind"
@@ -85,7 +108,7 @@ def clinic_region() -> str:
     return current_profile().phone_region
 
 
-def faq_digression(tracker: Tracker) -> Optional[str]:
+def faq_digression(tracker: Tracker, requested: str) -> Optional[str]:
     """The topic to answer instead of filling the slot, when the message is a question about one.
     An unsure reading (the fallback) counts as its classifier's first topic."""
     intent = tracker.latest_message.get("intent") or {}
@@ -96,10 +119,37 @@ def faq_digression(tracker: Tracker) -> Optional[str]:
         intent = next((entry for entry in ranking if entry.get("name") != "nlu_fallback"), {})
     name = intent.get("name") or ""
     answerable = name.startswith("ask_") or name in ANSWERED_MID_FORM
-    if (answerable and (intent.get("confidence") or 0) >= DIGRESSION_CONFIDENCE
-            and looks_like_question(tracker.latest_message.get("text"))):
+    text = tracker.latest_message.get("text")
+    confidence = intent.get("confidence") or 0
+    sure = confidence >= SURE_DIGRESSION and (requested in TOPICLESS_ANSWERS or name in ANSWERED_MID_FORM)
+    shaped = looks_like_question(text) or is_button(text) or sure
+    if answerable and confidence >= DIGRESSION_CONFIDENCE and shaped:
         return name
     return None
+
+
+def is_button(text: Optional[str]) -> bool:
+    """A button's payload ("/ask_cost"): the payload guard has left only those starting with "/"."""
+    return (text or "").strip().startswith("/")
+
+
+def said_besides_an_answer(tracker: Tracker, form: str, requested: str) -> Optional[str]:
+    """The reply to a greeting, thanks, a request for a person or a new booking request made
+    mid-form (typed, or a button of an earlier answer); None when the message is to be read as the
+    answer. The message for staff takes whatever is typed, and so does a name introduced ("hi, I'm
+    Dana Lee")."""
+    intent = tracker.latest_message.get("intent") or {}
+    text = tracker.latest_message.get("text") or ""
+    if not is_button(text) and (requested in QUESTIONS_ARE_ANSWERS or find_name(text)
+                                or (intent.get("confidence") or 0) < MID_FORM_CONFIDENCE):
+        return None
+    return MID_FORM_REPLIES.get((intent.get("name") or "", form))
+
+
+def old_button(tracker: Tracker, requested: str) -> bool:
+    """A button of an earlier answer that neither answers the question asked nor asks anything."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+    return is_button(tracker.latest_message.get("text")) and intent not in BUTTON_ANSWERS.get(requested, ())
 
 
 def answers_the_question(slot: str, text: str) -> bool:
@@ -147,7 +197,9 @@ def details_given_at_once(text: str, requested: str, form_slots: List[str]) -> D
         found.update(contact_slots(contact))
     if parts.get("time") and "preferred_time_text" in form_slots:
         found.update(time_slots(parts["time"], clinic_now(), clinic_region()))
-    answered = {"full_name", "contact_details", "preferred_time_text"} & set(found)
+    if parts.get("reason") and "reason" in form_slots:
+        found["reason"] = parse_reason(parts["reason"])
+    answered = {"full_name", "contact_details", "preferred_time_text", "reason"} & set(found)
     return found if len(answered) > 1 else {}
 
 
@@ -169,21 +221,28 @@ class ValidatingForm(FormValidationAction):
         if not requested or requested not in tracker.slots_to_validate():
             return await super().run(dispatcher, tracker, domain)
         text = clean_text(tracker.latest_message.get("text"))
+        clinic = current_profile().slot_values()
         form_slots = domain.get("forms", {}).get(self.form_name(), {}).get("required_slots", [])
         given = details_given_at_once(text, requested, form_slots)
         if given:
             # The question asked is asked again when the message did not answer it.
             return [SlotSet(slot, value) for slot, value in self._passed({requested: None, **given}).items()]
-        if answers_the_question(requested, text):
+        if answers_the_question(requested, text) and not is_button(text):
             return await super().run(dispatcher, tracker, domain)
-        clinic = current_profile().slot_values()
-        topic = faq_digression(tracker)
+        reply = said_besides_an_answer(tracker, self.form_name(), requested)
+        if reply:
+            dispatcher.utter_message(response=reply, **clinic)
+            return [SlotSet(requested, None)]
+        if asks_why_needed(text):
+            dispatcher.utter_message(response="utter_why_we_ask")
+            return [SlotSet(requested, None)]
+        topic = faq_digression(tracker, requested)
         if topic:
             dispatcher.utter_message(response=f"utter_{topic}", **clinic)
             dispatcher.utter_message(response="utter_back_to_form")
             return [SlotSet(requested, None)]
-        if asks_why_needed(text):
-            dispatcher.utter_message(response="utter_why_we_ask")
+        if old_button(tracker, requested):
+            dispatcher.utter_message(response="utter_earlier_button")
             return [SlotSet(requested, None)]
         corrections = corrected_details(requested, text)
         if corrections:

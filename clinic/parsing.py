@@ -63,7 +63,10 @@ QUESTION_CLAUSE = re.compile(
 # Asking why a detail is needed, rather than giving it.
 WHY_ASKED = re.compile(r"\bwhy\b.{0,30}\b(?:need|want|ask|asking|require)\w*\b"
                        r"|\bwhat\s+(?:is|'s)\s+(?:it|that|this)\s+for\b"
-                       r"|\bwhat\s+do\s+you\s+(?:need|want)\s+(?:it|that|this|my\s+\w+)\s+for\b")
+                       r"|\bwhat\s+do\s+you\s+(?:need|want)\s+(?:it|that|this|my\s+\w+)\s+for\b"
+                       r"|\b(?:is|are)\s+(?:this|that|it|these|those)\s+(?:\w+\s+){0,2}(?:necessary|needed|required|"
+                       r"mandatory)\b|\bdo\s+(?:you|i)\s+(?:really\s+)?(?:need|have)\s+(?:to\s+(?:give|tell)\s+)?"
+                       r"(?:this|that|it|my\s+\w+)\b(?!\s+\w)")
 # Words that never make up a name: thanks, goodbyes, refusals, "I don't know".
 NOT_A_NAME = re.compile(
     r"\b(?:thanks?|thank\s+you|thx|ty|bye|goodbye|cya|later|never\s*mind|nvm|stop|cancel|quit|idk|dunno|whatever|why|"
@@ -137,10 +140,17 @@ NAME_WORD = re.compile(r"^[A-Z][a-zA-Z'’.\-]*$")
 MAX_NAME_WORDS = 4
 
 
+# A part of a message that is nothing but what the visit is for: "for my depression", "it's for anxiety".
+REASON_PART = re.compile(r"^(?:(?:it'?s|its|this\s+is|that'?s|mainly|mostly|reason)\s*:?\s+)?(?:for\s+)?(?:my\s+)?"
+                         r"(?:depress\w*|anxi\w*|ptsd|trauma|chronic\s+pain|low\s+mood)"
+                         r"(?:\s+(?:and|&)\s+(?:my\s+)?(?:depress\w*|anxi\w*|ptsd|trauma|pain))?$")
+
+
 def detail_parts(text: Optional[str], names_in_lower_case: bool = False) -> Optional[Dict[str, str]]:
     """The parts of a message that holds nothing but a form's answers, as written, by kind ("name",
-    "contact", "time"): "I'm Dana Lee, 415-555-0199, weekday mornings". None when the message says
-    anything else, or nothing. A name is written with capitals unless the name was asked for."""
+    "contact", "time", "reason"): "I'm Dana Lee, 415-555-0199, weekday mornings, for depression". None
+    when the message says anything else, or nothing. A name is written with capitals unless the name
+    was asked for."""
     original = clean_text(text)
     found: Dict[str, str] = {}
     contacts = [match.group(0) for pattern in (EMAIL_CANDIDATE, PHONE_CANDIDATE)
@@ -154,6 +164,8 @@ def detail_parts(text: Optional[str], names_in_lower_case: bool = False) -> Opti
         name = NAME_PREFIX.sub("", part).split()
         if all(TIME_WORDS.match(word) for word in words):
             times.append(part)
+        elif REASON_PART.match(part.lower()):
+            found.setdefault("reason", part)
         elif (name and len(name) <= MAX_NAME_WORDS and parse_name(part)
                 and (names_in_lower_case or all(NAME_WORD.match(word) for word in name))):
             found.setdefault("name", part)

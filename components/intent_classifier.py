@@ -9,7 +9,7 @@ crisis detector alone reads it."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 import numpy as np
 
@@ -18,16 +18,20 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from clinic.text import normalise, topic_text
 from components.lay_terms import with_topic_keywords
 from components.linear_reader import LinearReader, sentence_vectors
+from components.sentence_encoder import QUESTION_PARTS
 
 MODEL_NAME = "tfidf_intent_classifier"
 MODEL_FILE, ARRAYS_FILE = f"{MODEL_NAME}.json", f"{MODEL_NAME}.npz"
+# The entity that carries the topic of a message's second question to the dialogue (the slot
+# second_question, answered by actions/questions.py after the first).
+SECOND_QUESTION = "second_question"
 
 
 # "how dose it work": the verb typed as the noun, which would read as a question about the dose.
@@ -63,6 +67,15 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             "dense_weight": 1.0,
             # Intents that another pipeline step alone sets (the crisis detector's): never learned here.
             "intents_read_elsewhere": [],
+            # A message asking two questions is read question by question when each is read at
+            # least this surely as a topic (an intent starting with topic_prefix).
+            "question_confidence": 0.5,
+            "topic_prefix": "ask_",
+            # Readings that decide the answer to the whole message: it is not read question by question
+            # when the whole or any question is read so ("long-term, will it wreck my memory?").
+            "whole_message_intents": ["ask_personal_medical"],
+            # Readings of a question that name no topic with an answer of its own.
+            "not_topics": ["ask_not_covered"],
         }
 
     @staticmethod
@@ -112,14 +125,39 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         texts = [m.get(TEXT) or "" for m in messages]
         dense = sentence_vectors(messages) if self.reader.dense_size else None
         for message, probs in zip(messages, self.probabilities(texts, dense)):
-            # As in Rasa, a ranking_length of 0 keeps every intent.
-            order = np.argsort(-probs)[: int(self.config["ranking_length"]) or len(self.labels)]
-            ranking = [
-                {"name": self.labels[i], "confidence": float(probs[i])} for i in order
-            ]
+            ranking = self._ranking(probs)
+            first, second = self._two_topics(message, ranking[0]["name"])
+            if first and second:
+                # The first question's reading, so that it is answered first; the second rides along.
+                ranking = first
+                message.set(ENTITIES, [*(message.get(ENTITIES) or []), {
+                    "entity": SECOND_QUESTION, "value": second, "extractor": self.__class__.__name__}],
+                    add_to_output=True)
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
+
+    def _ranking(self, probs: np.ndarray) -> List[Dict[str, Any]]:
+        # As in Rasa, a ranking_length of 0 keeps every intent.
+        order = np.argsort(-probs)[: int(self.config["ranking_length"]) or len(self.labels)]
+        return [{"name": self.labels[i], "confidence": float(probs[i])} for i in order]
+
+    def _two_topics(self, message: Message, whole: str) -> Tuple[Optional[List[Dict[str, Any]]], Optional[str]]:
+        """For a message asking several questions: the ranking of the first question read surely as a
+        topic, and the next such question's different topic; (None, None) otherwise."""
+        parts = message.get(QUESTION_PARTS) or []
+        whole_message_intents = set(self.config["whole_message_intents"])
+        if len(parts) < 2 or whole in whole_message_intents:
+            return None, None
+        dense = np.vstack([vector for _, vector in parts]) if self.reader.dense_size else None
+        rankings = [self._ranking(probs) for probs in self.probabilities([text for text, _ in parts], dense)]
+        if any(ranking[0]["name"] in whole_message_intents for ranking in rankings):
+            return None, None
+        topics = [ranking for ranking in rankings if ranking[0]["name"].startswith(self.config["topic_prefix"])
+                  and ranking[0]["name"] not in self.config["not_topics"]
+                  and ranking[0]["confidence"] >= self.config["question_confidence"]]
+        others = [ranking[0]["name"] for ranking in topics[1:] if ranking[0]["name"] != topics[0][0]["name"]]
+        return (topics[0], others[0]) if others else (None, None)
 
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as directory:

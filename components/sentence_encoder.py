@@ -19,7 +19,12 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from clinic.encoder import DIMENSIONS, ENCODER_NAME, ENCODER_REVISION, shared_encoder
+from clinic.questions import question_parts
 from clinic.text import topic_text
+
+# Set on a message that asks more than one question: each question's text and sentence vector, in
+# order (the intent classifier reads each on its own).
+QUESTION_PARTS = "question_parts"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
@@ -59,8 +64,22 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             self.add_features_to_message(None, vector.reshape(1, -1), TEXT, message)
 
     def process(self, messages: List[Message]) -> List[Message]:
-        self.featurize([m for m in messages if m.get(TEXT) is not None])
+        messages_with_text = [m for m in messages if m.get(TEXT) is not None]
+        self.featurize(messages_with_text)
+        self.encode_questions(messages_with_text)
         return messages
+
+    def encode_questions(self, messages: List[Message]) -> None:
+        """Each question of a message that asks several, encoded in one call (messages only: the
+        training examples are read whole)."""
+        asked = [(message, question_parts(message.get(TEXT))) for message in messages
+                 if not (message.get(TEXT) or "").startswith("/")]
+        asked = [(message, parts) for message, parts in asked if parts]
+        if not asked:
+            return
+        vectors = iter(self.encoder.encode([topic_text(part) for _, parts in asked for part in parts]))
+        for message, parts in asked:
+            message.set(QUESTION_PARTS, [(part, next(vectors)) for part in parts])
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self.featurize([m for m in training_data.training_examples if m.get(TEXT)])

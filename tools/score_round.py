@@ -14,9 +14,12 @@ of the routes below; the model's reading is turned into the same vocabulary:
 - `crisis_resources`: `crisis_resources`, a request for crisis lines;
 - `meta`: `help_menu`, what the assistant can do.
 
-A message that asks two questions (`also`, the second one's label) is read right when its reading
-leads to either answer, unless the first is a crisis or a personal medical question. A follow-up
-(`after`, the message before it) is read on its own words, as the pipeline reads it.
+The answers a reading leads to are those the assistant gives: the reading's, then the second
+question's when the classifier found one (actions/questions.py). A message that asks two questions
+(`also`, the second one's label) is read right when either of its answers is given, unless the
+first is a crisis or a personal medical question. A follow-up (`after`, the message before it) is
+read as the assistant reads it: an unsure follow-up is placed against the topic answered last
+(actions/fallback.py), which is the reading of the message before it.
 
 Usage: python -m tools.score_round MODEL tests/rounds/round-a.yml [--json report.json]"""
 
@@ -28,10 +31,14 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import yaml
 
+from actions.questions import faq_topic, follow_up_topic, related_topics
+from clinic.paths import PROJECT_ROOT
+from clinic.questions import is_follow_up
+from components.intent_classifier import SECOND_QUESTION
 from tools.nlu_eval import predict
 
 # Readings that stand for a route rather than a topic.
@@ -74,6 +81,31 @@ def route(parse: Dict[str, Any]) -> str:
     return "out_of_scope" if intent in DEFLECTIONS else intent
 
 
+def second_question(parse: Dict[str, Any]) -> Optional[str]:
+    return next((entity.get("value") for entity in parse.get("entities") or []
+                 if entity.get("entity") == SECOND_QUESTION), None)
+
+
+def last_topic(parse: Dict[str, Any]) -> Optional[str]:
+    """The topic the assistant answered last after this reading: the second question's, or the reading's."""
+    intent = (parse.get("intent") or {}).get("name") or ""
+    return second_question(parse) or (intent if intent.startswith("ask_") else None)
+
+
+def answers_given(text: str, parse: Dict[str, Any], before: Optional[Dict[str, Any]],
+                  domain: Dict[str, Any]) -> List[str]:
+    """What the assistant answers with, in the labels' vocabulary: the reading, the second question,
+    or for an unsure follow-up the topic it takes from the answer before (as actions/fallback.py)."""
+    previous = last_topic(before) if before else None
+    if previous and route(parse) in DEFLECTIONS and is_follow_up(text):
+        topic = follow_up_topic(parse.get("intent_ranking") or [], previous, related_topics(previous, domain), domain)
+        if topic:
+            return [topic]
+    # The second question is answered after an FAQ answer only (the FAQ rules).
+    second = second_question(parse) if faq_topic(route(parse), domain) else None
+    return [route(parse)] + ([second] if second else [])
+
+
 def top_intents(parse: Dict[str, Any], count: int = 3) -> List[str]:
     return [entry["name"] for entry in (parse.get("intent_ranking") or [])[:count]]
 
@@ -106,13 +138,16 @@ class RoundScore:
         return "; ".join(parts)
 
 
-def score(name: str, messages: List[Message], parses: List[Dict[str, Any]]) -> RoundScore:
+def score(name: str, messages: List[Message], parses: List[Dict[str, Any]],
+          befores: Optional[Dict[str, Dict[str, Any]]] = None, domain: Optional[Dict[str, Any]] = None) -> RoundScore:
+    """`befores`: the readings of the messages follow-ups lean on, by text."""
     right_by: Dict[str, Counter] = defaultdict(Counter)
     style_right: Dict[str, Counter] = defaultdict(Counter)
     misses, top3_hits, faq_total, false_alarms = [], 0, 0, 0
     for message, parse in zip(messages, parses):
-        got = route(parse)
-        correct = got in message.answers
+        given = answers_given(message.text, parse, (befores or {}).get(message.after or ""), domain or {})
+        got = given[0]
+        correct = bool(set(given) & set(message.answers))
         group = category(message.expect)
         right_by[group]["n"] += 1
         right_by[group]["right"] += correct
@@ -140,10 +175,17 @@ def score(name: str, messages: List[Message], parses: List[Dict[str, Any]]) -> R
     )
 
 
+def score_round(name: str, messages: List[Message],
+                parse: Callable[[List[str]], List[Dict[str, Any]]]) -> RoundScore:
+    """The round's score with `parse` reading texts: its messages and those its follow-ups lean on."""
+    befores = sorted({m.after for m in messages if m.after})
+    parses = parse([m.text for m in messages] + befores)
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return score(name, messages, parses[:len(messages)], dict(zip(befores, parses[len(messages):])), domain)
+
+
 def score_file(model: Path, path: Path) -> RoundScore:
-    messages = load_round(path)
-    parses = asyncio.run(predict(model, [m.text for m in messages]))
-    return score(path.stem, messages, parses)
+    return score_round(path.stem, load_round(path), lambda texts: asyncio.run(predict(model, texts)))
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -444,6 +444,19 @@ def rules_region(topics: Sequence[Topic]) -> str:
                      f"      - action: utter_{t.intent}\n" for t in topics)
 
 
+def second_question_rules_region(topics: Sequence[Topic]) -> str:
+    return "\n".join(f"  - rule: answer {t.intent}, then the other question asked with it\n"
+                     "    condition:\n      - slot_was_set:\n          - second_question: asked\n"
+                     f"    steps:\n      - intent: {t.intent}\n      - action: utter_{t.intent}\n"
+                     "      - action: action_answer_second_question\n      - slot_was_set:\n"
+                     "          - second_question: null\n" for t in topics)
+
+
+def topic_mappings_region(topics: Sequence[Topic]) -> str:
+    return "".join(f"      - type: from_intent\n        intent: {t.intent}\n        value: {t.intent}\n"
+                   for t in topics)
+
+
 def intents_region(topics: Sequence[Topic]) -> str:
     return "".join(f"  - {topic.intent}\n" for topic in topics)
 
@@ -485,8 +498,10 @@ def expected_files(root: Path = ROOT) -> Dict[str, str]:
         STORIES_FILE: stories_document(topics),
     }
     regions = {
-        DOMAIN_FILE: {"FAQ intents": intents_region(topics), "FAQ answers": answers_region(topics)},
-        RULES_FILE: {"FAQ rules": rules_region(topics)},
+        DOMAIN_FILE: {"FAQ intents": intents_region(topics), "FAQ answers": answers_region(topics),
+                      "FAQ topic mappings": topic_mappings_region(topics)},
+        RULES_FILE: {"FAQ rules": rules_region(topics),
+                     "FAQ second question rules": second_question_rules_region(topics)},
         INTENTS_FILE: {"FAQ table": table_region(topics)},
     }
     for name, contents in regions.items():

@@ -23,7 +23,7 @@ RASA_DEFAULT_ACTIONS = {"action_listen", "action_deactivate_loop", "action_resta
 # Crisis lines (911, 988, text 741741) are safety information, not facts from the articles.
 CRISIS_LINE_NUMBERS = {"911", "988", "741741"}
 # Template variables that actions pass with the response rather than as slots.
-ACTION_VARIABLES = {"time_window", "reference"}
+ACTION_VARIABLES = {"time_window", "reference", "topic_title", "previous_title"}
 
 
 def rule_and_story_actions() -> dict:

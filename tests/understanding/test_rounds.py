@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.project import ROOT
-from tools.score_round import load_round, score
+from tools.score_round import load_round, score_round
 from tools.topics import normalised
 
 ROUNDS = ROOT / "tests" / "rounds"
@@ -49,6 +49,6 @@ def test_rounds_are_well_formed_and_never_training_data(path: Path, domain, trai
 @pytest.mark.parametrize("name", sorted(FLOORS))
 def test_the_assistant_keeps_its_level_on_each_round(name, parse):
     messages = load_round(ROUNDS / f"{name}.yml")
-    result = score(name, messages, parse([m.text for m in messages]))
+    result = score_round(name, messages, parse)
     accuracy_floor, crisis_floor = FLOORS[name]
     assert result.accuracy >= accuracy_floor and result.crisis_recall >= crisis_floor, result.summary()

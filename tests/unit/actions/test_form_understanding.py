@@ -73,6 +73,14 @@ def test_name_phone_and_time_in_one_message_fill_all_three_at_any_of_their_quest
     assert ran.slots["preferred_time_text"] == "weekday mornings" and ran.slots["preferred_time"]
 
 
+def test_a_reason_given_with_other_details_is_used_where_it_belongs(run_action, form_tracker):
+    ran = run_action(ValidateBookingForm(), form_tracker("preferred_time_text",
+                                                         "next tuesday afternoon, for my depression"))
+    assert ran.slots["preferred_time_text"] == "next tuesday afternoon" and ran.slots["reason"] == "depression"
+    ran = run_action(ValidateBookingForm(), form_tracker("reason", "Depression, 415-555-0199"))
+    assert ran.slots["reason"] == "depression" and ran.slots["phone"] == "+14155550199"
+
+
 def test_details_given_at_once_leave_the_question_asked_open_when_they_do_not_answer_it(run_action, form_tracker):
     ran = run_action(ValidateBookingForm(), form_tracker("reason", "my name is Dana Lee 415-555-0199"))
     assert ran.slots["full_name"] == "Dana Lee" and ran.slots["phone"] == "+14155550199"
@@ -175,3 +183,54 @@ def test_a_name_the_classifier_is_unsure_about_is_still_a_name(run_action, form_
                                                 {"name": "other_language", "confidence": 0.12}]
     ran = run_action(ValidateBookingForm(), tracker)
     assert ran.slots["full_name"] == "Ann Bystander"
+
+
+@pytest.mark.parametrize("form_class, form", [(ValidateBookingForm, "booking_form"),
+                                              (ValidateCallbackForm, "callback_form")])
+@pytest.mark.parametrize("text, intent, reply", [
+    ("hi there", "greet", "utter_greet_mid_form"),
+    ("thank you!", "thank", "utter_thank_mid_form"),
+    ("can i just talk to a person", "request_human", "utter_request_human_mid_"),
+    ("i want to book an appointment", "book_appointment", "utter_book_mid_"),
+])
+def test_small_talk_and_new_requests_mid_form_are_replied_to_then_the_form_asks_again(
+        run_action, form_tracker, form_class, form, text, intent, reply):
+    ran = run_action(form_class(), form_tracker("contact_details", text, intent, 0.9, form=form))
+    assert len(ran.responses) == 1 and ran.responses[0].startswith(reply), ran.responses
+    assert ran.slots == {"contact_details": None}
+
+
+@pytest.mark.parametrize("text, intent, confidence", [
+    ("hi, I'm Dana Lee", "greet", 0.9),   # a name introduced with a greeting
+    ("Joy", "greet", 0.4),                 # a name the classifier is unsure of
+])
+def test_a_name_is_never_taken_for_small_talk(run_action, form_tracker, text, intent, confidence):
+    ran = run_action(ValidateBookingForm(), form_tracker("full_name", text, intent, confidence))
+    assert ran.slots.get("full_name") == text.split("I'm ")[-1], ran.events
+
+
+def test_typed_small_talk_is_the_message_for_the_team(run_action, form_tracker):
+    ran = run_action(ValidateCallbackForm(), form_tracker("callback_message", "thanks for your help", "thank", 0.9,
+                                                          form="callback_form"))
+    assert ran.slots.get("callback_message") == "thanks for your help"
+
+
+@pytest.mark.parametrize("slot, form_class, form", [
+    ("contact_details", ValidateBookingForm, "booking_form"),
+    ("reason", ValidateBookingForm, "booking_form"),
+    ("callback_message", ValidateCallbackForm, "callback_form"),
+])
+@pytest.mark.parametrize("payload, intent, responses", [
+    ("/ask_cost", "ask_cost", ["utter_ask_cost", "utter_back_to_form"]),
+    ("/affirm", "affirm", ["utter_earlier_button"]),
+    ('/change_booking{"booking_field": "reason"}', "change_booking", ["utter_earlier_button"]),
+])
+def test_a_button_of_an_earlier_answer_never_fills_the_slot(run_action, form_tracker, slot, form_class, form,
+                                                            payload, intent, responses):
+    ran = run_action(form_class(), form_tracker(slot, payload, intent, 1.0, form=form))
+    assert ran.responses == responses and ran.slots == {slot: None}
+
+
+def test_the_consent_buttons_answer_the_consent_question(run_action, form_tracker):
+    ran = run_action(ValidateBookingForm(), form_tracker("consent", "/affirm", "affirm", 1.0))
+    assert ran.slots.get("consent") is True

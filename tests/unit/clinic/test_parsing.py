@@ -13,6 +13,7 @@ import yaml
 from clinic.parsing import (
     MAX_WINDOWS,
     PastDateError,
+    asks_why_needed,
     clean_text,
     describe_windows,
     detail_parts,
@@ -299,6 +300,9 @@ def test_prefill_from_a_booking_request():
     ("Dana Lee 415-555-0199", {"name": "Dana Lee", "contact": "415-555-0199"}),
     ("dana@example.org; tuesday or thursday after 3pm", {"contact": "dana@example.org",
                                                          "time": "tuesday or thursday after 3pm"}),
+    ("Dana Lee, 415-555-0199, weekday mornings, for my depression",
+     {"name": "Dana Lee", "contact": "415-555-0199", "time": "weekday mornings", "reason": "for my depression"}),
+    ("next tuesday afternoon, it's for anxiety", {"time": "next tuesday afternoon", "reason": "it's for anxiety"}),
     ("Dana Lee, 415-555-0199, I am so tired of everything", None),
     ("415-555-0199 but only after work please", None),
     ("", None),
@@ -310,3 +314,15 @@ def test_detail_parts_split_a_message_of_answers_only(text, parts):
 def test_detail_parts_take_a_lower_case_name_only_when_asked_for():
     assert detail_parts("dana lee, 415 555 0199") is None
     assert detail_parts("dana lee, 415 555 0199", names_in_lower_case=True)["name"] == "dana lee"
+
+
+@pytest.mark.parametrize("text", ["why do you need this?", "what do you need that for", "why are you asking me that",
+                                  "is this info really necessary?", "is that required", "do you really need my number",
+                                  "do i have to give my name"])
+def test_asking_why_a_detail_is_needed(text):
+    assert asks_why_needed(text)
+
+
+@pytest.mark.parametrize("text", ["is it safe", "do you need a referral first", "why is it so expensive"])
+def test_other_questions_do_not_ask_why_a_detail_is_needed(text):
+    assert not asks_why_needed(text)

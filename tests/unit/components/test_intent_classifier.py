@@ -14,11 +14,12 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.domain import Domain
 from rasa.shared.data import TrainingType
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.intent_classifier import ARRAYS_FILE, MODEL_FILE, TfidfIntentClassifier
+from components.intent_classifier import ARRAYS_FILE, MODEL_FILE, SECOND_QUESTION, TfidfIntentClassifier
+from components.sentence_encoder import QUESTION_PARTS
 
 EXAMPLES = {
     "greet": ["hello", "hi there", "good morning", "hey, hello there"],
@@ -153,3 +154,28 @@ def test_training_stores_json_and_plain_arrays_that_load_without_pickle(classifi
         with np.load(Path(directory) / ARRAYS_FILE, allow_pickle=False) as arrays:
             assert arrays["coef"].shape == (len(LABELS), len(classifier.reader.weights))
             assert arrays["coef"].dtype == float
+
+
+def asking(*questions: str) -> Message:
+    """A message as the sentence encoder leaves one that asks several questions."""
+    return Message(data={TEXT: " and ".join(questions),
+                         QUESTION_PARTS: [(question, np.zeros(384, dtype=np.float32)) for question in questions]})
+
+
+@pytest.mark.parametrize("first, second", [("ask_cost", "ask_insurance"), ("ask_insurance", "ask_cost")])
+def test_two_questions_are_read_in_order_the_second_as_an_entity(classifier, first, second):
+    question = {"ask_cost": "how much does it cost", "ask_insurance": "does insurance cover it"}
+    [message] = classifier.process([asking(question[first], question[second])])
+    assert message.get(INTENT)["name"] == first
+    assert message.get(INTENT_RANKING_KEY)[0] == message.get(INTENT)
+    assert message.get(ENTITIES) == [{"entity": SECOND_QUESTION, "value": second,
+                                      "extractor": "TfidfIntentClassifier"}]
+
+
+@pytest.mark.parametrize("questions", [
+    ("how much does it cost", "what is the price"),   # the same topic twice
+    ("hi there", "how much does it cost"),            # one question is no topic
+])
+def test_no_second_question_without_two_topics(classifier, questions):
+    [message] = classifier.process([asking(*questions)])
+    assert not message.get(ENTITIES)
