@@ -63,6 +63,8 @@ TOPICLESS_ANSWERS = {"full_name", "contact_details", "preferred_time_text", "con
 GUARD_CERTAINTY = 1.0
 # The slot whose answer may itself be a question: the message for staff.
 QUESTIONS_ARE_ANSWERS = {"callback_message"}
+NEVER_THE_MESSAGE = {"greet", "thank", "bot_challenge"}
+NEVER_THE_MESSAGE_CONFIDENCE = 0.9
 # Said mid-form besides an answer, with what is replied before the form asks its question again:
 # "hi", "thanks", a request for a person, a new booking request, by form.
 MID_FORM_REPLIES = {
@@ -140,10 +142,17 @@ def said_besides_an_answer(tracker: Tracker, form: str, requested: str) -> Optio
     Dana Lee")."""
     intent = tracker.latest_message.get("intent") or {}
     text = tracker.latest_message.get("text") or ""
-    if not is_button(text) and (requested in QUESTIONS_ARE_ANSWERS or find_name(text)
-                                or (intent.get("confidence") or 0) < MID_FORM_CONFIDENCE):
+    if not is_button(text) and (find_name(text) or (intent.get("confidence") or 0) < MID_FORM_CONFIDENCE
+                                or (requested in QUESTIONS_ARE_ANSWERS and not never_the_message(tracker))):
         return None
     return MID_FORM_REPLIES.get((intent.get("name") or "", form))
+
+
+def never_the_message(tracker: Tracker) -> bool:
+    """A greeting, thanks or the bot question, read surely: never the message for staff, which
+    otherwise takes whatever is typed (a request for a person or a booking may be that message)."""
+    intent = tracker.latest_message.get("intent") or {}
+    return intent.get("name") in NEVER_THE_MESSAGE and (intent.get("confidence") or 0) >= NEVER_THE_MESSAGE_CONFIDENCE
 
 
 def old_button(tracker: Tracker, requested: str) -> bool:
@@ -227,7 +236,8 @@ class ValidatingForm(FormValidationAction):
         if given:
             # The question asked is asked again when the message did not answer it.
             return [SlotSet(slot, value) for slot, value in self._passed({requested: None, **given}).items()]
-        if answers_the_question(requested, text) and not is_button(text):
+        if answers_the_question(requested, text) and not is_button(text) and not (
+                requested in QUESTIONS_ARE_ANSWERS and never_the_message(tracker)):
             return await super().run(dispatcher, tracker, domain)
         reply = said_besides_an_answer(tracker, self.form_name(), requested)
         if reply:

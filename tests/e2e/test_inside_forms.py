@@ -59,13 +59,20 @@ def expected_reply(kind_or_text, form: str) -> str:
     return kind_or_text
 
 
-def interject_everything(assistant, domain, sender: str, form: str, step: int, question: str, typed: bool) -> None:
-    """Every interjection at one step; each must get its reply and the question asked again."""
+EVERY_KIND = ("bot", "greet", "thank", "why", "person", "book", "faq")
+# The message for the team takes whatever is typed, but for a greeting, thanks or the bot question.
+NEVER_THE_MESSAGE = ("bot", "greet", "thank")
+
+
+def interject_everything(assistant, domain, sender: str, form: str, step: int, question: str,
+                         typed=EVERY_KIND) -> None:
+    """Every interjection at one step (buttons, and the `typed` kinds); each must get its reply and
+    the question asked again."""
     # At the consent question, "/affirm" is the answer: a Yes button.
     said = [(payload, reply) for payload, reply in BUTTONS.items()
             if not (payload == "/affirm" and question.startswith("May "))]
-    if typed:
-        said += [(WORDINGS[kind][step % 4], (kind,)) for kind in ("bot", "greet", "thank", "why", "person", "book")]
+    said += [(WORDINGS[kind][step % 4], (kind,)) for kind in typed if kind != "faq"]
+    if "faq" in typed:
         said.append((WORDINGS["faq"][step % 4], rendered(domain, f"utter_{FAQ_TOPICS[step % 4]}")[:40]))
     for message, reply in said:
         answer = expected_reply(reply, form)
@@ -86,7 +93,7 @@ def test_every_step_of_the_booking_form_replies_and_asks_again_and_loses_nothing
              ("utter_ask_preferred_time_text", "next tuesday afternoon"), ("utter_ask_reason", "depression"),
              ("utter_ask_insurance_plan", "Aetna"), ("utter_ask_consent", "yes")]
     for step, (question, answer) in enumerate(steps):
-        interject_everything(assistant, domain, sender, "booking_form", step, rendered(domain, question)[:40], typed=True)
+        interject_everything(assistant, domain, sender, "booking_form", step, rendered(domain, question)[:40])
         last = texts(say(assistant, sender, answer))
     summary = " ".join(last)
     for detail in (NAME, E164, "depression", "Aetna"):
@@ -101,9 +108,8 @@ def test_every_step_of_the_booking_form_replies_and_asks_again_and_loses_nothing
 def test_every_step_of_the_call_back_form_replies_and_asks_again_and_loses_nothing(assistant, domain, outbox):
     sender = f"inside-callback-{uuid.uuid4().hex[:8]}"
     say(assistant, sender, "can someone from your staff call me back?")
-    steps = [("utter_ask_full_name", NAME, True), ("utter_ask_contact_details", PHONE, True),
-             # The message for the team takes whatever is typed: only buttons are interjections there.
-             ("utter_ask_callback_message", "questions about the cost", False)]
+    steps = [("utter_ask_full_name", NAME, EVERY_KIND), ("utter_ask_contact_details", PHONE, EVERY_KIND),
+             ("utter_ask_callback_message", "questions about the cost", NEVER_THE_MESSAGE)]
     for step, (question, answer, typed) in enumerate(steps):
         asked = domain["responses"][question][-1]["text"][:30]
         interject_everything(assistant, domain, sender, "callback_form", step, asked, typed)

@@ -209,10 +209,27 @@ def test_a_name_is_never_taken_for_small_talk(run_action, form_tracker, text, in
     assert ran.slots.get("full_name") == text.split("I'm ")[-1], ran.events
 
 
-def test_typed_small_talk_is_the_message_for_the_team(run_action, form_tracker):
-    ran = run_action(ValidateCallbackForm(), form_tracker("callback_message", "thanks for your help", "thank", 0.9,
+@pytest.mark.parametrize("text, intent, confidence", [
+    ("please call me to book a consultation", "book_appointment", 0.95),
+    ("can a nurse call me about my meds", "request_human", 0.95),
+    ("thanks for calling me back about the cost", "thank", 0.6),
+])
+def test_what_may_be_the_message_for_the_team_is_taken_as_it(run_action, form_tracker, text, intent, confidence):
+    ran = run_action(ValidateCallbackForm(), form_tracker("callback_message", text, intent, confidence,
                                                           form="callback_form"))
-    assert ran.slots.get("callback_message") == "thanks for your help"
+    assert ran.slots.get("callback_message") == text
+
+
+@pytest.mark.parametrize("text, intent, responses", [
+    ("thanks!", "thank", ["utter_thank_mid_form"]),
+    ("hello?", "greet", ["utter_greet_mid_form"]),
+    ("wait, are you a bot?", "bot_challenge", ["utter_bot_challenge", "utter_back_to_form"]),
+])
+def test_greetings_thanks_and_the_bot_question_are_never_the_message_for_the_team(run_action, form_tracker, text,
+                                                                                 intent, responses):
+    ran = run_action(ValidateCallbackForm(), form_tracker("callback_message", text, intent, 0.98,
+                                                          form="callback_form"))
+    assert ran.responses == responses and ran.slots == {"callback_message": None}
 
 
 @pytest.mark.parametrize("slot, form_class, form", [

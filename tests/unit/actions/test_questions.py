@@ -30,7 +30,8 @@ def test_related_topics_are_the_buttons_of_the_answer(domain_dict):
 
 def test_a_follow_up_takes_the_likeliest_topic_the_last_answer_offers_next(domain_dict):
     ranking = [{"name": "nlu_fallback", "confidence": 0.25}, {"name": "ask_effect_duration", "confidence": 0.22},
-               {"name": "ask_treatment_course", "confidence": 0.2}, {"name": "ask_infusion_duration", "confidence": 0.2}]
+               {"name": "ask_treatment_course", "confidence": 0.2},
+               {"name": "ask_infusion_duration", "confidence": 0.2}]
     related = related_topics("ask_infusion_duration", domain_dict)
     assert follow_up_topic(ranking, "ask_infusion_duration", related, domain_dict) == "ask_treatment_course"
     # The topic just answered counts as well: "what about grief specifically" after the conditions.

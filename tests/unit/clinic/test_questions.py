@@ -10,8 +10,10 @@ from clinic.questions import is_follow_up, question_parts
 @pytest.mark.parametrize("text, parts", [
     ("how much is it and does insurance cover it", ["how much is it", "does insurance cover it"]),
     ("what is it and how does it work", ["what is it", "how does it work"]),
-    ("how long does it take, and how many sessions do i need", ["how long does it take", "how many sessions do i need"]),
-    ("how much does it cost? also is it covered by insurance", ["how much does it cost", "also is it covered by insurance"]),
+    ("how long does it take, and how many sessions do i need",
+     ["how long does it take", "how many sessions do i need"]),
+    ("how much does it cost? also is it covered by insurance",
+     ["how much does it cost", "also is it covered by insurance"]),
     ("whats the price plus how long is each session", ["whats the price", "how long is each session"]),
     ("ins cover?? $ per drip??", ["ins cover", "$ per drip"]),
     ("Is it safe; can I drive home after?", ["Is it safe", "can I drive home after"]),
