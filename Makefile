@@ -17,8 +17,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
 .PHONY: help install system-packages widget lock topics topics-current train run shell test test-unit validate \
-	test-stories test-python bench bookings staff-user staff purge-conversations new-faq check-topic review deploy-model \
-	clean reset-state rounds
+	test-stories test-python bench bookings staff-user staff purge-conversations new-faq check-topic test-topic review \
+	deploy-model clean reset-state rounds
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -109,6 +109,11 @@ new-faq: install ## the skeleton of a new FAQ topic to fill in: make new-faq NAM
 check-topic: install ## one FAQ topic against the held-out gate, in under a minute: make check-topic NAME=ask_cost
 	@$(if $(NAME),,$(error give the topic's intent: make check-topic NAME=ask_something))
 	@$(PY) -m tools.check_topic "$(NAME)"
+
+# What a new or edited topic can break, without training the whole model: its gate, the generated
+# files, Rasa's reading of the data and domain, and the repository's checks of every topic.
+test-topic: check-topic validate ## what a topic can break, in about a minute: make test-topic NAME=ask_cost
+	$(PY) -m pytest -q -p no:cacheprovider tests/repository
 
 review: install ## messages the assistant did not understand, newest first (EXPORT=file.yml: NLU candidates)
 	@$(PY) -m tools.review $(if $(EXPORT),--export "$(EXPORT)")

@@ -43,8 +43,8 @@ def check_name(name: str, root: Path = ROOT) -> None:
 def topic_file(name: str) -> str:
     """The skeleton: valid YAML with every key of a topic file and a TODO wherever staff write."""
     return f"""\
-# Topic file: everything staff write for one FAQ topic (docs/EXTENDING.md). Replace every TODO,
-# then run `make check-topic NAME={name}` and `make test`.
+# Topic file: everything staff write for one FAQ topic (docs/EXTENDING.md). Write your own text
+# over each placeholder below, then run `make check-topic NAME={name}` and `make test`.
 intent: {name}
 # The button title when the assistant suggests topics: a few words.
 title: "{TODO}: a short button title, such as Cost"
@@ -70,14 +70,14 @@ answer:
         payload: "/request_human"
 # One typical question: the test conversation asks it and expects the answer above.
 test_question: "{TODO}: one typical question"
-# Training examples: 20 or more ways patients ask this, one per line, in their own words. Vary the
+# Training examples: about 60 ways patients ask this, one per line, in their own words. Vary the
 # wording, length and tone; include short ones, typos and questions from a relative.
 examples:
-  - "{TODO}: 20 or more ways patients ask this, one per line"
-# Held-out examples, never used for training: 8 or more new ways to ask, ideally written by a
+  - "{TODO}: about 60 ways patients ask this, one per line"
+# Held-out examples, never used for training: 8 to 16 new ways to ask, ideally written by a
 # colleague who has not read the training examples. None may repeat a training example.
 held_out:
-  - "{TODO}: 8 or more new ways to ask this, written by someone who has not seen the examples"
+  - "{TODO}: 8 to 16 new ways to ask this, written by someone who has not seen the examples"
 """
 
 
@@ -98,11 +98,13 @@ def scaffold(name: str, root: Path = ROOT) -> List[str]:
 
 
 def next_steps(name: str) -> str:
-    check, test = f"make check-topic NAME={name}", "make test"
-    width = len(check) + 3
+    check, topic_test, test = f"make check-topic NAME={name}", f"make test-topic NAME={name}", "make test"
+    width = len(topic_test) + 3
     return (f"Created topics/{name}.yml, the skeleton of {name} (listed last in topics/{ORDER_FILE}).\n"
-            f"Fill in every TODO in topics/{name}.yml, then run\n"
+            f"Write over every TODO placeholder in topics/{name}.yml, then run\n"
             f"  {check:<{width}}to check the topic and build the assistant's files from it\n"
+            f"  {topic_test:<{width}}to run, in about a minute, the checks a topic can break\n"
+            f"  {'make shell':<{width}}to try it in the terminal\n"
             f"  {test:<{width}}to test everything\n"
             "(docs/EXTENDING.md, section 1).")
 

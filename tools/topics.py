@@ -77,8 +77,8 @@ FIX = {
     "sources_note": "a short note on the sources, or delete the line",
     "answer": "write a short, warm answer of at most 90 words from the cited articles, with next-step buttons",
     "test_question": "write one typical patient question for the test story",
-    "examples": "write 20 or more ways patients ask this, one per line, each as `- text`",
-    "held_out": "write at least 8 more ways to ask this, never used for training, ideally by someone who has "
+    "examples": "write about 60 ways patients ask this, one per line, each as `- text`",
+    "held_out": "write 8 to 16 more ways to ask this, never used for training, ideally by someone who has "
                 "not seen the examples",
 }
 
@@ -568,6 +568,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             changed = build(args.root)
             print(f"topics: wrote {', '.join(changed)}" if changed else "topics: the generated files are up to date")
             return 0
+        # The one check of the topic files (make check-topic and the tests use it too), before
+        # anything is built from them.
+        problems = order_problems(args.root) + [problem for path in sorted((args.root / TOPICS).glob("*.yml"))
+                                                for problem in validate_topic(path, args.root)]
+        if problems:
+            print("topics: fix these in the topic files, then run make check-topic NAME=<intent>:\n"
+                  + "".join(f"  {problem}\n" for problem in problems), file=sys.stderr)
+            return 1
         stale = stale_files(args.root)
     except TopicError as error:
         print(f"topics: cannot build the generated files:\n{error}", file=sys.stderr)

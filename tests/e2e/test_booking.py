@@ -86,19 +86,31 @@ def test_values_given_up_front_are_used(assistant):
     assert "What is your full name?" not in replies
 
 
-def test_name_phone_and_time_at_the_name_question_fill_all_three(assistant, outbox):
+# The message, and three other wordings: (message, contact stored, time as written, in the summary).
+AT_ONCE = [
+    ("I'm Dana Lee, 415-555-0199, weekday mornings", "+14155550199", "weekday mornings", "8 am to 12 pm"),
+    ("Dana Lee 415 555 0199, tuesday afternoon", "+14155550199", "tuesday afternoon", "12 pm to 5 pm"),
+    ("dana lee, dana@example.org, next monday morning", "dana@example.org", "next monday morning", "8 am to 12 pm"),
+    ("my name is Dana Lee; (415) 555-0199; friday after 3pm", "+14155550199", "friday after 3pm", "3 pm"),
+]
+
+
+@pytest.mark.parametrize("message, contact, time_text, shown", AT_ONCE)
+def test_name_contact_and_time_at_the_name_question_fill_all_three(assistant, outbox, message, contact, time_text,
+                                                                   shown):
     sender = new_sender("at-once")
     say(assistant, sender, "i'd like to book a consultation")
-    replies = texts(say(assistant, sender, "I'm Dana Lee, 415-555-0199, weekday mornings"))
+    replies = texts(say(assistant, sender, message))
     assert any(t.startswith("What would you like help with?") for t in replies), replies
     say(assistant, sender, "depression")
     say(assistant, sender, "skip")
     summary = " ".join(texts(say(assistant, sender, "yes")))
-    for detail in ("Dana Lee", "+14155550199", "8 am to 12 pm"):
+    for detail in ("Dana Lee", contact, shown):
         assert detail in summary, summary
     say(assistant, sender, "/affirm")
     [payload] = stored(outbox, sender)
-    assert payload["name"] == "Dana Lee" and payload["preferred_time_text"] == "weekday mornings"
+    assert payload["name"] == "Dana Lee" and payload["preferred_time_text"] == time_text
+    assert contact in (payload["phone"], payload["email"])
 
 
 def test_faq_mid_form_is_answered_and_the_form_resumes(assistant):
@@ -147,10 +159,14 @@ def test_a_question_at_the_summary_does_not_lose_the_booking(assistant, outbox):
     assert payload["request_id"] in confirmed and payload["name"] == NAME
 
 
-def test_asking_for_a_person_at_the_summary_keeps_the_booking_and_says_so(assistant, outbox):
+@pytest.mark.parametrize("message", [
+    "hmm, can I talk to an actual person about this first?", "before I confirm, can a human call me",
+    "i'd like to speak with someone from the clinic first", "is there a real person i can ask before sending this",
+])
+def test_asking_for_a_person_at_the_summary_keeps_the_booking_and_says_so(assistant, outbox, message):
     sender = new_sender("person-at-summary")
     book_until_summary(assistant, sender)
-    replies = " ".join(texts(say(assistant, sender, "hmm, can I talk to an actual person about this first?")))
+    replies = " ".join(texts(say(assistant, sender, message)))
     assert "has not been sent yet" in replies and "What is your full name?" not in replies, replies
     assert current_profile().phone in replies
     assert not stored(outbox, sender)
