@@ -227,6 +227,20 @@ def normalise_phone(text: Optional[str], region: str = DEFAULT_REGION) -> Option
     return f"{e164} ext. {extension.group(1)}" if extension else e164
 
 
+def display_phone(stored: Optional[str], region: str = DEFAULT_REGION) -> str:
+    """A stored number ("+12025550187", "+14155550133 ext. 2") as people of `region` write it: the
+    national format for the region's numbers ("(202) 555-0187"), the international one for others."""
+    number_text, _, extension = (stored or "").partition(" ext. ")
+    try:
+        number = phonenumbers.parse(number_text, region)
+    except phonenumbers.NumberParseException:
+        return stored or ""
+    home = phonenumbers.region_code_for_number(number) == region
+    shown = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL if home
+                                       else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return f"{shown} ext. {extension}" if extension else shown
+
+
 def normalise_email(text: Optional[str]) -> Optional[str]:
     email = clean_text(text).strip(" .,;<>").lower()
     if not email or len(email) > MAX_EMAIL_LENGTH or not EMAIL.match(email):

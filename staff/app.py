@@ -11,6 +11,7 @@ import csv
 import hmac
 import io
 import os
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from urllib.parse import quote, urlencode
 import yaml
 from aiohttp import web
 
+from clinic.parsing import display_phone
 from clinic.profile import chosen_profile, is_on
 from clinic.outbox import DELIVERED, REQUEST_KINDS, SENT, Outbox
 from clinic.topics import TOPIC_TITLES
@@ -38,6 +40,10 @@ DEFAULT_PORT = 8081
 REVIEW_FILE = "labelled.yml"
 REVIEW_DAYS = 30
 NOT_LABELLED = {"nlu_fallback"}
+# The open crisis flags the inbox shows above the requests, newest first; the rest are a link away.
+FLAGS_IN_INBOX = 5
+# A search made only of digits and the signs numbers are written with: a phone number, or its end.
+PHONE_QUERY = re.compile(r"^[\d\s()+.\-/]+$")
 PUBLIC_ROUTES = {("GET", "/login"), ("POST", "/login")}
 SECURITY_HEADERS = {
     "Content-Security-Policy": (f"default-src 'none'; style-src '{STYLE_HASH}'; img-src 'self'; "
@@ -57,6 +63,8 @@ class ConsoleSettings:
     timezone: str
     base_path: str = ""
     trust_proxy: bool = False
+    # Where the clinic's patients' numbers are from: they are shown as written there.
+    phone_region: str = "US"
 
     @classmethod
     def from_environment(cls, endpoints: Path, environ: Optional[Dict[str, str]] = None) -> "ConsoleSettings":
@@ -66,6 +74,7 @@ class ConsoleSettings:
             tracker_url=tracker_db_url(endpoints),
             review_dir=review_dir if review_dir.is_absolute() else ROOT / review_dir,
             timezone=chosen_profile(environ).timezone,
+            phone_region=chosen_profile(environ).phone_region,
             base_path=environ.get("STAFF_BASE_PATH", "").strip().rstrip("/"),
             trust_proxy=is_on(environ, "STAFF_TRUST_PROXY"),
         )
@@ -197,7 +206,7 @@ class Console:
                    "clinic_told": " and ".join(ways) or "not yet"}
             if status and row["staff_status"] != status or kind and row["kind"] != kind:
                 continue
-            if search and search.strip().upper() not in str(row["request_id"]).upper():
+            if not request_matches(row, search):
                 continue
             rows.append(row)
         return rows
@@ -206,30 +215,54 @@ class Console:
         followed = self.store.follow_ups()
         return [flag for flag in self.outbox.flags() if flag["id"] not in followed]
 
+    def contact_cell(self, payload: Dict[str, object]) -> str:
+        """The patient's phone (as written in the clinic's country) or e-mail, as a link to call or write."""
+        if payload.get("phone"):
+            number = str(payload["phone"]).partition(" ext. ")[0]
+            return link(f"tel:{number}", display_phone(str(payload["phone"]), self.settings.phone_region))
+        if payload.get("email"):
+            return link(f"mailto:{payload['email']}", str(payload["email"]))
+        return "-"
+
+    def flag_item(self, flag: Dict[str, object], requests: List[Dict[str, object]]) -> str:
+        """One open flag in the inbox: when, the first words the patient wrote before it, and a way
+        to reach them when the conversation left one."""
+        said = [line.text for line in insights.transcript(self.settings.tracker_url, str(flag["conversation_id"]))
+                if line.speaker == "patient" and line.text and not line.text.startswith("/")]
+        words = first_words(said[-1]) if said else "(the conversation is no longer stored)"
+        contact = next((self.contact_cell(r["payload"]) for r in requests
+                        if r["payload"].get("conversation_id") == flag["conversation_id"]), "no contact left")
+        return (f"<li>{link(self.url('/flags/%d' % flag['id']), 'Crisis flag %d' % flag['id'])} · "
+                f"{_html(flag['created_at'])} · “{_html(words)}” · {contact}</li>")
+
     async def inbox(self, request: web.Request) -> web.Response:
         status, kind, search = (request.query.get(k, "") for k in ("status", "kind", "q"))
         flags = self.open_flags()
         crisis = ""
         if flags:
-            items = "".join(f"<li>{link(self.url('/flags/%d' % f['id']), 'Crisis flag %d' % f['id'])} "
-                            f"· {_html(f['created_at'])} · {_html(f['channel'] or 'unknown channel')}</li>"
-                            for f in flags)
+            stored = self.outbox.requests()
+            items = "".join(self.flag_item(flag, stored) for flag in flags[:FLAGS_IN_INBOX])
+            more = link(self.url("/flags"), f"All {len(flags)} open flags" if len(flags) > FLAGS_IN_INBOX
+                        else "All crisis flags")
             crisis = (f'<section class="crisis" aria-labelledby="crisis-heading"><h2 id="crisis-heading">'
-                      f"{len(flags)} crisis flag(s) waiting for follow-up</h2><ul>{items}</ul></section>")
+                      f"{len(flags)} crisis flag(s) waiting for follow-up</h2><ul>{items}</ul><p>{more}</p></section>")
         filters = (f'<form method="get" action="{self.url("/requests")}" role="search">'
                    + select("status", "Status", [("", "any")] + [(s, s) for s in STATUSES], status)
                    + select("kind", "Kind", [("", "any")] + [(k, v.label) for k, v in REQUEST_KINDS.items()], kind)
-                   + f'<label for="q">Reference</label><input id="q" name="q" value="{_html(search)}">'
+                   + '<label for="q">Search</label>'
+                   + f'<input id="q" name="q" value="{_html(search)}" size="32"'
+                   + ' placeholder="name, phone, e-mail or reference">'
                    + "<button>Filter</button></form>")
         rows = self.request_rows(status, kind, search)
         cells = [(link(self.url(f"/requests/{r['request_id']}"), str(r["request_id"])), _html(_kind(r["kind"])),
-                  _html(r["created_at"]), _html(r["staff_status"]),
-                  _html(f"{r['changed_by']} {r['changed_at']}".strip() or "-"), _html(r["clinic_told"]))
+                  _html(r["payload"].get("name") or "-"), self.contact_cell(r["payload"]),
+                  _html(r["payload"].get("preferred_time_text") or "-"), _html(r["payload"].get("reason") or "-"),
+                  _html(r["created_at"]), _status_cell(r["staff_status"]), _html(r["clinic_told"]))
                  for r in rows]
         export = link(self.url("/requests.csv", status=status, kind=kind, q=search), "Export these as CSV")
         body = (crisis + filters + f"<p>{len(rows)} request(s), newest first. {export}</p>"
-                + table(["Reference", "Kind", "Received", "Status", "Changed by", "Clinic told by"],
-                        cells, raw=True))
+                + table(["Reference", "Kind", "Name", "Phone or e-mail", "Preferred time", "Reason", "Received",
+                         "Status", "Clinic told by"], cells, raw=True))
         return self.render(request, "Requests", body, "requests")
 
     async def export(self, request: web.Request) -> web.Response:
@@ -424,6 +457,31 @@ class Console:
             web.get("/glance", self.glance), web.get("/audit", self.audit),
         ])
         return app
+
+
+def request_matches(row: Dict[str, object], search: str) -> bool:
+    """Whether a stored request is one a search means: digits (any formatting, or the last few)
+    are looked for in its phone; other words in its reference, name or e-mail."""
+    query = " ".join(search.split()).lower()
+    if not query:
+        return True
+    payload = row.get("payload") or {}
+    digits = re.sub(r"\D", "", query)
+    if digits and PHONE_QUERY.match(query):
+        phone = re.sub(r"\D", "", str(payload.get("phone") or ""))
+        return digits in phone or query in str(row.get("request_id")).lower()
+    return any(query in str(value or "").lower()
+               for value in (row.get("request_id"), payload.get("name"), payload.get("email")))
+
+
+def first_words(text: str, count: int = 12) -> str:
+    words = text.split()
+    return " ".join(words[:count]) + (" …" if len(words) > count else "")
+
+
+def _status_cell(status: str) -> str:
+    """The status, marked when nobody has handled the request yet."""
+    return f"<strong>{_html(status)}</strong>" if status == "new" else _html(status)
 
 
 def _html(value: object) -> str:

@@ -53,9 +53,22 @@ test("staff log in and find the request in the inbox", async () => {
   await checkPage("inbox");
 });
 
+test("staff find the request by the patient's name and by the last digits of the phone", async () => {
+  const { page } = staff;
+  const row = page.locator("tr", { has: page.getByRole("link", { name: reference }) });
+  // The list shows who to reach and how: the name, and the phone as written here, as a link to call.
+  assert.match(await row.innerText(), /Bea Console/);
+  assert.equal(await row.getByRole("link", { name: "(202) 555-0164" }).getAttribute("href"), "tel:+12025550164");
+  for (const search of ["bea console", "0164"]) {
+    await page.getByLabel("Search").fill(search);
+    await Promise.all([page.waitForURL(/q=/), page.getByRole("button", { name: "Filter" }).click()]);
+    await page.getByRole("link", { name: reference }).waitFor();
+  }
+});
+
 test("staff change the request's status", async () => {
   const { page } = staff;
-  await page.getByLabel("Reference").fill(reference);
+  await page.getByLabel("Search").fill(reference);
   await Promise.all([page.waitForURL(/q=/), page.getByRole("button", { name: "Filter" }).click()]);
   await page.getByRole("link", { name: reference }).click();
   await page.getByRole("heading", { name: `Request ${reference}` }).waitFor();

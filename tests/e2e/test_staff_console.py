@@ -138,6 +138,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningConsole
         ("patient-1", 70, {"event": "active_loop", "name": None}),
         ("patient-3", 60, user("flibber the wozzle", "nlu_fallback", 0.2)),
         ("patient-3", 50, user("is it like [special](k)", "ask_mechanism", 0.31)),
+        ("patient-2", 40, user("i took all my pills and i am scared now please", "crisis", 1.0)),
     ])
     port = free_port()
     with open(work / "console.log", "ab") as log:
@@ -190,6 +191,35 @@ def test_every_page_answers_with_a_session(console: RunningConsole) -> None:
         assert response.headers["X-Frame-Options"] == "DENY" and response.headers["Cache-Control"] == "no-store"
     inbox = client.get("/requests").text
     assert console.booking in inbox and "1 crisis flag(s) waiting for follow-up" in inbox
+
+
+def test_the_inbox_shows_who_to_reach_and_how_and_finds_them_by_name_or_phone(console: RunningConsole) -> None:
+    client = console.logged_in()
+    inbox = client.get("/requests").text
+    # The phone as the clinic's country writes it, as a link to call.
+    assert PATIENT_NAME in inbox and f'<a href="tel:{PATIENT_PHONE}">(202) 555-0143</a>' in inbox
+    for search in ("ann example", "Example", "0143", "(202) 555-0143", "202.555.0143", console.booking.lower()):
+        found = client.get("/requests", params={"q": search}).text
+        assert console.booking in found, search
+    nobody = client.get("/requests", params={"q": "Maria Lopez"}).text
+    assert console.booking not in nobody and "0 request(s)" in nobody
+    assert console.booking not in client.get("/requests", params={"q": "9999"}).text
+
+
+def test_the_crisis_box_shows_the_latest_flags_with_the_patients_words_and_never_all_of_them(
+        console: RunningConsole) -> None:
+    client = console.logged_in()
+    box = client.get("/requests").text.split('<section class="crisis"', 1)[1].split("</section>", 1)[0]
+    assert box.count("<li>") == 1 and "All crisis flags" in box
+    assert "i took all my pills and i am scared now please" in box and "no contact left" in box
+    extra = [console.outbox.flag(f"patient-extra-{n}", "rest", "crisis", "rule") for n in range(6)]
+    try:
+        box = client.get("/requests").text.split('<section class="crisis"', 1)[1].split("</section>", 1)[0]
+        assert box.count("<li>") == 5 and "All 7 open flags" in box
+        assert f"Crisis flag {extra[-1]}" in box and f"Crisis flag {console.flag_id}<" not in box
+    finally:
+        for flag_id in extra:
+            console.store.record_follow_up(flag_id, "test flag closed", ALICE)
 
 
 def test_a_cancellation_request_shows_with_its_kind(console: RunningConsole) -> None:
@@ -376,13 +406,13 @@ def test_a_review_label_is_written_as_training_data(console: RunningConsole) -> 
 def test_the_figures_at_a_glance_match_the_store(console: RunningConsole) -> None:
     page = console.logged_in().get("/glance", params={"days": "7"}).text
     assert page.count("<svg") == 4
-    # Four messages: one not understood and one read with low confidence (2 of 4); the patient's
-    # name, typed inside the booking form, is a message but never "not understood".
-    assert "4 message(s); 50.0% not understood." in page
+    # Five messages: one not understood and one read with low confidence (2 of 5); the patient's
+    # name, typed inside the booking form, is a message but never "not understood"; a crisis is understood.
+    assert "5 message(s); 40.0% not understood." in page
     topics = page[page.index("<figcaption>Top topics"):page.index("<figcaption>Messages not understood")]
     assert "<td>Cost</td><td>1</td>" in topics and "How does it work" not in topics
     conversations = page[page.index("<figcaption>Conversations per day"):page.index("<figcaption>Top topics")]
-    assert sum(int(n) for n in re.findall(r"<td>\d{4}-\d\d-\d\d</td><td>(\d+)</td>", conversations)) == 2
+    assert sum(int(n) for n in re.findall(r"<td>\d{4}-\d\d-\d\d</td><td>(\d+)</td>", conversations)) == 3
     assert "<td>booking started</td><td>1</td>" in page and "<td>booking confirmed</td><td>1</td>" in page
     assert "<td>clinic told (webhook or e-mail)</td><td>0</td>" in page
     # Once the clinic has been told, by e-mail here, the inbox says how and the funnel counts it.
@@ -424,7 +454,9 @@ def test_behind_a_proxy_under_a_path_every_link_and_cookie_keeps_the_path(consol
             assert response.headers["Location"] == "/staff/requests"
             inbox = client.get("/requests").text
             hrefs = re.findall(r'(?:href|action)="([^"]+)"', inbox)
-            assert hrefs and all(h.startswith("/staff/") for h in hrefs if h != "#main"), hrefs
+            # Every link of the console's own stays under its path; tel: and mailto: reach patients.
+            assert hrefs and all(h.startswith("/staff/") for h in hrefs
+                                 if h != "#main" and not h.startswith(("tel:", "mailto:"))), hrefs
         finally:
             stop(process)
 

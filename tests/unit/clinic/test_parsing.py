@@ -16,6 +16,7 @@ from clinic.parsing import (
     asks_why_needed,
     clean_text,
     describe_windows,
+    display_phone,
     detail_parts,
     find_name,
     is_skip,
@@ -326,3 +327,14 @@ def test_asking_why_a_detail_is_needed(text):
 @pytest.mark.parametrize("text", ["is it safe", "do you need a referral first", "why is it so expensive"])
 def test_other_questions_do_not_ask_why_a_detail_is_needed(text):
     assert not asks_why_needed(text)
+
+
+@pytest.mark.parametrize("stored, region, shown", [
+    ("+12025550187", "US", "(202) 555-0187"),
+    ("+14155550133 ext. 2", "US", "(415) 555-0133 ext. 2"),
+    ("+442071838750", "US", "+44 20 7183 8750"),
+    ("+442071838750", "GB", "020 7183 8750"),
+    ("not a number", "US", "not a number"),
+])
+def test_a_stored_number_is_shown_as_written_in_the_clinics_country(stored, region, shown):
+    assert display_phone(stored, region) == shown
