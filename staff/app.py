@@ -15,10 +15,12 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone as dt_timezone
 from html import escape
 from pathlib import Path
 from typing import Awaitable, Callable, Dict, List, Optional
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 import yaml
 from aiohttp import web
@@ -93,6 +95,9 @@ class Console:
         self.intents = intents_to_label()
 
     # --- plumbing ----------------------------------------------------------------------------
+
+    def local(self, stamp: object) -> str:
+        return local_time(stamp, self.settings.timezone)
 
     def url(self, path: str, **query: str) -> str:
         shown = {k: v for k, v in query.items() if v}
@@ -233,7 +238,7 @@ class Console:
         contact = next((self.contact_cell(r["payload"]) for r in requests
                         if r["payload"].get("conversation_id") == flag["conversation_id"]), "no contact left")
         return (f"<li>{link(self.url('/flags/%d' % flag['id']), 'Crisis flag %d' % flag['id'])} · "
-                f"{_html(flag['created_at'])} · “{_html(words)}” · {contact}</li>")
+                f"{_html(self.local(flag['created_at']))} · “{_html(words)}” · {contact}</li>")
 
     async def inbox(self, request: web.Request) -> web.Response:
         status, kind, search = (request.query.get(k, "") for k in ("status", "kind", "q"))
@@ -257,7 +262,7 @@ class Console:
         cells = [(link(self.url(f"/requests/{r['request_id']}"), str(r["request_id"])), _html(_kind(r["kind"])),
                   _html(r["payload"].get("name") or "-"), self.contact_cell(r["payload"]),
                   _html(r["payload"].get("preferred_time_text") or "-"), _html(r["payload"].get("reason") or "-"),
-                  _html(r["created_at"]), _status_cell(r["staff_status"]), _html(r["clinic_told"]))
+                  _html(self.local(r["created_at"])), _status_cell(r["staff_status"]), _html(r["clinic_told"]))
                  for r in rows]
         export = link(self.url("/requests.csv", status=status, kind=kind, q=search), "Export these as CSV")
         body = (crisis + filters + f"<p>{len(rows)} request(s), newest first. {export}</p>"
@@ -273,8 +278,10 @@ class Console:
         writer = csv.writer(out)
         writer.writerow(["reference", "kind", "received", "status", "changed_by", "changed_at"] + fields)
         for r in rows:
-            writer.writerow([_csv_safe(v) for v in [r["request_id"], r["kind"], r["created_at"], r["staff_status"],
-                             r["changed_by"], r["changed_at"]] + [r["payload"].get(f) for f in fields]])
+            zone = self.settings.timezone
+            writer.writerow([_csv_safe(v) for v in [r["request_id"], r["kind"], local_iso(r["created_at"], zone),
+                             r["staff_status"], r["changed_by"], local_iso(r["changed_at"], zone)]
+                             + [r["payload"].get(f) for f in fields]])
         self.store.record(request["session"].email, "export requests", f"{len(rows)} request(s)",
                           urlencode(dict(request.query)))
         return web.Response(text=out.getvalue(), content_type="text/csv",
@@ -296,8 +303,8 @@ class Console:
             ("message", "Message"), ("channel", "Channel"))]
         details = table(["Detail", "Value"], [(label, value or "-") for label, value in shown])
         history = table(["Status", "Changed by", "When"],
-                        [(c["status"], c["changed_by"], c["changed_at"]) for c in found["history"]]
-                        or [("new", "-", str(found["created_at"]))])
+                        [(c["status"], c["changed_by"], self.local(c["changed_at"])) for c in found["history"]]
+                        or [("new", "-", self.local(found["created_at"]))])
         form = (f'<form method="post" action="{self.url(f"/requests/{reference}/status")}">'
                 f'{csrf_field(request["session"].csrf_token)}'
                 + select("status", "New status", [(s, s) for s in STATUSES], str(found["staff_status"]))
@@ -305,7 +312,7 @@ class Console:
         transcript = link(self.url(f"/conversations/{quote(str(payload.get('conversation_id', '')), safe='')}"),
                           "Read the conversation")
         body = (message(request.query.get("saved", "") and "Status saved.")
-                + f"<p>{_html(_kind(found['kind']))} received {_html(found['created_at'])}; "
+                + f"<p>{_html(_kind(found['kind']))} received {_html(self.local(found['created_at']))}; "
                 f"status <strong>{_html(found['staff_status'])}</strong>. {transcript}</p>"
                 + form + "<h2>Details</h2>" + details + "<h2>Status history</h2>" + history)
         return self.render(request, f"Request {reference}", body, "requests")
@@ -322,7 +329,7 @@ class Console:
 
     async def flags(self, request: web.Request) -> web.Response:
         followed = self.store.follow_ups()
-        rows = [(link(self.url(f"/flags/{f['id']}"), f"Crisis flag {f['id']}"), _html(f["created_at"]),
+        rows = [(link(self.url(f"/flags/{f['id']}"), f"Crisis flag {f['id']}"), _html(self.local(f["created_at"])),
                  _html(f["channel"] or "-"),
                  _html("followed up" if f["id"] in followed else "waiting for follow-up"))
                 for f in self.outbox.flags()]
@@ -341,9 +348,11 @@ class Console:
                 f'{csrf_field(request["session"].csrf_token)}<p><label for="note">What was done</label><br>'
                 '<textarea id="note" name="note" rows="3" cols="60" required></textarea></p>'
                 "<button>Record follow-up</button></form>")
-        body = (f'<p>Raised {_html(flag["created_at"])} on {_html(flag["channel"] or "an unknown channel")} '
+        channel = flag["channel"] or "an unknown channel"
+        body = (f'<p>Raised {_html(self.local(flag["created_at"]))} on {_html(channel)} '
                 f"({_html(flag['reason'])}). {transcript}</p>"
-                + table(["Follow-up", "By", "When"], [(n["note"], n["recorded_by"], n["recorded_at"]) for n in notes])
+                + table(["Follow-up", "By", "When"],
+                        [(n["note"], n["recorded_by"], self.local(n["recorded_at"])) for n in notes])
                 + form)
         return self.render(request, f"Crisis flag {flag_id}", body, "flags")
 
@@ -362,7 +371,7 @@ class Console:
         lines = insights.transcript(self.settings.tracker_url, conversation_id)
         self.store.record(request["session"].email, "read transcript", conversation_id)
         rows = "".join(
-            f'<tr class="{line.speaker}"><td>{time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(line.at))} UTC</td>'
+            f'<tr class="{line.speaker}"><td>{_html(self.local(line.at))}</td>'
             f"<td>{_html(line.speaker)}</td><td>{_html(line.text)}</td><td>{_html(line.detail)}</td></tr>"
             for line in lines)
         body = (f"<p>{len(lines)} line(s).</p><table><thead><tr><th scope=col>When</th><th scope=col>Who</th>"
@@ -437,7 +446,8 @@ class Console:
         return self.render(request, "At a glance", body, "glance")
 
     async def audit(self, request: web.Request) -> web.Response:
-        rows = [(e["at"], e["email"], e["action"], e["target"], e["detail"] or "") for e in self.store.audit_log()]
+        rows = [(self.local(e["at"]), e["email"], e["action"], e["target"], e["detail"] or "")
+                for e in self.store.audit_log()]
         return self.render(request, "Audit log", table(["When", "Who", "Action", "Target", "Detail"], rows), "audit")
 
     async def home(self, request: web.Request) -> web.Response:
@@ -472,6 +482,32 @@ def request_matches(row: Dict[str, object], search: str) -> bool:
         return digits in phone or query in str(row.get("request_id")).lower()
     return any(query in str(value or "").lower()
                for value in (row.get("request_id"), payload.get("name"), payload.get("email")))
+
+
+def _moment(stamp: object) -> Optional[datetime]:
+    """An ISO 8601 time ("2026-12-07T03:49:00Z") or a Unix time, as an aware datetime; None if neither."""
+    if isinstance(stamp, (int, float)):
+        return datetime.fromtimestamp(float(stamp), dt_timezone.utc)
+    try:
+        moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt_timezone.utc)
+
+
+def local_time(stamp: object, zone: str) -> str:
+    """A stored time as the clinic reads it, its zone named: "Mon 7 Dec 2026, 10:49 EST"."""
+    moment = _moment(stamp)
+    if moment is None:
+        return str(stamp or "-")
+    moment = moment.astimezone(ZoneInfo(zone))
+    return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M %Z}"
+
+
+def local_iso(stamp: object, zone: str) -> str:
+    """A stored time in ISO 8601 with the clinic's offset ("2026-12-07T05:49:00-05:00"), for the CSV."""
+    moment = _moment(stamp)
+    return moment.astimezone(ZoneInfo(zone)).isoformat(timespec="seconds") if moment else str(stamp or "")
 
 
 def first_words(text: str, count: int = 12) -> str:

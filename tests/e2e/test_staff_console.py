@@ -22,7 +22,8 @@ import sqlalchemy as sa
 import yaml
 
 from clinic.outbox import Outbox, request_notice_key
-from staff.app import Console, ConsoleSettings
+from clinic.profile import DEFAULT_PROFILE, load_profile
+from staff.app import Console, ConsoleSettings, local_iso, local_time
 from staff.passwords import WeakPassword, check_strength, hash_password, verify_password
 from staff.store import SESSION_IDLE_SECONDS, StaffStore, sessions, token_hash
 from tests.support.project import ROOT
@@ -220,6 +221,21 @@ def test_the_crisis_box_shows_the_latest_flags_with_the_patients_words_and_never
     finally:
         for flag_id in extra:
             console.store.record_follow_up(flag_id, "test flag closed", ALICE)
+
+
+def test_times_are_the_clinics_with_its_zone_named_and_the_csv_carries_the_offset(console: RunningConsole) -> None:
+    client = console.logged_in()
+    zone = load_profile(DEFAULT_PROFILE).timezone
+    [stored] = [r for r in console.outbox.requests() if r["request_id"] == console.booking]
+    shown = local_time(stored["created_at"], zone)
+    assert re.search(r" [A-Z]{3,4}$|[+-]\d\d$", shown), shown  # the zone is named
+    for page in (client.get("/requests").text, client.get(f"/requests/{console.booking}").text):
+        assert shown in page and stored["created_at"] not in page
+    [row] = [r for r in csv.DictReader(io.StringIO(client.get("/requests.csv").text))
+             if r["reference"] == console.booking]
+    assert row["received"] == local_iso(stored["created_at"], zone) and re.search(r"[+-]\d\d:\d\d$", row["received"])
+    transcript = client.get("/conversations/patient-1").text
+    assert "UTC</td>" not in transcript and re.search(r"\d\d:\d\d [A-Z]{3,4}</td>", transcript)
 
 
 def test_a_cancellation_request_shows_with_its_kind(console: RunningConsole) -> None:
