@@ -1,4 +1,5 @@
-"""The inbox: search by name, e-mail or reference in words, by phone in digits however written; times in the clinic's zone."""
+"""The inbox: search by name, e-mail or reference in words, by phone in digits however written;
+times in the clinic's zone."""
 
 from __future__ import annotations
 
