@@ -30,7 +30,7 @@ from clinic.profile import chosen_profile, is_on
 from clinic.outbox import DELIVERED, REQUEST_KINDS, SENT, Outbox
 from clinic.topics import TOPIC_TITLES
 from staff import insights
-from staff.pages import STYLE_HASH, bar_chart, csrf_field, link, message, page, select, table
+from staff.pages import SCRIPT_HASH, STYLE_HASH, bar_chart, csrf_field, link, message, page, select, table
 from staff.store import STATUSES, LoginRefused, Session, StaffStore, text_key
 from tools.review import nlu_yaml
 from tools.servers import shown_path
@@ -42,14 +42,16 @@ DEFAULT_PORT = 8081
 REVIEW_FILE = "labelled.yml"
 REVIEW_DAYS = 30
 NOT_LABELLED = {"nlu_fallback"}
+DEFAULT_REFRESH_SECONDS = 60
 # The open crisis flags the inbox shows above the requests, newest first; the rest are a link away.
 FLAGS_IN_INBOX = 5
 # A search made only of digits and the signs numbers are written with: a phone number, or its end.
 PHONE_QUERY = re.compile(r"^[\d\s()+.\-/]+$")
 PUBLIC_ROUTES = {("GET", "/login"), ("POST", "/login")}
 SECURITY_HEADERS = {
-    "Content-Security-Policy": (f"default-src 'none'; style-src '{STYLE_HASH}'; img-src 'self'; "
-                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    "Content-Security-Policy": (f"default-src 'none'; style-src '{STYLE_HASH}'; script-src '{SCRIPT_HASH}'; "
+                                "connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                                "base-uri 'none'"),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
@@ -67,6 +69,8 @@ class ConsoleSettings:
     trust_proxy: bool = False
     # Where the clinic's patients' numbers are from: they are shown as written there.
     phone_region: str = "US"
+    # The unfiltered inbox brings itself up to date this often (seconds); 0 never.
+    refresh_seconds: int = DEFAULT_REFRESH_SECONDS
 
     @classmethod
     def from_environment(cls, endpoints: Path, environ: Optional[Dict[str, str]] = None) -> "ConsoleSettings":
@@ -77,6 +81,7 @@ class ConsoleSettings:
             review_dir=review_dir if review_dir.is_absolute() else ROOT / review_dir,
             timezone=chosen_profile(environ).timezone,
             phone_region=chosen_profile(environ).phone_region,
+            refresh_seconds=int(environ.get("STAFF_REFRESH_SECONDS", "").strip() or DEFAULT_REFRESH_SECONDS),
             base_path=environ.get("STAFF_BASE_PATH", "").strip().rstrip("/"),
             trust_proxy=is_on(environ, "STAFF_TRUST_PROXY"),
         )
@@ -103,10 +108,12 @@ class Console:
         shown = {k: v for k, v in query.items() if v}
         return f"{self.settings.base_path}{path}" + (f"?{urlencode(shown)}" if shown else "")
 
-    def render(self, request: web.Request, title: str, body: str, current: str = "", status: int = 200) -> web.Response:
+    def render(self, request: web.Request, title: str, body: str, current: str = "", status: int = 200,
+               refresh: int = 0) -> web.Response:
         session: Optional[Session] = request.get("session")
+        waiting = self.waiting_work() if session else 0
         html = page(title, body, self.settings.base_path, session.email if session else None,
-                    session.csrf_token if session else "", current)
+                    session.csrf_token if session else "", current, waiting, refresh)
         return web.Response(text=html, content_type="text/html", status=status)
 
     def redirect(self, path: str, **query: str) -> web.Response:
@@ -216,6 +223,13 @@ class Console:
             rows.append(row)
         return rows
 
+    def waiting_work(self) -> int:
+        """New requests nobody has handled, and crisis flags without follow-up."""
+        history = self.store.status_history()
+        unhandled = [r for r in self.outbox.requests()
+                     if (history.get(r["request_id"]) or [{"status": "new"}])[-1]["status"] == "new"]
+        return len(unhandled) + len(self.open_flags())
+
     def open_flags(self) -> List[Dict[str, object]]:
         followed = self.store.follow_ups()
         return [flag for flag in self.outbox.flags() if flag["id"] not in followed]
@@ -265,10 +279,12 @@ class Console:
                   _html(self.local(r["created_at"])), _status_cell(r["staff_status"]), _html(r["clinic_told"]))
                  for r in rows]
         export = link(self.url("/requests.csv", status=status, kind=kind, q=search), "Export these as CSV")
-        body = (crisis + filters + f"<p>{len(rows)} request(s), newest first. {export}</p>"
+        body = (f'<div id="inbox">{crisis}{filters}<p>{len(rows)} request(s), newest first. {export}</p>'
                 + table(["Reference", "Kind", "Name", "Phone or e-mail", "Preferred time", "Reason", "Received",
-                         "Status", "Clinic told by"], cells, raw=True))
-        return self.render(request, "Requests", body, "requests")
+                         "Status", "Clinic told by"], cells, raw=True) + "</div>")
+        # Only the unfiltered inbox brings itself up to date: a search's results stay as they were.
+        refresh = 0 if (status or kind or search) else self.settings.refresh_seconds
+        return self.render(request, "Requests", body, "requests", refresh=refresh)
 
     async def export(self, request: web.Request) -> web.Response:
         rows = self.request_rows(*(request.query.get(k, "") for k in ("status", "kind", "q")))

@@ -40,12 +40,37 @@ input, select, textarea { font: inherit; padding: 4px; }
 # The page's only style, allowed by hash in the Content-Security-Policy.
 STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode("utf-8")).digest()).decode("ascii")
 
+# Keeps the inbox current without reloading the page (which would move a screen reader's place):
+# every few seconds it fetches the same page and swaps in its list of requests, its crisis box and
+# its title, unless the receptionist is in a form field. The page's only script, allowed by hash.
+INBOX_SCRIPT = """(function () {
+  var main = document.getElementById("main"), every = Number(main.dataset.refresh || 0) * 1000;
+  if (!every) { return; }
+  setInterval(function () {
+    var active = document.activeElement;
+    if (active && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName)) { return; }
+    fetch(location.href, { credentials: "same-origin" }).then(function (response) {
+      return response.ok ? response.text() : null;
+    }).then(function (html) {
+      if (!html) { return; }
+      var fresh = new DOMParser().parseFromString(html, "text/html");
+      var current = document.getElementById("inbox"), next = fresh.getElementById("inbox");
+      if (current && next) { current.replaceWith(document.importNode(next, true)); }
+      document.title = fresh.title;
+    }).catch(function () {});
+  }, every);
+})();"""
+SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(INBOX_SCRIPT.encode("utf-8")).digest()).decode("ascii")
+
 NAVIGATION = (("requests", "Requests"), ("flags", "Crisis flags"), ("review", "Review"),
               ("glance", "At a glance"), ("audit", "Audit log"))
 
 
 def page(title: str, body: str, base: str, user: Optional[str] = None, csrf: str = "",
-         current: str = "") -> str:
+         current: str = "", waiting: int = 0, refresh: int = 0) -> str:
+    """A console page. `waiting` (new requests and open crisis flags) leads the tab's title, so a
+    tab in the background shows new work; with `refresh`, the part of the page with id "inbox" and
+    the title are brought up to date every so many seconds (INBOX_SCRIPT)."""
     nav = ""
     if user:
         links = " ".join(
@@ -55,9 +80,12 @@ def page(title: str, body: str, base: str, user: Optional[str] = None, csrf: str
                f'<form method="post" action="{base}/logout">{csrf_field(csrf)}<button>Log out</button></form>')
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(title)} · Staff console</title><style>{STYLE}</style></head>"
+            + f"<title>{f'({waiting}) ' if waiting else ''}{escape(title)} · Staff console</title>"
+              f"<style>{STYLE}</style></head>"
             f'<body><a class="skip" href="#main">Skip to content</a><header><strong>Staff console</strong>{nav}'
-            f'</header><main id="main"><h1>{escape(title)}</h1>{body}</main></body></html>')
+            f'</header><main id="main"{f" data-refresh={int(refresh)}" if refresh > 0 else ""}>'
+            f'<h1>{escape(title)}</h1>{body}</main>'
+            + (f"<script>{INBOX_SCRIPT}</script>" if refresh > 0 else "") + "</body></html>")
 
 
 def csrf_field(token: str) -> str:

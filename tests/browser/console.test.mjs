@@ -55,6 +55,8 @@ test("staff log in and find the request in the inbox", async () => {
 
 test("staff find the request by the patient's name and by the last digits of the phone", async () => {
   const { page } = staff;
+  // A filtered list, which never reloads itself under the receptionist's typing.
+  await page.goto(`${CONSOLE_URL}/requests?kind=booking`);
   const row = page.locator("tr", { has: page.getByRole("link", { name: reference }) });
   // The list shows who to reach and how: the name, and the phone as written here, as a link to call.
   assert.match(await row.innerText(), /Bea Console/);
@@ -114,6 +116,19 @@ test("the figures at a glance are charts with their numbers beside them", async 
   assert.equal(await page.locator("figure svg").count(), 4);
   assert.match(await page.locator("figure", { hasText: "Booking funnel" }).innerText(), /booking confirmed\s+[1-9]/);
   await checkPage("glance");
+});
+
+test("a booking made while the inbox is open appears, and the tab's title counts it", async () => {
+  const { page } = staff;
+  await page.goto(`${CONSOLE_URL}/requests`);
+  const waiting = Number((await page.title()).match(/^\((\d+)\) /)?.[1] ?? 0);
+  const patient = await openPage(browser, DEMO_URL);
+  await openWidget(patient.page);
+  const second = await bookInWidget(patient.page, "Cal Refresh", "202-555-0175", ["Cal Refresh", "+12025550175"]);
+  await patient.context.close();
+  // No reload by the test: the inbox reloads itself.
+  await page.getByRole("link", { name: second }).waitFor({ timeout: 20000 });
+  assert.match(await page.title(), new RegExp(`^\\(${waiting + 1}\\) Requests`));
 });
 
 test("staff log out, and the console asks to log in again", async () => {

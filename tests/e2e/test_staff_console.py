@@ -3,7 +3,9 @@ idle expiry, session ids, the audit log, the review queue and the figures at a g
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import io
 import json
 import os
@@ -236,6 +238,25 @@ def test_times_are_the_clinics_with_its_zone_named_and_the_csv_carries_the_offse
     assert row["received"] == local_iso(stored["created_at"], zone) and re.search(r"[+-]\d\d:\d\d$", row["received"])
     transcript = client.get("/conversations/patient-1").text
     assert "UTC</td>" not in transcript and re.search(r"\d\d:\d\d [A-Z]{3,4}</td>", transcript)
+
+
+def test_the_inbox_keeps_itself_current_by_its_own_script_and_titles_count_new_work(console: RunningConsole) -> None:
+    client = console.logged_in()
+    inbox = client.get("/requests")
+    history = console.store.status_history()
+    waiting = len([r for r in console.outbox.requests()
+                   if (history.get(r["request_id"]) or [{"status": "new"}])[-1]["status"] == "new"])
+    waiting += len([f for f in console.outbox.flags() if f["id"] not in console.store.follow_ups()])
+    assert re.search(rf"<title>\({waiting}\) Requests · Staff console</title>", inbox.text), inbox.text[:400]
+    assert 'data-refresh="60"' in inbox.text or "data-refresh=60" in inbox.text
+    [script] = re.findall(r"<script>(.*?)</script>", inbox.text, re.S)
+    digest = "sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src '{digest}'" in inbox.headers["Content-Security-Policy"]
+    assert "connect-src 'self'" in inbox.headers["Content-Security-Policy"]
+    # A search's results stay as they are; every page's title counts the new work.
+    searched = client.get("/requests", params={"q": "ann"}).text
+    assert "<script>" not in searched and "data-refresh" not in searched
+    assert f"<title>({waiting}) Crisis flags" in client.get("/flags").text
 
 
 def test_a_cancellation_request_shows_with_its_kind(console: RunningConsole) -> None:

@@ -53,7 +53,8 @@ def test_a_widget_booking_reaches_the_console_and_one_e_mail_notice(assistant, d
     review_dir = tmp_path / "review"
     record = ARTIFACTS / "console-booking.json"
     record.unlink(missing_ok=True)
-    env = {"OUTBOX_DB_URL": outbox_url, "REVIEW_DIR": str(review_dir)}
+    # The inbox reloads itself every 2 s here, so that a new booking shows within the test's patience.
+    env = {"OUTBOX_DB_URL": outbox_url, "REVIEW_DIR": str(review_dir), "STAFF_REFRESH_SECONDS": "2"}
     with SmtpServer() as smtp, open(tmp_path / "console.log", "ab") as console_log, \
             open(tmp_path / "delivery.log", "ab") as delivery_log:
         console = start_staff_console(console_port, assistant.workdir / "endpoints.yml", console_log, env)
