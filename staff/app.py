@@ -386,12 +386,19 @@ class Console:
         conversation_id = request.match_info["conversation_id"]
         lines = insights.transcript(self.settings.tracker_url, conversation_id)
         self.store.record(request["session"].email, "read transcript", conversation_id)
+        # How the assistant read each message is for whoever improves it: shown when asked for.
+        details = request.query.get("details") == "1"
+        path = f"/conversations/{quote(conversation_id, safe='')}"
+        toggle = link(self.url(path), "Hide details") if details else link(self.url(path, details="1"),
+                                                                           "Show details")
         rows = "".join(
             f'<tr class="{line.speaker}"><td>{_html(self.local(line.at))}</td>'
-            f"<td>{_html(line.speaker)}</td><td>{_html(line.text)}</td><td>{_html(line.detail)}</td></tr>"
+            f"<td>{_html(line.speaker)}</td><td>{_html(line.text)}</td>"
+            + (f"<td>{_html(line.detail)}</td>" if details else "") + "</tr>"
             for line in lines)
-        body = (f"<p>{len(lines)} line(s).</p><table><thead><tr><th scope=col>When</th><th scope=col>Who</th>"
-                f"<th scope=col>Said</th><th scope=col>Detail</th></tr></thead><tbody>{rows}</tbody></table>")
+        body = (f"<p>{len(lines)} line(s). {toggle}</p><table><thead><tr><th scope=col>When</th>"
+                "<th scope=col>Who</th><th scope=col>Said</th>" + ("<th scope=col>Detail</th>" if details else "")
+                + f"</tr></thead><tbody>{rows}</tbody></table>")
         return self.render(request, f"Conversation {conversation_id}", body, "requests")
 
     # --- review ------------------------------------------------------------------------------

@@ -39,15 +39,18 @@ def transcript(url: object, conversation_id: str) -> List[Line]:
         with engine.connect() as connection:
             rows = list(connection.execute(query))
     lines: List[Line] = []
+    shown: Dict[str, str] = {}  # payload -> title of the buttons shown so far
     for stamp, kind, data in rows:
         event = json.loads(data)
         if kind == "user":
             intent = ((event.get("parse_data") or {}).get("intent") or {})
             detail = f"read as {intent.get('name')} ({float(intent.get('confidence') or 0):.2f})" \
                 if intent.get("name") else ""
-            lines.append(Line(stamp, "patient", event.get("text") or "", detail))
+            lines.append(Line(stamp, "patient", pressed(event.get("text") or "", shown), detail))
         elif kind == "bot":
             buttons = ((event.get("data") or {}).get("buttons") or [])
+            shown.update({str(b.get("payload")): str(b.get("title")) for b in buttons
+                          if b.get("payload") and b.get("title")})
             offered = ", ".join(str(b.get("title")) for b in buttons if b.get("title"))
             lines.append(Line(stamp, "assistant", event.get("text") or "", f"buttons: {offered}" if offered else ""))
         elif kind == "session_started":
@@ -55,6 +58,15 @@ def transcript(url: object, conversation_id: str) -> List[Line]:
         elif event.get("name") == BOOKING_FORM:
             lines.append(Line(stamp, "event", "booking form started"))
     return lines
+
+
+def pressed(text: str, offered: Dict[str, str]) -> str:
+    """What the patient did, in words: a button's payload ("/affirm") as the button's title, in
+    brackets; typed text as it is."""
+    if not text.startswith("/"):
+        return text
+    title = offered.get(text) or TOPIC_TITLES.get(text[1:].split("{", 1)[0])
+    return f"[pressed “{title}”]" if title else "[pressed a button]"
 
 
 @dataclass

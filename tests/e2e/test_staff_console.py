@@ -34,6 +34,7 @@ from tools.servers import HOST, free_port, start_staff_console, stop, wait_until
 PASSWORD = "a long staff password"
 ALICE, BOB = "alice@clinic.example", "bob@clinic.example"
 PATIENT_NAME, PATIENT_PHONE = "Ann Example", "+12025550143"
+OLD = 40 * 86400  # seconds ago: older than any figure or review window
 _addresses = count(1)
 
 
@@ -142,6 +143,11 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningConsole
         ("patient-3", 60, user("flibber the wozzle", "nlu_fallback", 0.2)),
         ("patient-3", 50, user("is it like [special](k)", "ask_mechanism", 0.31)),
         ("patient-2", 40, user("i took all my pills and i am scared now please", "crisis", 1.0)),
+        # Older than the figures' week and the review's month: buttons pressed.
+        ("patient-5", OLD, {"event": "bot", "text": "Send it?", "data": {"buttons": [
+            {"title": "Yes, send it", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]}}),
+        ("patient-5", OLD - 10, user("/affirm", "affirm", 1.0)),
+        ("patient-5", OLD - 20, user("/ask_cost", "ask_cost", 1.0)),
     ])
     port = free_port()
     with open(work / "console.log", "ab") as log:
@@ -386,6 +392,15 @@ def test_after_log_in_only_a_path_of_the_console_is_followed(console: RunningCon
 
 
 # --- audit, export, review, figures ------------------------------------------------------------
+
+def test_a_transcript_shows_buttons_pressed_in_words_and_readings_only_when_asked(console: RunningConsole) -> None:
+    client = console.logged_in()
+    plain = client.get("/conversations/patient-5").text
+    assert "[pressed “Yes, send it”]" in plain and "[pressed “Cost”]" in plain and "/affirm" not in plain
+    assert "read as" not in plain and "Show details" in plain
+    detailed = client.get("/conversations/patient-5", params={"details": "1"}).text
+    assert "read as affirm (1.00)" in detailed and "Hide details" in detailed
+
 
 def test_transcript_reads_and_status_changes_are_audited(console: RunningConsole) -> None:
     client = console.logged_in(BOB)
