@@ -182,7 +182,7 @@ def corrected_details(slot: str, text: str) -> Dict[str, Any]:
     if slot != "contact_details":
         contact = parse_contact(text, clinic_region())
         if contact:
-            found.update(contact_slots(contact))
+            found.update(contact_slots(contact, clinic_region()))
     if slot != "full_name":
         name = find_name(text)
         if name:
@@ -203,7 +203,7 @@ def details_given_at_once(text: str, requested: str, form_slots: List[str]) -> D
         found["full_name"] = name
     contact = parse_contact(parts.get("contact", ""), clinic_region())
     if contact and "contact_details" in form_slots:
-        found.update(contact_slots(contact))
+        found.update(contact_slots(contact, clinic_region()))
     if parts.get("time") and "preferred_time_text" in form_slots:
         found.update(time_slots(parts["time"], clinic_now(), clinic_region()))
     if parts.get("reason") and "reason" in form_slots:
@@ -303,7 +303,7 @@ class ValidatingForm(FormValidationAction):
     ) -> Dict[str, Any]:
         found = parse_contact(value if isinstance(value, str) else "", clinic_region())
         if found:
-            return self._passed(contact_slots(found))
+            return self._passed(contact_slots(found, clinic_region()))
         return self._failed("contact_details", dispatcher, tracker, "utter_invalid_contact")
 
     def validate_preferred_time_text(

@@ -269,9 +269,11 @@ def parse_contact(text: Optional[str], region: str = DEFAULT_REGION) -> Dict[str
     return found
 
 
-def contact_slots(found: Dict[str, str]) -> Dict[str, Optional[str]]:
-    """The form's contact slots for what parse_contact found."""
-    return {"contact_details": " / ".join(found.values()), "phone": found.get("phone"), "email": found.get("email")}
+def contact_slots(found: Dict[str, str], region: str = DEFAULT_REGION) -> Dict[str, Optional[str]]:
+    """The form's contact slots for what parse_contact found: the number and address as stored, and
+    as the patient reads them back in the summary (the number as written in the clinic's country)."""
+    shown = [display_phone(value, region) if key == "phone" else value for key, value in found.items()]
+    return {"contact_details": " / ".join(shown), "phone": found.get("phone"), "email": found.get("email")}
 
 
 # ----------------------------------------------------------------------------- dates
@@ -965,7 +967,7 @@ def prefill_from_message(text: str, now: datetime, region: str = DEFAULT_REGION)
         values["full_name"] = name
     contact = parse_contact(text, region)
     if contact:
-        values.update(contact_slots(contact))
+        values.update(contact_slots(contact, region))
     values.update(time_slots(text, now, region))
     reason = parse_reason(text)
     if reason and reason != "other":

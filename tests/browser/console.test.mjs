@@ -35,7 +35,7 @@ async function checkPage(name) {
 test("a patient books in the widget and asks something the assistant does not understand", async () => {
   const { context, page } = await openPage(browser, DEMO_URL);
   await openWidget(page);
-  reference = await bookInWidget(page, "Bea Console", "202-555-0164", ["Bea Console", "+12025550164"]);
+  reference = await bookInWidget(page, "Bea Console", "202-555-0164", ["Bea Console", "(202) 555-0164"]);
   await send(page, NOT_UNDERSTOOD);
   await context.close();
 });
@@ -124,7 +124,7 @@ test("a booking made while the inbox is open appears, and the tab's title counts
   const waiting = Number((await page.title()).match(/^\((\d+)\) /)?.[1] ?? 0);
   const patient = await openPage(browser, DEMO_URL);
   await openWidget(patient.page);
-  const second = await bookInWidget(patient.page, "Cal Refresh", "202-555-0175", ["Cal Refresh", "+12025550175"]);
+  const second = await bookInWidget(patient.page, "Cal Refresh", "202-555-0175", ["Cal Refresh", "(202) 555-0175"]);
   await patient.context.close();
   // No reload by the test: the inbox reloads itself.
   await page.getByRole("link", { name: second }).waitFor({ timeout: 20000 });

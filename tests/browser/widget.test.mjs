@@ -74,7 +74,7 @@ test("a booking goes through to its confirmation with a reference number", async
   const { context, page } = await openPage();
   await openWidget(page);
   const reference = await bookInWidget(page, "Ann Browser", "202-555-0187",
-    ["Ann Browser", "+12025550187", "Tuesday", "depression", "Aetna"]);
+    ["Ann Browser", "(202) 555-0187", "Tuesday", "depression", "Aetna"]);
   // The clinic's phone number in the confirmation is a tel: link.
   assert.equal(await botMessage(page, "your request is saved").locator("a[href^='tel:']").first().getAttribute("href"),
     "tel:+12025550123");
@@ -140,7 +140,12 @@ test("clear conversation starts afresh with a new session", async () => {
   await openWidget(page);
   await send(page, "how much does it cost?", "Demo prices");
   const before = await page.evaluate(() => Object.values(sessionStorage).map((v) => JSON.parse(v).sessionId)[0]);
+  // Clearing asks first; keeping it changes nothing.
   await page.getByRole("button", { name: "Clear conversation" }).click();
+  await page.getByRole("button", { name: "Keep it" }).click();
+  assert.ok((await logText(page)).includes("Demo prices"), "kept after 'Keep it'");
+  await page.getByRole("button", { name: "Clear conversation" }).click();
+  await page.getByRole("button", { name: "Clear it" }).click();
   await waitForBot(page, "virtual assistant of");
   const after = await page.evaluate(() => Object.values(sessionStorage).map((v) => JSON.parse(v).sessionId)[0]);
   assert.notEqual(after, before);
@@ -262,5 +267,25 @@ test("offline: a visible notice, the message is kept, and it is sent after recon
   await waitForBot(page, "40 to 90 minutes");
   assert.ok(await notice.isHidden(), "the notice goes once the connection is back");
   assert.equal(await page.locator(".cc-pending").count(), 0);
+  await context.close();
+});
+
+test("on a phone, Clear sits away from Close, asks first, and keeps the booking's reference", async () => {
+  const { context, page } = await openPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await openWidget(page);
+  const clear = await page.getByRole("button", { name: "Clear conversation" }).boundingBox();
+  const close = await page.getByRole("button", { name: "Close chat" }).boundingBox();
+  assert.ok(close.x - (clear.x + clear.width) >= 24, `Clear ends ${close.x - (clear.x + clear.width)} px from Close`);
+  const reference = await bookInWidget(page, "Pia Phone", "(202) 555-0187", ["Pia Phone", "(202) 555-0187"]);
+  await page.getByRole("button", { name: "Clear conversation" }).click();
+  assert.ok((await logText(page)).includes(reference), "nothing is cleared before the patient confirms");
+  await page.getByRole("button", { name: "Clear it" }).click();
+  await waitForBot(page, "virtual assistant of");
+  const history = await logText(page);
+  assert.ok(history.includes(`your reference ${reference}`), history);
+  assert.ok(!history.includes("Here is your booking request"), "the old conversation is gone");
+  await page.reload();
+  await page.getByRole("log").waitFor();
+  assert.ok((await logText(page)).includes(reference), "the kept reference survives a reload");
   await context.close();
 });

@@ -52,7 +52,8 @@ def test_happy_path_is_stored_before_it_is_confirmed(assistant, outbox):
     sender = new_sender("book")
     tuesdays = {next_tuesday()}
     summary = " ".join(texts(book_until_summary(assistant, sender)))
-    for detail in (NAME, E164, "Tuesday", "12 pm to 5 pm", "depression", "Aetna"):
+    # The number read back as the patient writes it (stored in E.164).
+    for detail in (NAME, PHONE, "Tuesday", "12 pm to 5 pm", "depression", "Aetna"):
         assert detail in summary
     assert not stored(outbox, sender), "nothing is stored before the patient confirms"
     confirmed = " ".join(texts(say(assistant, sender, "/affirm")))
@@ -86,18 +87,23 @@ def test_values_given_up_front_are_used(assistant):
     assert "What is your full name?" not in replies
 
 
-# The message, and three other wordings: (message, contact stored, time as written, in the summary).
+# The message, and three other wordings: (message, contact stored, contact and time in the summary,
+# time as written).
 AT_ONCE = [
-    ("I'm Dana Lee, 415-555-0199, weekday mornings", "+14155550199", "weekday mornings", "8 am to 12 pm"),
-    ("Dana Lee 415 555 0199, tuesday afternoon", "+14155550199", "tuesday afternoon", "12 pm to 5 pm"),
-    ("dana lee, dana@example.org, next monday morning", "dana@example.org", "next monday morning", "8 am to 12 pm"),
-    ("my name is Dana Lee; (415) 555-0199; friday after 3pm", "+14155550199", "friday after 3pm", "3 pm"),
+    ("I'm Dana Lee, 415-555-0199, weekday mornings", "+14155550199", "(415) 555-0199", "8 am to 12 pm",
+     "weekday mornings"),
+    ("Dana Lee 415 555 0199, tuesday afternoon", "+14155550199", "(415) 555-0199", "12 pm to 5 pm",
+     "tuesday afternoon"),
+    ("dana lee, dana@example.org, next monday morning", "dana@example.org", "dana@example.org", "8 am to 12 pm",
+     "next monday morning"),
+    ("my name is Dana Lee; (415) 555-0199; friday after 3pm", "+14155550199", "(415) 555-0199", "3 pm",
+     "friday after 3pm"),
 ]
 
 
-@pytest.mark.parametrize("message, contact, time_text, shown", AT_ONCE)
-def test_name_contact_and_time_at_the_name_question_fill_all_three(assistant, outbox, message, contact, time_text,
-                                                                   shown):
+@pytest.mark.parametrize("message, contact, shown_contact, shown, time_text", AT_ONCE)
+def test_name_contact_and_time_at_the_name_question_fill_all_three(assistant, outbox, message, contact, shown_contact,
+                                                                   shown, time_text):
     sender = new_sender("at-once")
     say(assistant, sender, "i'd like to book a consultation")
     replies = texts(say(assistant, sender, message))
@@ -105,7 +111,7 @@ def test_name_contact_and_time_at_the_name_question_fill_all_three(assistant, ou
     say(assistant, sender, "depression")
     say(assistant, sender, "skip")
     summary = " ".join(texts(say(assistant, sender, "yes")))
-    for detail in ("Dana Lee", contact, shown):
+    for detail in ("Dana Lee", shown_contact, shown):
         assert detail in summary, summary
     say(assistant, sender, "/affirm")
     [payload] = stored(outbox, sender)
@@ -179,7 +185,7 @@ def test_a_new_number_given_at_the_summary_is_the_one_stored(assistant, outbox):
     sender = new_sender("summary-correction")
     book_until_summary(assistant, sender)
     summary = " ".join(texts(say(assistant, sender, "actually my number is 415 555 0199")))
-    assert "+14155550199" in summary and E164 not in summary
+    assert "(415) 555-0199" in summary and PHONE not in summary
     say(assistant, sender, "/affirm")
     [payload] = stored(outbox, sender)
     assert payload["phone"] == "+14155550199"

@@ -96,7 +96,7 @@ def test_every_step_of_the_booking_form_replies_and_asks_again_and_loses_nothing
         interject_everything(assistant, domain, sender, "booking_form", step, rendered(domain, question)[:40])
         last = texts(say(assistant, sender, answer))
     summary = " ".join(last)
-    for detail in (NAME, E164, "depression", "Aetna"):
+    for detail in (NAME, PHONE, "depression", "Aetna"):
         assert detail in summary, (detail, summary)
     confirmed = " ".join(texts(say(assistant, sender, "/affirm")))
     [request] = [r["payload"] for r in outbox.requests() if r["payload"]["conversation_id"] == sender]

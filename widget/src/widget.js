@@ -51,6 +51,19 @@
     return { sessionId: newSessionId(), history: [], pending: [], open: false, started: false };
   }
 
+  // A request's reference as the assistant gives it ("BK-7KQ2-M9XD"): kept over a clear.
+  var REFERENCE = /\b(?:BK|CB|CH|CX)-[A-Z2-9]{4}-[A-Z2-9]{4}\b/g;
+
+  function referencesIn(history) {
+    var found = [];
+    history.forEach(function (entry) {
+      (entry.from === "bot" && entry.text ? entry.text.match(REFERENCE) || [] : []).forEach(function (reference) {
+        if (found.indexOf(reference) < 0) found.push(reference);
+      });
+    });
+    return found;
+  }
+
   function loadState() {
     try {
       var saved = JSON.parse(window.sessionStorage.getItem(storageKey) || "null");
@@ -148,6 +161,13 @@
     type: "button", class: "cc-clear", "aria-label": "Clear conversation", title: "Clear conversation", text: "Clear",
   });
   var closeButton = el("button", { type: "button", class: "cc-close", "aria-label": "Close chat", text: "\u00d7" });
+  // Clearing asks first: one stray tap must not lose a conversation or its reference.
+  var confirmClear = el("button", { type: "button", class: "cc-confirm-yes", text: "Clear it" });
+  var keepConversation = el("button", { type: "button", class: "cc-confirm-no", text: "Keep it" });
+  var clearQuestion = el("div", {
+    class: "cc-confirm", role: "group", "aria-labelledby": "cc-confirm-text", hidden: true,
+  }, [el("p", { id: "cc-confirm-text", text: "Start a new conversation? This one will be removed from this tab." }),
+    confirmClear, keepConversation]);
   var status = el("p", { class: "cc-status", role: "status", hidden: true });
   var log = el("div", {
     class: "cc-log", role: "log", "aria-live": "polite", "aria-label": "Conversation", tabindex: "0",
@@ -166,11 +186,13 @@
   ]);
   var note = el("p", {
     class: "cc-note",
-    text: "General information, not medical advice. In an emergency call 911, or call or text 988.",
+    text: "General information, not medical advice. In an emergency call 911, or call or text 988. "
+      + "For your privacy this chat is kept in this browser tab only.",
   });
   var panel = el("section", {
     id: "cc-panel", class: "cc-panel", role: "dialog", "aria-labelledby": "cc-title", hidden: true,
-  }, [el("div", { class: "cc-header" }, [title, clearButton, closeButton]), status, log, typing, form, note]);
+  }, [el("div", { class: "cc-header" }, [title, clearButton, closeButton]), clearQuestion, status, log, typing, form,
+    note]);
   var root = el("div", { class: "cc-root", "data-open": "false" }, [launcher, panel]);
 
   function svgIcon() {
@@ -404,22 +426,43 @@
   }
 
   function clearConversation() {
+    var references = referencesIn(state.history);
+    clearQuestion.hidden = true;
     state = freshState();
     state.open = true;
     saveState();
     hideTyping();
     log.textContent = "";
     fitInput("");
+    if (references.length) {
+      // The new conversation starts with the references of the old one, so that none is lost.
+      addEntry({ from: "bot", text: "Kept from your earlier conversation: your reference "
+        + references.join(", ") + ". Quote it when you contact the clinic." });
+    }
     requestSession();
     startConversation();
     input.focus();
   }
 
+  function askToClear() {
+    clearQuestion.hidden = false;
+    keepConversation.focus();
+  }
+
+  function keepIt() {
+    clearQuestion.hidden = true;
+    input.focus();
+  }
+
   launcher.addEventListener("click", openPanel);
   closeButton.addEventListener("click", closePanel);
-  clearButton.addEventListener("click", clearConversation);
+  clearButton.addEventListener("click", askToClear);
+  confirmClear.addEventListener("click", clearConversation);
+  keepConversation.addEventListener("click", keepIt);
   panel.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") closePanel();
+    if (event.key === "Escape") {
+      if (clearQuestion.hidden) closePanel(); else keepIt();
+    }
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();

@@ -90,11 +90,14 @@ def test_the_name_can_be_skipped_after_two_failures(answer):
 
 # ------------------------------------------------------------------------------------- contact
 
+# Stored in E.164; shown back as the clinic's country writes a number.
 @pytest.mark.parametrize("text, phone, email, shown", [
-    ("(415) 555-0133", "+14155550133", None, "+14155550133"),
+    ("(415) 555-0133", "+14155550133", None, "(415) 555-0133"),
+    ("415.555.0133", "+14155550133", None, "(415) 555-0133"),
+    ("+44 20 7183 8750", "+442071838750", None, "+44 20 7183 8750"),
     ("ann.lee@example.com", None, "ann.lee@example.com", "ann.lee@example.com"),
     ("ann.lee@example.com or (415) 555-0133", "+14155550133", "ann.lee@example.com",
-     "ann.lee@example.com / +14155550133"),
+     "ann.lee@example.com / (415) 555-0133"),
 ])
 def test_a_phone_number_or_an_email_is_taken(answer, text, phone, email, shown):
     ran = answer("contact_details", text)

@@ -58,7 +58,7 @@ def test_why_the_name_is_needed_is_explained_and_not_stored(answer):
 # ------------------------------------------------------------------------------------- contact
 
 @pytest.mark.parametrize("text, slots", [
-    ("(415) 555-0133", {"contact_details": "+14155550133", "phone": "+14155550133", "email": None}),
+    ("(415) 555-0133", {"contact_details": "(415) 555-0133", "phone": "+14155550133", "email": None}),
     ("ann.lee@example.com", {"contact_details": "ann.lee@example.com", "phone": None, "email": "ann.lee@example.com"}),
 ])
 def test_a_phone_number_or_an_email_is_taken(answer, text, slots):
