@@ -43,6 +43,10 @@ REVIEW_FILE = "labelled.yml"
 REVIEW_DAYS = 30
 NOT_LABELLED = {"nlu_fallback"}
 DEFAULT_REFRESH_SECONDS = 60
+# A request's details on its page, in order: (payload key, label).
+DETAILS = (("name", "Name"), ("phone", "Phone"), ("email", "E-mail"), ("preferred_time_text", "Preferred time"),
+           ("preferred_time", "Preferred time (read as)"), ("reason", "Reason"), ("insurance", "Insurance"),
+           ("message", "Message"), ("channel", "Channel"))
 # The open crisis flags the inbox shows above the requests, newest first; the rest are a link away.
 FLAGS_IN_INBOX = 5
 # A search made only of digits and the signs numbers are written with: a phone number, or its end.
@@ -235,13 +239,21 @@ class Console:
         return [flag for flag in self.outbox.flags() if flag["id"] not in followed]
 
     def contact_cell(self, payload: Dict[str, object]) -> str:
-        """The patient's phone (as written in the clinic's country) or e-mail, as a link to call or write."""
-        if payload.get("phone"):
-            number = str(payload["phone"]).partition(" ext. ")[0]
-            return link(f"tel:{number}", display_phone(str(payload["phone"]), self.settings.phone_region))
-        if payload.get("email"):
-            return link(f"mailto:{payload['email']}", str(payload["email"]))
-        return "-"
+        """The patient's phone or, without one, e-mail, as a link to call or write."""
+        key = "phone" if payload.get("phone") else "email"
+        return self.detail_cell(key, payload.get(key))
+
+    def detail_cell(self, key: str, value: object) -> str:
+        """One detail of a request as HTML: a phone (as written in the clinic's country) or e-mail as a
+        link to call or write, anything else as text."""
+        if not value:
+            return "-"
+        if key == "phone":
+            number = str(value).partition(" ext. ")[0]
+            return link(f"tel:{number}", display_phone(str(value), self.settings.phone_region))
+        if key == "email":
+            return link(f"mailto:{value}", str(value))
+        return _html(value)
 
     def flag_item(self, flag: Dict[str, object], requests: List[Dict[str, object]]) -> str:
         """One open flag in the inbox: when, the first words the patient wrote before it, and a way
@@ -313,11 +325,8 @@ class Console:
         # Every window the patient offered ("Monday or Wednesday morning"), where the request has them.
         read_as = "; or ".join(w.get("description", "") for w in payload.get("preferred_windows") or [])
         payload = {**payload, "preferred_time": read_as or payload.get("preferred_time")}
-        shown = [(label, payload.get(key)) for key, label in (
-            ("name", "Name"), ("phone", "Phone"), ("email", "E-mail"), ("preferred_time_text", "Preferred time"),
-            ("preferred_time", "Preferred time (read as)"), ("reason", "Reason"), ("insurance", "Insurance"),
-            ("message", "Message"), ("channel", "Channel"))]
-        details = table(["Detail", "Value"], [(label, value or "-") for label, value in shown])
+        details = table(["Detail", "Value"],
+                        [(label, self.detail_cell(key, payload.get(key))) for key, label in DETAILS], raw=True)
         history = table(["Status", "Changed by", "When"],
                         [(c["status"], c["changed_by"], self.local(c["changed_at"])) for c in found["history"]]
                         or [("new", "-", self.local(found["created_at"]))])

@@ -207,6 +207,7 @@ def test_the_inbox_shows_who_to_reach_and_how_and_finds_them_by_name_or_phone(co
     inbox = client.get("/requests").text
     # The phone as the clinic's country writes it, as a link to call.
     assert PATIENT_NAME in inbox and f'<a href="tel:{PATIENT_PHONE}">(202) 555-0143</a>' in inbox
+    assert f'<a href="tel:{PATIENT_PHONE}">(202) 555-0143</a>' in client.get(f"/requests/{console.booking}").text
     for search in ("ann example", "Example", "0143", "(202) 555-0143", "202.555.0143", console.booking.lower()):
         found = client.get("/requests", params={"q": search}).text
         assert console.booking in found, search
