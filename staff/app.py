@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone as dt_timezone
 from html import escape
 from pathlib import Path
-from typing import Awaitable, Callable, Dict, List, Optional
+from typing import Awaitable, Callable, Dict, List, Optional, Tuple
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,8 @@ DETAILS = (("name", "Name"), ("phone", "Phone"), ("email", "E-mail"), ("preferre
            ("preferred_time", "Preferred time (read as)"), ("reason", "Reason"), ("insurance", "Insurance"),
            ("message", "Message"), ("channel", "Channel"))
 # The open crisis flags the inbox shows above the requests, newest first; the rest are a link away.
+# A flag's page quotes this many words of what the patient last wrote (the transcript has the rest).
+FLAG_PAGE_WORDS = 80
 FLAGS_IN_INBOX = 5
 # A search made only of digits and the signs numbers are written with: a phone number, or its end.
 PHONE_QUERY = re.compile(r"^[\d\s()+.\-/]+$")
@@ -255,16 +257,20 @@ class Console:
             return link(f"mailto:{value}", str(value))
         return _html(value)
 
-    def flag_item(self, flag: Dict[str, object], requests: List[Dict[str, object]]) -> str:
-        """One open flag in the inbox: when, the first words the patient wrote before it, and a way
-        to reach them when the conversation left one."""
+    def flag_context(self, flag: Dict[str, object], requests: List[Dict[str, object]]) -> Tuple[str, str]:
+        """What the patient last wrote in the flagged conversation, and a way to reach them (HTML)
+        when the conversation left one."""
         said = [line.text for line in insights.transcript(self.settings.tracker_url, str(flag["conversation_id"]))
                 if line.speaker == "patient" and line.text and not line.text.startswith("/")]
-        words = first_words(said[-1]) if said else "(the conversation is no longer stored)"
         contact = next((self.contact_cell(r["payload"]) for r in requests
                         if r["payload"].get("conversation_id") == flag["conversation_id"]), "no contact left")
+        return (said[-1] if said else "(the conversation is no longer stored)"), contact
+
+    def flag_item(self, flag: Dict[str, object], requests: List[Dict[str, object]]) -> str:
+        """One open flag in the inbox: when, the first words the patient wrote, how to reach them."""
+        words, contact = self.flag_context(flag, requests)
         return (f"<li>{link(self.url('/flags/%d' % flag['id']), 'Crisis flag %d' % flag['id'])} · "
-                f"{_html(self.local(flag['created_at']))} · “{_html(words)}” · {contact}</li>")
+                f"{_html(self.local(flag['created_at']))} · “{_html(first_words(words))}” · {contact}</li>")
 
     async def inbox(self, request: web.Request) -> web.Response:
         status, kind, search = (request.query.get(k, "") for k in ("status", "kind", "q"))
@@ -374,7 +380,11 @@ class Console:
                 '<textarea id="note" name="note" rows="3" cols="60" required></textarea></p>'
                 "<button>Record follow-up</button></form>")
         channel = flag["channel"] or "an unknown channel"
-        body = (f'<p>Raised {_html(self.local(flag["created_at"]))} on {_html(channel)} '
+        # What the patient said and how to reach them lead the page: what staff act on first.
+        words, contact = self.flag_context(flag, self.outbox.requests())
+        body = (f'<blockquote><p>“{_html(first_words(words, FLAG_PAGE_WORDS))}”</p></blockquote>'
+                f"<p>How to reach them: {contact}</p>"
+                f'<p>Raised {_html(self.local(flag["created_at"]))} on {_html(channel)} '
                 f"({_html(flag['reason'])}). {transcript}</p>"
                 + table(["Follow-up", "By", "When"],
                         [(n["note"], n["recorded_by"], self.local(n["recorded_at"])) for n in notes])

@@ -222,6 +222,10 @@ def test_the_crisis_box_shows_the_latest_flags_with_the_patients_words_and_never
     box = client.get("/requests").text.split('<section class="crisis"', 1)[1].split("</section>", 1)[0]
     assert box.count("<li>") == 1 and "All crisis flags" in box
     assert "i took all my pills and i am scared now please" in box and "no contact left" in box
+    # The flag's own page leads with the patient's words and how to reach them.
+    flag_page = client.get(f"/flags/{console.flag_id}").text
+    main = flag_page.split('<main id="main"', 1)[1]
+    assert main.index("i took all my pills") < main.index("How to reach them: no contact left") < main.index("Raised")
     extra = [console.outbox.flag(f"patient-extra-{n}", "rest", "crisis", "rule") for n in range(6)]
     try:
         box = client.get("/requests").text.split('<section class="crisis"', 1)[1].split("</section>", 1)[0]
