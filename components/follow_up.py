@@ -14,8 +14,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from clinic.questions import leans_on_before
 from components.stateless import StatelessComponent
-
-FALLBACK_INTENT = "nlu_fallback"
+from components.text import FALLBACK_INTENT, mark_unsure
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -40,9 +39,6 @@ class FollowUpReader(StatelessComponent):
             if name == FALLBACK_INTENT or not name or not leans_on_before(message.get(TEXT)):
                 continue
             if name in self.no_topic_intents or confidence < self.surely:
-                ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or []
-                           if entry.get("name") != FALLBACK_INTENT]
-                unsure = {"name": FALLBACK_INTENT, "confidence": 1.0 - confidence}
-                message.set(INTENT, unsure, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [unsure, *ranking], add_to_output=True)
+                mark_unsure(message, 1.0 - confidence, [entry for entry in message.get(INTENT_RANKING_KEY) or []
+                                                        if entry.get("name") != FALLBACK_INTENT])
         return messages

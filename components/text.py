@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, Collection, Dict, Optional
+from typing import Any, Collection, Dict, List, Optional
 
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME as FALLBACK_INTENT
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
@@ -19,7 +20,8 @@ def without_accents(text: str) -> str:
 def top_reading(message: Message) -> Optional[str]:
     """The first reading in the ranking other than the fallback's: what the classifier put first
     when it was unsure (or what a guard put there, if one overrode it)."""
-    return next((e.get("name") for e in message.get(INTENT_RANKING_KEY) or [] if e.get("name") != "nlu_fallback"), None)
+    return next((e.get("name") for e in message.get(INTENT_RANKING_KEY) or []
+                 if e.get("name") != FALLBACK_INTENT), None)
 
 
 def left_alone(message: Message, kept_intents: Collection[str], unsure_crisis_too: bool = True) -> bool:
@@ -44,7 +46,16 @@ def hand_back(message: Message, dropped: Collection[str], threshold: float) -> N
     """Drops readings a step did not confirm: the next reading takes their place if it is sure enough
     (at least the fallback's threshold), "did you mean" otherwise."""
     ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get("name") not in dropped]
-    unsure = {"name": "nlu_fallback", "confidence": threshold}
-    sure = bool(ranking) and (ranking[0].get("confidence") or 0) >= threshold
-    message.set(INTENT, ranking[0] if sure else unsure, add_to_output=True)
-    message.set(INTENT_RANKING_KEY, ranking if sure else [unsure] + ranking, add_to_output=True)
+    if ranking and (ranking[0].get("confidence") or 0) >= threshold:
+        message.set(INTENT, ranking[0], add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+    else:
+        mark_unsure(message, threshold, ranking)
+
+
+def mark_unsure(message: Message, confidence: float, ranking: List[Dict[str, Any]]) -> None:
+    """Puts the fallback ("did you mean") first, as the FallbackClassifier does, the readings of
+    `ranking` below it."""
+    unsure = {"name": FALLBACK_INTENT, "confidence": confidence}
+    message.set(INTENT, unsure, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [unsure, *ranking], add_to_output=True)

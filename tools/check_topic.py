@@ -407,11 +407,13 @@ def words_and_meaning(classifier: Any, messages: Sequence[Any]) -> Callable[[Lis
         if found is not None:
             vectors[message.get("text")] = found[0]
 
+    missing = np.zeros(len(next(iter(vectors.values())))) if vectors else None
+
     def features(texts: List[str]) -> csr_matrix:
         words = normalize(classifier.reader.ngram_features([classifier._prepared(t) for t in texts]))
         if not vectors:
             return words
-        meaning = normalize(np.vstack([vectors.get(t, np.zeros(len(next(iter(vectors.values()))))) for t in texts]))
+        meaning = normalize(np.vstack([vectors.get(t, missing) for t in texts]))
         return hstack([words, csr_matrix(meaning)]).tocsr()
 
     return features
