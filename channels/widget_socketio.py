@@ -33,6 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from clinic.parsing import normalise_phone
 from clinic.profile import ProfileError, current_profile
 from channels.gate import (BUSY_TEXT, DEFAULT_MAX_MESSAGE_LENGTH, DEFAULT_MAX_PENDING, ConversationGate, Outcome,
                            input_limits)
@@ -68,13 +69,24 @@ def valid_session_id(candidate: Any) -> Optional[str]:
 
 
 def widget_branding() -> Dict[str, Any]:
-    """What the widget shows before anyone types: the clinic's name and colours."""
+    """What the widget shows before anyone types: the clinic's name and colours, the safety note
+    with the crisis lines of the clinic's country, and the numbers it makes tappable in answers
+    (those lines, and the clinic's own phone)."""
     try:
         profile = current_profile()
     except ProfileError as error:
         logger.error("widget branding unavailable: %s", error)
         return {}
-    return {"clinic_name": profile.name, "colours": dict(profile.widget_colours)}
+    links = profile.crisis.link_list()
+    clinic_phone = normalise_phone(profile.phone, profile.phone_region)
+    if clinic_phone:
+        links.append({"text": profile.phone, "href": f"tel:{clinic_phone}"})
+    return {
+        "clinic_name": profile.name,
+        "colours": dict(profile.widget_colours),
+        "safety_note": f"In an emergency call {profile.crisis.emergency}, or {profile.crisis.first_line}.",
+        "phone_links": links,
+    }
 
 
 async def join_room(sio: AsyncServer, sid: str, room: str, namespace: Optional[str]) -> None:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 import yaml
 
+from clinic.crisis_lines import CrisisLines, CrisisLinesError, crisis_lines_for
 from clinic.paths import PROJECT_ROOT
 
 
@@ -29,7 +30,17 @@ ALLOW_DEMO_ENV_VAR = "ALLOW_DEMO_PROFILE"
 TRUE_WORDS = ("1", "true", "yes", "on")
 
 
-NOT_SLOTS = ("demo", "timezone", "widget_colours", "phone_region")
+NOT_SLOTS = ("demo", "timezone", "widget_colours", "phone_region", "crisis", "policies")
+# The clinic's own answers to practical questions (profile key `policies`), by topic: what the
+# answer is about when the profile has no policy and the team has to tell the patient.
+POLICY_TOPICS = {
+    "getting_home": "getting home after an infusion",
+    "eating_before": "eating and drinking before an infusion",
+    "what_to_bring": "what to bring to your appointment",
+    "companions": "bringing someone with you",
+    "arriving_early": "when to arrive",
+    "cancellation": "cancelling or moving an appointment",
+}
 DEFAULT_PHONE_REGION = "US"
 DEFAULT_WIDGET_COLOURS = {"primary": "#0b5d66", "on_primary": "#ffffff"}
 # WCAG AA for normal text: the widget's header and buttons put on_primary text on primary.
@@ -61,6 +72,18 @@ class ClinicProfile:
     # Where patients' numbers typed without a country code are from (ISO 3166: "US", "GB"), and so
     # how numeric dates are read (12/15 in the US, 15/12 elsewhere).
     phone_region: str = DEFAULT_PHONE_REGION
+    # The crisis and emergency lines of the clinic's country (clinic/crisis_lines.yml).
+    crisis: CrisisLines = field(default_factory=lambda: crisis_lines_for(DEFAULT_PHONE_REGION))
+    # The clinic's own practical policies, by POLICY_TOPICS key; a missing one is not given.
+    policies: Dict[str, str] = field(default_factory=dict)
+
+    def policy_answer(self, topic: str) -> str:
+        """The clinic's policy as its answer, or, without one, that the team can tell the patient."""
+        policy = self.policies.get(topic)
+        if policy:
+            return policy
+        return (f"Our team can tell you about {POLICY_TOPICS[topic]}: call us at {self.phone} "
+                f"({self.hours}), or ask me for a call back.")
 
     def slot_values(self) -> Dict[str, str]:
         """The profile as the `clinic_*` slots that responses use."""
@@ -70,6 +93,11 @@ class ClinicProfile:
             if f.name not in NOT_SLOTS
         }
         values["clinic_insurers"] = ", ".join(self.insurers)
+        values["clinic_crisis_lines"] = self.crisis.listed
+        values["clinic_crisis_reminder"] = self.crisis.reminder
+        values["clinic_crisis_line"] = self.crisis.first_line
+        values["clinic_emergency_number"] = self.crisis.emergency
+        values.update({f"clinic_policy_{topic}": self.policy_answer(topic) for topic in POLICY_TOPICS})
         return values
 
 
@@ -134,6 +162,23 @@ def parse_phone_region(raw: dict, source: Path) -> str:
     return DEFAULT_PHONE_REGION
 
 
+def parse_policies(raw: object, source: Path) -> Dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or set(raw) - set(POLICY_TOPICS):
+        unknown = ", ".join(sorted(set(raw) - set(POLICY_TOPICS))) if isinstance(raw, dict) else "a list"
+        raise ProfileError(f"{source}: 'policies' takes only {', '.join(POLICY_TOPICS)} (not {unknown})")
+    policies = {}
+    for topic, text in raw.items():
+        if text is None:
+            continue  # listed but left empty: the team tells the patient
+        if not isinstance(text, str):
+            raise ProfileError(f"{source}: policies.{topic} must be the policy as text")
+        if text.strip():
+            policies[topic] = " ".join(text.split())
+    return policies
+
+
 def parse_profile(raw: object, source: Path) -> ClinicProfile:
     if not isinstance(raw, dict):
         raise ProfileError(f"{source}: expected a mapping of clinic facts")
@@ -148,13 +193,20 @@ def parse_profile(raw: object, source: Path) -> ClinicProfile:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ProfileError(f"{source}: 'timezone' {zone!r} is not a known time zone") from error
+    country = parse_phone_region(raw, source)
+    try:
+        crisis = crisis_lines_for(country)
+    except CrisisLinesError as error:
+        raise ProfileError(f"{source}: {error}") from error
     return ClinicProfile(
         **{key: _required_text(raw, key, source) for key in text_keys},
         insurers=[i.strip() for i in insurers] or ["(none listed)"],
         demo=bool(raw.get("demo", False)),
         timezone=zone,
         widget_colours=parse_widget_colours(raw.get("widget_colours"), source),
-        phone_region=parse_phone_region(raw, source),
+        phone_region=country,
+        crisis=crisis,
+        policies=parse_policies(raw.get("policies"), source),
     )
 
 

@@ -9,6 +9,8 @@ import logging
 from clinic.profile import ProfileError, current_profile
 
 FALLBACK_PHONE = "the clinic"
+# Without a readable profile the clinic's country is unknown: no country's number is safe to give.
+FALLBACK_DANGER = "call your local emergency number"
 
 
 def service_problem_text() -> str:
@@ -16,11 +18,13 @@ def service_problem_text() -> str:
     try:
         profile = current_profile()
         reach = f"call us at {profile.phone} ({profile.hours})"
+        danger = profile.crisis.reminder
     except ProfileError:
         reach = f"call {FALLBACK_PHONE}"
+        danger = FALLBACK_DANGER
     return (
         f"Sorry, something went wrong on our side and I couldn't finish that. Please try again in a "
-        f"moment, or {reach}. If you are in danger, call 911 or call or text 988."
+        f"moment, or {reach}. If you are in danger, {danger}."
     )
 
 

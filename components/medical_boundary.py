@@ -4,7 +4,7 @@
 reassurance where the answer depends on the patient's own situation. This step runs after the
 classifier and, when a message names such a situation (pregnancy, heart disease, seizures,
 psychosis in them or their family, bladder, liver or kidney problems, an age under 18 or over
-75, a specific medication, their own alcohol or drug use, driving after a session, long-term
+75, a specific medication, their own alcohol or drug use, work or flying after a session, long-term
 damage), turns the reading into `ask_personal_medical`, whose answer says a clinician must
 assess it and how to ask one. The classifier's own reading stays in the parse data
 (`medical_boundary.classified_as`). Conversation intents (booking, a person, thanks...) keep
@@ -175,23 +175,15 @@ CONCERNS: List[Concern] = [
                    r"\b(?:addiction|alcoholism|use\s+disorder|dependence)"
                    r"|\b(?:can|could|do|does|will|would)\s+(?:people|anyone|someone|patients|one|you)\s+"
                    r"(?:get|become|end\s+up)\s+(?:addicted|hooked|dependent)"),
-    Concern("driving_after",
-            r"\b(?:can|could|should|may|will)\s+i\s+(?:still\s+)?(?:drive|operate|go\s+(?:back\s+)?to\s+work|work)\b"
-            r"|\b(?:allowed|able|ok(?:ay)?|safe|fine)\s+to\s+(?:drive|operate\s+machinery)\b"
-            r"|\bdriv\w*\s+(?:myself\s+)?(?:home\s+)?(?:after|afterwards|following)\b"
-            r"|\bafter\b.{0,30}\bdrive\s+(?:myself|again)\b"
-            r"|\b(?:ride|cycle|bike|drive)\s+(?:my\s+\w+\s+)?home\s+after|\bbehind\s+the\s+wheel"
+    # Driving home and operating machinery afterwards are the clinic's practical policy
+    # (`ask_getting_home`, answered from the clinic profile); going back to work or flying is not.
+    Concern("work_after",
+            r"\b(?:can|could|should|may|will)\s+i\s+(?:still\s+)?(?:go\s+(?:back\s+)?to\s+work|work)\b"
             r"|\bback\s+to\s+(?:work|the\s+office|my\s+(?:shift|job))|\b(?:fly|flying)\s+after\b|\bpilot\b"
             r"|\b(?:still|then)\s+work\b|\b(?:night|day|next)\s+shifts?\s+(?:after|right\s+after|that|the\s+same)"
-            r"|\bshift\s+at\b.{0,60}\b(?:after|infusion|session)\b|\b(?:bus|truck|taxi|uber|delivery)\s+driver"
-            r"|\b(?:right\s+)?before\s+(?:my|a|the)\s+(?:night\s+|day\s+|next\s+|work\s+)?shifts?\b"
-            r"|\boperate\s+(?:machinery|heavy)|\bdirigir\b|\bfahren\b|\bconduire\b"
-            # a forklift or crane is a concern next to the session, not as someone's job
-            r"|\b(?:forklift|crane|operate\s+(?:a\s+\w+|that|this|the\s+same))\b.{0,60}"
-            r"\b(?:after|afterwards|infusion|session|same\s+day|that\s+day)\b"
-            r"|\b(?:after|afterwards|infusion|session)\b.{0,60}\b(?:forklift|crane)\b",
-            "when it is safe to drive or work depends on the patient and the dose",
-            ("can i drive home after the infusion", "how long after a session until i can drive again")),
+            r"|\b(?:right\s+)?before\s+(?:my|a|the)\s+(?:night\s+|day\s+|next\s+|work\s+)?shifts?\b",
+            "when it is safe to work or fly depends on the patient and the dose",
+            ("can i go back to work after the infusion", "i'm a pilot, how soon after a session can i fly")),
     Concern("long_term_damage",
             r"\blong[\s-]?term\b.{0,40}\b(?:damage|side[\s-]?effects?|effects?|risks?|harm|problems?|consequences)\b"
             r"|\b(?:damage|side[\s-]?effects?|harm)\b.{0,40}\blong[\s-]?term\b"

@@ -185,11 +185,30 @@ def _structure_problems(path: Path, root: yaml.MappingNode) -> List[str]:
                                  f"write `intent: {path.stem}`, or rename the file to "
                                  f"topics/{_text(keys['intent'][1])}.yml"))
     for name in ("sources", "examples", "held_out"):
-        if name in keys:
+        if name in keys and not (name == "sources" and _no_articles_needed(keys)):
             problems += _list_of_strings(path, name, keys[name][1])[0]
     if "answer" in keys:
         problems += _answer_problems(path, keys["answer"][1])
     return problems
+
+
+# An answer that is wholly the clinic profile's ("{clinic_policy_getting_home}") makes no medical
+# claim, so it cites no article: `sources: []`.
+PROFILE_ONLY = re.compile(r"^\s*(?:\{clinic_\w+\}\s*)+$")
+
+
+def profile_only(texts: Iterable[str]) -> bool:
+    texts = list(texts)
+    return bool(texts) and all(PROFILE_ONLY.match(text or "") for text in texts)
+
+
+def _no_articles_needed(keys: Dict[str, Tuple[yaml.Node, yaml.Node]]) -> bool:
+    sources, answer = keys["sources"][1], keys.get("answer", (None, None))[1]
+    if not isinstance(sources, yaml.SequenceNode) or sources.value or not isinstance(answer, yaml.SequenceNode):
+        return False
+    texts = [_text(_keys(v)["text"][1]) if isinstance(v, yaml.MappingNode) and "text" in _keys(v) else None
+             for v in answer.value]
+    return profile_only(texts)
 
 
 def _answer_problems(path: Path, node: yaml.Node) -> List[str]:
@@ -387,7 +406,7 @@ class Topic:
         note = (self.data.get("sources_note") or "").strip()
         if note and not note.startswith("("):
             note = f"({note})"
-        return f"# sources: {', '.join(self['sources'])}" + (f" {note}" if note else "")
+        return f"# sources: {', '.join(self['sources']) or 'none'}" + (f" {note}" if note else "")
 
     def answer_lines(self) -> List[str]:
         """The answer as it goes under `utter_<intent>:` in domain.yml (indented by four): the topic

@@ -16,14 +16,38 @@
   var MAX_MESSAGE_LENGTH = 2000;
   var MAX_HISTORY = 200;
   var ANSWER_TIMEOUT_MS = 20000;
-  var LINKABLE_PROTOCOLS = ["http:", "https:", "tel:", "mailto:"];
-  // URLs, e-mail addresses, US phone numbers and the 911/988 emergency lines become links.
-  var LINK_PATTERN = new RegExp([
+  var LINKABLE_PROTOCOLS = ["http:", "https:", "tel:", "mailto:", "sms:"];
+  // URLs, e-mail addresses and US-style phone numbers become links; so do the numbers the server
+  // names (`phone_links`: the crisis lines of the clinic's country and the clinic's phone).
+  var FIXED_LINKS = [
     /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)])/.source,
     /([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})/.source,
     /(\(?\b\d{3}\)?[ .-]?\d{3}[ .-]\d{4}\b)/.source,
-    /(\b(?:911|988)\b)/.source
-  ].join("|"), "g");
+  ];
+  var namedLinks = {};
+  var LINK_PATTERN = linkPattern([]);
+
+  function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+
+  /** The named numbers come first, longest first, so a number wins over a shorter one inside it. */
+  function linkPattern(named) {
+    var texts = named.map(function (link) { return link.text; })
+      .sort(function (a, b) { return b.length - a.length; }).map(escapeRegExp);
+    // An empty group that never matches keeps the fixed links' group numbers.
+    var namedSource = texts.length ? "(?<![\\w-])(" + texts.join("|") + ")(?![\\w-])" : "(\\b\\B)";
+    return new RegExp([namedSource].concat(FIXED_LINKS).join("|"), "g");
+  }
+
+  function setNamedLinks(links) {
+    namedLinks = {};
+    var valid = (Array.isArray(links) ? links : []).filter(function (link) {
+      return link && typeof link.text === "string" && link.text && typeof link.href === "string";
+    });
+    valid.forEach(function (link) { namedLinks[link.text] = link.href; });
+    LINK_PATTERN = linkPattern(valid);
+  }
   var CHAT_ICON = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
 
   var script = document.currentScript;
@@ -119,8 +143,9 @@
   }
 
   function hrefFor(match) {
-    if (match[1]) return safeHref(match[1]);
-    if (match[2]) return safeHref("mailto:" + match[2]);
+    if (match[1]) return safeHref(namedLinks[match[1]] || "");
+    if (match[2]) return safeHref(match[2]);
+    if (match[3]) return safeHref("mailto:" + match[3]);
     var digits = match[0].replace(/\D/g, "");
     return safeHref("tel:" + (digits.length === 10 ? "+1" + digits : digits));
   }
@@ -186,9 +211,13 @@
   ]);
   var note = el("p", {
     class: "cc-note",
-    text: "General information, not medical advice. In an emergency call 911, or call or text 988. "
-      + "For your privacy this chat is kept in this browser tab only.",
+    text: safetyNote("In an emergency call your local emergency number."),
   });
+
+  function safetyNote(emergency) {
+    return "General information, not medical advice. " + emergency
+      + " For your privacy this chat is kept in this browser tab only.";
+  }
   var panel = el("section", {
     id: "cc-panel", class: "cc-panel", role: "dialog", "aria-labelledby": "cc-title", hidden: true,
   }, [el("div", { class: "cc-header" }, [title, clearButton, closeButton]), clearQuestion, status, log, typing, form,
@@ -217,6 +246,11 @@
     var colours = Object.assign({}, branding && branding.colours, config.colours);
     if (colours.primary) root.style.setProperty("--cc-primary", colours.primary);
     if (colours.on_primary) root.style.setProperty("--cc-on-primary", colours.on_primary);
+    if (branding && typeof branding.safety_note === "string") note.textContent = safetyNote(branding.safety_note);
+    if (branding && Array.isArray(branding.phone_links)) {
+      setNamedLinks(branding.phone_links);
+      renderHistory(); // answers shown before the branding arrived get their links
+    }
   }
 
   function scrollToEnd() {

@@ -148,17 +148,57 @@ def test_the_demo_reads_phone_numbers_as_american():
     ({"phone": "+44 20 7946 0958"}, "GB"),
     ({"phone": "0044 20 7946 0958"}, "GB"),
     ({"phone": "+1 416 555 0123"}, "CA"),
-    ({"phone": "+44 20 7946 0958", "phone_region": "ie"}, "IE"),  # named, it wins
+    ({"phone": "+44 20 7946 0958", "phone_region": "ca"}, "CA"),  # named, it wins
     ({"country": "GB"}, "GB"),
     ({"country": "UK"}, "GB"),
 ])
 def test_the_phone_region_is_named_or_taken_from_the_clinics_own_number(demo_raw, facts, region):
-    del demo_raw["phone_region"]
+    del demo_raw["country"]
     assert parse_profile({**demo_raw, **facts}, Path("x.yml")).phone_region == region
 
 
 @pytest.mark.parametrize("key, value", [("phone_region", "USA"), ("phone_region", "XX"), ("country", "England")])
 def test_an_unknown_phone_region_is_refused(demo_raw, key, value):
-    del demo_raw["phone_region"]
+    del demo_raw["country"]
     with pytest.raises(ProfileError, match=key):
         parse_profile({**demo_raw, key: value}, Path("x.yml"))
+
+
+def test_a_country_without_crisis_lines_is_refused(demo_raw):
+    """Ireland is a real country, but the crisis lines table has no checked entry for it: giving
+    another country's numbers to a patient in crisis is worse than not starting."""
+    with pytest.raises(ProfileError, match="no crisis lines for the clinic's country 'IE'"):
+        parse_profile({**demo_raw, "country": "IE"}, Path("x.yml"))
+
+
+@pytest.mark.parametrize("country, present, absent", [
+    ("US", ["988", "press 2", "AYUDA", "741741", "911"], ["999", "116 123"]),
+    ("CA", ["9-8-8", "911"], ["741741", "999"]),
+    ("GB", ["999", "Samaritans", "116 123", "Shout", "85258"], ["988", "911", "741741"]),
+    ("AU", ["000", "Lifeline", "13 11 14"], ["988", "911", "999"]),
+])
+def test_every_crisis_number_comes_from_the_clinics_country(demo_raw, country, present, absent):
+    slots = parse_profile({**demo_raw, "country": country}, Path("x.yml")).slot_values()
+    crisis_text = " ".join(v for k, v in slots.items() if "crisis" in k or "emergency" in k)
+    assert [p for p in present if p in crisis_text] == present, crisis_text
+    assert [a for a in absent if a in crisis_text] == [], crisis_text
+
+
+def test_the_clinics_own_policy_answers_a_practical_question(demo_raw):
+    demo_raw["policies"] = {"getting_home": "Please arrange a ride home.", "eating_before": None}
+    slots = parse_profile(demo_raw, Path("x.yml")).slot_values()
+    assert slots["clinic_policy_getting_home"] == "Please arrange a ride home."
+    # Left empty or out: the team can tell the patient, and how to reach it.
+    for topic in ("eating_before", "cancellation"):
+        assert slots[f"clinic_policy_{topic}"].startswith("Our team can tell you about ")
+        assert demo_raw["phone"] in slots[f"clinic_policy_{topic}"]
+
+
+@pytest.mark.parametrize("policies, complaint", [
+    ({"parking": "Free parking behind the building."}, "not parking"),
+    (["getting_home"], "not a list"),
+    ({"getting_home": 12}, "policies.getting_home must be the policy as text"),
+])
+def test_a_malformed_policy_is_refused(demo_raw, policies, complaint):
+    with pytest.raises(ProfileError, match=complaint):
+        parse_profile({**demo_raw, "policies": policies}, Path("x.yml"))
