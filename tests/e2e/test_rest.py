@@ -9,7 +9,7 @@ from typing import Dict
 import pytest
 import yaml
 
-from clinic.profile import load_profile
+from clinic.profile import DEFAULT_PROFILE, load_profile
 from tests.support.chat import rendered, say
 from tests.support.project import ROOT
 
@@ -82,10 +82,19 @@ def test_new_conversation_starts_with_the_welcome(assistant, domain):
 
 
 def test_crisis_message_gets_crisis_resources(assistant):
+    """The demo clinic is in the US: 988 with its Spanish option, the Crisis Text Line and 911
+    (a UK clinic's lines: test_clinic_country.py)."""
     replies = say(assistant, f"crisis-{uuid.uuid4().hex[:8]}", "i want to kill myself")
     text = " ".join(r.get("text", "") for r in replies)
-    for resource in ("988", "741741", "911"):
+    for resource in ("988", "press 2", "text AYUDA to 988", "741741", "911"):
         assert resource in text
+    assert "116 123" not in text and "999" not in text
+
+
+def test_a_practical_question_gets_the_clinics_own_policy(assistant):
+    replies = say(assistant, f"policy-{uuid.uuid4().hex[:8]}", "can I drive home after an infusion")
+    policy = load_profile(DEFAULT_PROFILE).policies["getting_home"]
+    assert policy in [r.get("text") for r in replies], replies
 
 
 def test_bot_challenge_is_answered_honestly(assistant, domain):

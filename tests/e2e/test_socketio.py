@@ -55,8 +55,15 @@ def test_widget_asks_for_the_clinics_branding(assistant):
         finally:
             await client.disconnect()
 
-    assert asyncio.run(ask()) == {"clinic_name": "Demo Ketamine Clinic (sample profile)",
-                                  "colours": {"primary": "#0b5d66", "on_primary": "#ffffff"}}
+    assert asyncio.run(ask()) == {
+        "clinic_name": "Demo Ketamine Clinic (sample profile)",
+        "colours": {"primary": "#0b5d66", "on_primary": "#ffffff"},
+        "safety_note": "In an emergency call 911, or call or text 988.",
+        # The numbers the widget makes tappable: the US crisis lines and the clinic's phone.
+        "phone_links": [{"text": "911", "href": "tel:911"}, {"text": "988", "href": "tel:988"},
+                        {"text": "741741", "href": "sms:741741?body=HOME"},
+                        {"text": "(202) 555-0123", "href": "tel:+12025550123"}],
+    }
 
 
 def test_widget_script_is_served_by_the_assistant(assistant):
