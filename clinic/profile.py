@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -30,7 +30,7 @@ ALLOW_DEMO_ENV_VAR = "ALLOW_DEMO_PROFILE"
 TRUE_WORDS = ("1", "true", "yes", "on")
 
 
-NOT_SLOTS = ("demo", "timezone", "widget_colours", "phone_region", "crisis", "policies")
+NOT_SLOTS = ("demo", "timezone", "widget_colours", "phone_region", "crisis", "policies", "offers")
 # The clinic's own answers to practical questions (profile key `policies`), by topic: what the
 # answer is about when the profile has no policy and the team has to tell the patient.
 POLICY_TOPICS = {
@@ -41,6 +41,10 @@ POLICY_TOPICS = {
     "arriving_early": "when to arrive",
     "cancellation": "cancelling or moving an appointment",
 }
+# What the clinic offers to do, in its own words (profile key `offers`), said in the FAQ answer
+# it belongs to (`{clinic_offer_<key>}`), and left out where the profile does not offer it: the
+# answers promise nothing the clinic has not said it does.
+OFFER_KEYS = ("checks_insurance", "gives_quotes", "confirms_times")
 DEFAULT_PHONE_REGION = "US"
 DEFAULT_WIDGET_COLOURS = {"primary": "#0b5d66", "on_primary": "#ffffff"}
 # WCAG AA for normal text: the widget's header and buttons put on_primary text on primary.
@@ -76,6 +80,8 @@ class ClinicProfile:
     crisis: CrisisLines = field(default_factory=lambda: crisis_lines_for(DEFAULT_PHONE_REGION))
     # The clinic's own practical policies, by POLICY_TOPICS key; a missing one is not given.
     policies: Dict[str, str] = field(default_factory=dict)
+    # What the clinic offers to do, by OFFER_KEYS key; a missing one is not said.
+    offers: Dict[str, str] = field(default_factory=dict)
 
     def policy_answer(self, topic: str) -> str:
         """The clinic's policy as its answer, or, without one, that the team can tell the patient."""
@@ -98,6 +104,8 @@ class ClinicProfile:
         values["clinic_crisis_line"] = self.crisis.first_line
         values["clinic_emergency_number"] = self.crisis.emergency
         values.update({f"clinic_policy_{topic}": self.policy_answer(topic) for topic in POLICY_TOPICS})
+        # An empty text, not None: None would make the response generator look the slot up again.
+        values.update({f"clinic_offer_{key}": self.offers.get(key, "") for key in OFFER_KEYS})
         return values
 
 
@@ -162,21 +170,22 @@ def parse_phone_region(raw: dict, source: Path) -> str:
     return DEFAULT_PHONE_REGION
 
 
-def parse_policies(raw: object, source: Path) -> Dict[str, str]:
+def parse_texts(raw: object, key: str, allowed: Sequence[str], source: Path) -> Dict[str, str]:
+    """An optional mapping of texts (`policies`, `offers`): only the allowed keys; empty ones left out."""
     if raw is None:
         return {}
-    if not isinstance(raw, dict) or set(raw) - set(POLICY_TOPICS):
-        unknown = ", ".join(sorted(set(raw) - set(POLICY_TOPICS))) if isinstance(raw, dict) else "a list"
-        raise ProfileError(f"{source}: 'policies' takes only {', '.join(POLICY_TOPICS)} (not {unknown})")
-    policies = {}
-    for topic, text in raw.items():
+    if not isinstance(raw, dict) or set(raw) - set(allowed):
+        unknown = ", ".join(sorted(set(raw) - set(allowed))) if isinstance(raw, dict) else "a list"
+        raise ProfileError(f"{source}: '{key}' takes only {', '.join(allowed)} (not {unknown})")
+    texts = {}
+    for name, text in raw.items():
         if text is None:
-            continue  # listed but left empty: the team tells the patient
+            continue  # listed but left empty: as if left out
         if not isinstance(text, str):
-            raise ProfileError(f"{source}: policies.{topic} must be the policy as text")
+            raise ProfileError(f"{source}: {key}.{name} must be text, in the clinic's own words")
         if text.strip():
-            policies[topic] = " ".join(text.split())
-    return policies
+            texts[name] = " ".join(text.split())
+    return texts
 
 
 def parse_profile(raw: object, source: Path) -> ClinicProfile:
@@ -206,7 +215,8 @@ def parse_profile(raw: object, source: Path) -> ClinicProfile:
         widget_colours=parse_widget_colours(raw.get("widget_colours"), source),
         phone_region=country,
         crisis=crisis,
-        policies=parse_policies(raw.get("policies"), source),
+        policies=parse_texts(raw.get("policies"), "policies", list(POLICY_TOPICS), source),
+        offers=parse_texts(raw.get("offers"), "offers", OFFER_KEYS, source),
     )
 
 

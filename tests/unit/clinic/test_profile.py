@@ -32,7 +32,8 @@ def test_slot_values_cover_every_clinic_slot(domain):
     slots = load_profile(DEFAULT_PROFILE).slot_values()
     clinic_slots = {name for name in domain["slots"] if name.startswith("clinic_")}
     assert set(slots) == clinic_slots
-    assert slots and all(isinstance(v, str) and v for v in slots.values())
+    # Offers are empty where the clinic makes none; every other fact is given.
+    assert [n for n, v in slots.items() if not isinstance(v, str) or not (v or n.startswith("clinic_offer_"))] == []
 
 
 def test_insurers_become_a_readable_list(demo_raw):
@@ -197,8 +198,17 @@ def test_the_clinics_own_policy_answers_a_practical_question(demo_raw):
 @pytest.mark.parametrize("policies, complaint", [
     ({"parking": "Free parking behind the building."}, "not parking"),
     (["getting_home"], "not a list"),
-    ({"getting_home": 12}, "policies.getting_home must be the policy as text"),
+    ({"getting_home": 12}, "policies.getting_home must be text"),
 ])
 def test_a_malformed_policy_is_refused(demo_raw, policies, complaint):
     with pytest.raises(ProfileError, match=complaint):
         parse_profile({**demo_raw, "policies": policies}, Path("x.yml"))
+
+
+def test_an_offer_is_said_only_when_the_profile_makes_it(demo_raw):
+    demo_raw["offers"] = {"checks_insurance": "We can check your plan before your first visit."}
+    slots = parse_profile(demo_raw, Path("x.yml")).slot_values()
+    assert slots["clinic_offer_checks_insurance"] == "We can check your plan before your first visit."
+    assert slots["clinic_offer_gives_quotes"] == "" and slots["clinic_offer_confirms_times"] == ""
+    with pytest.raises(ProfileError, match="'offers' takes only"):
+        parse_profile({**demo_raw, "offers": {"free_parking": "Yes"}}, Path("x.yml"))
