@@ -18,7 +18,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 
 .PHONY: help install system-packages widget lock topics topics-current train run shell test test-unit validate \
 	test-stories test-python bench bookings staff-user staff purge-conversations new-faq check-topic test-topic review \
-	deploy-model clean reset-state rounds
+	deploy-model clean reset-state backup restore rounds
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -137,6 +137,12 @@ staff: install ## the staff console alone (make run starts it too), on STAFF_POR
 clean: ## remove trained models, results and caches; never var/ (conversations, undelivered bookings)
 	rm -rf models results test-artifacts widget/dist .pytest_cache .rasa
 	find . -path ./.venv -prune -o -path ./node_modules -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+backup: install ## a consistent, dated copy of var/ (outbox, staff accounts, conversations) in backups/
+	@$(PY) -m tools.backup create
+
+restore: install ## bring back a backup after a confirmation (ARCHIVE=backups/... , default the newest; YES=1)
+	@$(PY) -m tools.backup restore $(ARCHIVE) $(if $(YES),--yes)
 
 reset-state: install ## delete var/ (conversations, outbox, logs); refuses while requests are undelivered (FORCE=1)
 	@$(PY) -m tools.reset_state $(if $(FORCE),--force)
