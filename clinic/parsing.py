@@ -41,6 +41,8 @@ DAY_PARTS = {
     "night": (time(17), time(20)),
 }
 OPENING_WINDOW = (time(8), time(18))
+# A greeting said first ("good morning", "hi, good afternoon!") names no time of day.
+GREETING_FIRST = re.compile(r"^\s*(?:(?:hi|hello|hey)\b[\s,!.]*)?good\s+(?:morning|afternoon|evening)\b[\s,!.:;-]*")
 SKIP_WORDS = re.compile(
     r"^(?:skip|pass|none|no|nope|n/?a|nothing|not\s+sure|prefer\s+not(?:\s+to\s+say)?|rather\s+not(?:\s+say)?|"
     r"don'?t\s+know|dunno|no\s+thanks|i'?d\s+rather\s+not|next)\W*$"
@@ -900,7 +902,7 @@ def parse_preferred_windows(text: Optional[str], now: datetime, region: str = DE
     "anytime next week", "12/3 at 10am", "asap": alternatives are one window each and a range one
     window a clinic day, earliest first, at most MAX_WINDOWS. Empty when no day or time can be
     read; PastDateError when every time named has passed."""
-    lowered = clean_text(text).lower()
+    lowered = GREETING_FIRST.sub("", clean_text(text).lower())
     if not lowered or len(lowered) > MAX_FREE_TEXT:
         return []
     reader = _Reader(_fix_words(lowered), now.date(), region not in MONTH_FIRST_REGIONS)

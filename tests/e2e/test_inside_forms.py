@@ -19,7 +19,7 @@ NAME, PHONE, E164 = "Ann Smith", "(202) 555-0143", "+12025550143"
 WORDINGS: Dict[str, List[str]] = {
     "bot": ["hold on, are you a bot or a real person?", "wait am i talking to a computer right now",
             "is this an actual human typing?", "r u a robot"],
-    "greet": ["hi", "hello there", "hey", "good evening"],
+    "greet": ["hi", "hello there", "good morning", "good evening"],  # "good morning" at the time question
     "thank": ["thanks", "thank you so much", "ty!", "ok great, thanks a lot"],
     "why": ["why do you need this?", "what do you need that for", "why are you asking me that",
             "is this info really necessary?"],

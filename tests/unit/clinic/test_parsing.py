@@ -338,3 +338,16 @@ def test_other_questions_do_not_ask_why_a_detail_is_needed(text):
 ])
 def test_a_stored_number_is_shown_as_written_in_the_clinics_country(stored, region, shown):
     assert display_phone(stored, region) == shown
+
+
+@pytest.mark.parametrize("greeting, windows", [
+    ("good morning", 0), ("Good afternoon!", 0), ("hi, good evening", 0),
+    ("good morning, tuesday afternoon works", 1), ("good afternoon. thursday at 3", 1),
+    ("morning", 1),  # a time of day, not a greeting
+])
+def test_a_greeting_names_no_time(greeting, windows):
+    now = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("America/New_York"))
+    found = parse_preferred_windows(greeting, now)
+    assert len(found) == windows, found
+    if windows and "tuesday" in greeting:
+        assert found[0].start.weekday() == 1 and found[0].start.hour == 12
