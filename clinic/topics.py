@@ -56,3 +56,31 @@ TOPIC_TITLES: Dict[str, str] = {
 
 # Offered when the classifier has no plausible topic at all.
 DEFAULT_SUGGESTIONS = ("ask_what_is_ketamine", "ask_cost", "book_appointment")
+
+# Plain names of the conversation intents (not FAQ topics), for people choosing among them: the
+# staff console's review queue offers these, never the intent's internal name.
+INTENT_TITLES: Dict[str, str] = {
+    "greet": "Hello (a greeting)",
+    "goodbye": "Goodbye",
+    "thank": "Thanks",
+    "affirm": "Yes (agreeing)",
+    "deny": "No (declining)",
+    "bot_challenge": "Is this a bot?",
+    "crisis": "In danger now (crisis)",
+    "distress": "Struggling, upset (not in danger now)",
+    "crisis_resources": "Asking for a crisis line",
+    "help_menu": "Unsure what to ask (help)",
+    "out_of_scope": "Not about the clinic",
+    "ask_not_covered": "A clinic question the answers do not cover",
+    "ask_personal_medical": "A personal medical question",
+    "other_language": "Written in another language",
+    "cancel": "Stop the request being made",
+    "change_booking": "Correct a detail before confirming",
+    "booking_status": "Did my request go through? (reference)",
+    "change_appointment": "Change or cancel an existing appointment",
+}
+
+
+def plain_title(intent: str) -> str:
+    """What an intent is about, in words: a topic's title or a conversation intent's plain name."""
+    return TOPIC_TITLES.get(intent) or INTENT_TITLES.get(intent) or intent.replace("_", " ").capitalize()

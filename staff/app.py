@@ -1,6 +1,6 @@
 """The staff console's web server (aiohttp). Every route but the log-in form needs a session:
 pages redirect to the log-in, anything else answers 401. Every form carries the session's CSRF
-token; transcript reads, exports and status changes are written to the audit log.
+token; transcript reads, exports, status changes, notes and assignments are written to the audit log.
 
 Run: python -m staff [--port 8081] (started by `make run`)."""
 
@@ -28,12 +28,11 @@ from aiohttp import web
 from clinic.parsing import display_phone
 from clinic.profile import chosen_profile, is_on
 from clinic.outbox import DELIVERED, REQUEST_KINDS, SENT, Outbox
-from clinic.topics import TOPIC_TITLES
+from clinic.topics import TOPIC_TITLES, plain_title
 from staff import insights
 from staff.pages import SCRIPT_HASH, STYLE_HASH, bar_chart, csrf_field, link, message, page, select, table
-from staff.store import STATUSES, LoginRefused, Session, StaffStore, text_key
+from staff.store import MAX_NOTE_LENGTH, NO_ANSWER, STATUSES, LoginRefused, Session, StaffStore, text_key
 from tools.review import nlu_yaml
-from tools.servers import shown_path
 from tools.tracker_db import ROOT, tracker_db_url
 
 SESSION_COOKIE = "staff_session"
@@ -51,6 +50,8 @@ DETAILS = (("name", "Name"), ("phone", "Phone"), ("email", "E-mail"), ("preferre
 # A flag's page quotes this many words of what the patient last wrote (the transcript has the rest).
 FLAG_PAGE_WORDS = 80
 FLAGS_IN_INBOX = 5
+# What a request's page says after each of its forms.
+SAVED = {"status": "Status saved.", "note": "Note added.", "owner": "Owner saved."}
 # A search made only of digits and the signs numbers are written with: a phone number, or its end.
 PHONE_QUERY = re.compile(r"^[\d\s()+.\-/]+$")
 PUBLIC_ROUTES = {("GET", "/login"), ("POST", "/login")}
@@ -212,6 +213,7 @@ class Console:
 
     def request_rows(self, status: str = "", kind: str = "", search: str = "") -> List[Dict[str, object]]:
         history = self.store.status_history()
+        owners = self.store.owners()
         e_mailed = {n["reference"] for n in self.outbox.notices() if n["status"] == SENT}
         rows = []
         for stored in self.outbox.requests():
@@ -221,7 +223,8 @@ class Console:
                                           ("e-mail", stored["request_id"] in e_mailed)) if done]
             row = {**stored, "staff_status": latest.get("status", "new"), "changed_by": latest.get("changed_by", ""),
                    "changed_at": latest.get("changed_at", ""), "history": changes,
-                   "clinic_told": " and ".join(ways) or "not yet"}
+                   "attempts": sum(1 for c in changes if c["status"] == NO_ANSWER),
+                   "owner": owners.get(stored["request_id"], ""), "clinic_told": " and ".join(ways) or "not yet"}
             if status and row["staff_status"] != status or kind and row["kind"] != kind:
                 continue
             if not request_matches(row, search):
@@ -294,12 +297,13 @@ class Console:
         cells = [(link(self.url(f"/requests/{r['request_id']}"), str(r["request_id"])), _html(_kind(r["kind"])),
                   _html(r["payload"].get("name") or "-"), self.contact_cell(r["payload"]),
                   _html(r["payload"].get("preferred_time_text") or "-"), _html(r["payload"].get("reason") or "-"),
-                  _html(self.local(r["created_at"])), _status_cell(r["staff_status"]), _html(r["clinic_told"]))
+                  _html(self.local(r["created_at"])), _status_cell(r["staff_status"], r["attempts"]),
+                  _html(r["owner"] or "-"), _html(r["clinic_told"]))
                  for r in rows]
         export = link(self.url("/requests.csv", status=status, kind=kind, q=search), "Export these as CSV")
         body = (f'<div id="inbox">{crisis}{filters}<p>{len(rows)} request(s), newest first. {export}</p>'
                 + table(["Reference", "Kind", "Name", "Phone or e-mail", "Preferred time", "Reason", "Received",
-                         "Status", "Clinic told by"], cells, raw=True) + "</div>")
+                         "Status", "Assigned to", "Clinic told by"], cells, raw=True) + "</div>")
         # Only the unfiltered inbox brings itself up to date: a search's results stay as they were.
         refresh = 0 if (status or kind or search) else self.settings.refresh_seconds
         return self.render(request, "Requests", body, "requests", refresh=refresh)
@@ -310,11 +314,13 @@ class Console:
         fields = ["name", "phone", "email", "preferred_time", "preferred_time_text", "reason", "insurance",
                   "message", "channel"]
         writer = csv.writer(out)
-        writer.writerow(["reference", "kind", "received", "status", "changed_by", "changed_at"] + fields)
+        writer.writerow(["reference", "kind", "received", "status", "changed_by", "changed_at", "attempts",
+                         "assigned_to"] + fields)
         for r in rows:
             zone = self.settings.timezone
             writer.writerow([_csv_safe(v) for v in [r["request_id"], r["kind"], local_iso(r["created_at"], zone),
-                             r["staff_status"], r["changed_by"], local_iso(r["changed_at"], zone)]
+                             r["staff_status"], r["changed_by"], local_iso(r["changed_at"], zone),
+                             r["attempts"], r["owner"]]
                              + [r["payload"].get(f) for f in fields]])
         self.store.record(request["session"].email, "export requests", f"{len(rows)} request(s)",
                           urlencode(dict(request.query)))
@@ -336,27 +342,63 @@ class Console:
         history = table(["Status", "Changed by", "When"],
                         [(c["status"], c["changed_by"], self.local(c["changed_at"])) for c in found["history"]]
                         or [("new", "-", self.local(found["created_at"]))])
-        form = (f'<form method="post" action="{self.url(f"/requests/{reference}/status")}">'
-                f'{csrf_field(request["session"].csrf_token)}'
-                + select("status", "New status", [(s, s) for s in STATUSES], str(found["staff_status"]))
-                + "<button>Save status</button></form>")
+        csrf = csrf_field(request["session"].csrf_token)
+        status_form = (f'<form method="post" action="{self.url(f"/requests/{reference}/status")}">{csrf}'
+                       + select("status", "New status", [(s, s) for s in STATUSES], str(found["staff_status"]))
+                       + "<button>Save status</button></form>")
+        owner_form = (f'<form method="post" action="{self.url(f"/requests/{reference}/owner")}">{csrf}'
+                      + select("owner", "Assigned to", [("", "nobody")] + [(e, e) for e in self.store.staff_emails()],
+                               str(found["owner"]))
+                      + "<button>Save owner</button></form>")
+        note_form = (f'<form method="post" action="{self.url(f"/requests/{reference}/notes")}">{csrf}'
+                     f'<p><label for="note">Note</label><br><textarea id="note" name="note" rows="3" cols="60" '
+                     f'maxlength="{MAX_NOTE_LENGTH}" required></textarea></p><button>Add note</button></form>')
+        notes = self.store.notes(reference).get(reference, [])
+        notes_table = (table(["Note", "By", "When"], [(n["note"], n["written_by"], self.local(n["written_at"]))
+                                                     for n in notes], caption="Notes, newest first")
+                       if notes else '<p class="muted">No notes yet.</p>')
         transcript = link(self.url(f"/conversations/{quote(str(payload.get('conversation_id', '')), safe='')}"),
                           "Read the conversation")
-        body = (message(request.query.get("saved", "") and "Status saved.")
+        owner = found["owner"] or "nobody"
+        body = (message(SAVED.get(request.query.get("saved", ""), ""))
                 + f"<p>{_html(_kind(found['kind']))} received {_html(self.local(found['created_at']))}; "
-                f"status <strong>{_html(found['staff_status'])}</strong>. {transcript}</p>"
-                + form + "<h2>Details</h2>" + details + "<h2>Status history</h2>" + history)
+                f"status <strong>{_html(status_text(found['staff_status'], found['attempts']))}</strong>; "
+                f"assigned to <strong>{_html(owner)}</strong>. {transcript}</p>"
+                + '<div class="actions">' + status_form + owner_form + "</div>"
+                + "<h2>Notes</h2>" + note_form + notes_table
+                + "<h2>Details</h2>" + details + "<h2>Status history</h2>" + history)
         return self.render(request, f"Request {reference}", body, "requests")
+
+    def known_request(self, reference: str) -> None:
+        if self.outbox.request(reference) is None:
+            raise web.HTTPNotFound(text="no such request")
 
     async def change_status(self, request: web.Request) -> web.Response:
         reference = request.match_info["reference"]
         status = str((await request.post()).get("status", ""))
         if status not in STATUSES:
             raise web.HTTPBadRequest(text=f"status must be one of {', '.join(STATUSES)}")
-        if not any(r["request_id"] == reference for r in self.outbox.requests()):
-            raise web.HTTPNotFound(text="no such request")
+        self.known_request(reference)
         self.store.set_status(reference, status, request["session"].email)
-        return self.redirect(f"/requests/{reference}", saved="1")
+        return self.redirect(f"/requests/{reference}", saved="status")
+
+    async def add_note(self, request: web.Request) -> web.Response:
+        reference = request.match_info["reference"]
+        note = str((await request.post()).get("note", "")).strip()
+        if not note or len(note) > MAX_NOTE_LENGTH:
+            raise web.HTTPBadRequest(text=f"write a note of 1 to {MAX_NOTE_LENGTH} characters")
+        self.known_request(reference)
+        self.store.add_note(reference, note, request["session"].email)
+        return self.redirect(f"/requests/{reference}", saved="note")
+
+    async def assign(self, request: web.Request) -> web.Response:
+        reference = request.match_info["reference"]
+        owner = str((await request.post()).get("owner", "")).strip().lower()
+        if owner and owner not in self.store.staff_emails():
+            raise web.HTTPBadRequest(text="assign the request to a staff account, or to nobody")
+        self.known_request(reference)
+        self.store.assign(reference, owner, request["session"].email)
+        return self.redirect(f"/requests/{reference}", saved="owner")
 
     async def flags(self, request: web.Request) -> web.Response:
         followed = self.store.follow_ups()
@@ -425,22 +467,23 @@ class Console:
     async def review(self, request: web.Request) -> web.Response:
         queue = insights.review_queue(self.settings.tracker_url, time.time() - REVIEW_DAYS * 86400,
                                       self.store.labels(), text_key)
-        options = [(name, TOPIC_TITLES.get(name, name)) for name in self.intents]
+        # Plain titles only: the stored label is the intent's name, which staff never need to see.
+        options = [(name, plain_title(name)) for name in self.intents]
         items = []
         for n, item in enumerate(queue):
             f = item.finding
             guess = f.chosen or f.guess
             items.append(
                 f"<li><p><q>{_html(f.text)}</q> <span class=muted>· {f.count} time(s) · {_html(f.reason)} · "
-                f"guessed: {_html(guess or 'nothing')}</span></p>"
+                f"guessed: {_html(plain_title(guess) if guess else 'nothing')}</span></p>"
                 f'<form method="post" action="{self.url("/review/label")}">{csrf_field(request["session"].csrf_token)}'
                 f'<input type="hidden" name="text" value="{_html(f.text)}">'
                 + select("intent", "Belongs to", options, guess, field_id=f"intent-{n}")
                 + "<button>Save label</button></form></li>")
         saved = request.query.get("labelled", "")
-        body = (message(saved and f"Saved as {saved}; it is used at the next training.")
+        body = (message(saved and f"Saved as “{plain_title(saved)}”; it is used at the next training.")
                 + f"<p>{len(queue)} message(s) the assistant did not understand in the last {REVIEW_DAYS} days. "
-                f"Labels are written to {_html(shown_path(self.review_file))}.</p>"
+                "Choose what each one was about; the assistant learns from your choices at its next training.</p>"
                 + f"<ol>{''.join(items)}</ol>")
         return self.render(request, "Review", body, "review")
 
@@ -475,11 +518,19 @@ class Console:
         share = figures.not_understood_share()
         per_day_share = [(day, 100 * figures.not_understood_per_day[day] / figures.messages_per_day[day]
                           if figures.messages_per_day[day] else 0.0) for day in figures.days]
+        median = figures.median_first_contact()
+        still_new = f"{figures.not_yet_contacted} still new"
+        first_contact = (f"Median time from a request to its first contact: "
+                         f"<strong>{insights.duration_text(median)}</strong> "
+                         f"({len(figures.first_contact_seconds)} request(s) handled; {still_new})."
+                         if median is not None else f"No request of the period handled yet ({still_new}).")
         body = (f'<form method="get" action="{self.url("/glance")}">'
                 + select("days", "Period", [(str(d), f"last {d} days") for d in (7, 14, 30, 90)], str(days))
                 + "<button>Show</button></form>"
                 + f"<p>{sum(figures.messages_per_day.values())} message(s); {100 * share:.1f}% not understood.</p>"
+                + f"<p>{sum(figures.requests_per_day.values())} request(s). {first_contact}</p>"
                 + '<div class="charts">'
+                + bar_chart("Requests per day", "day", [(d, figures.requests_per_day[d]) for d in figures.days])
                 + bar_chart("Conversations per day", "day",
                             [(d, figures.conversations_per_day[d]) for d in figures.days])
                 + bar_chart("Top topics", "topic", [(TOPIC_TITLES.get(t, t), n) for t, n in figures.topics])
@@ -502,6 +553,8 @@ class Console:
             web.post("/logout", self.log_out), web.get("/requests", self.inbox), web.get("/requests.csv", self.export),
             web.get("/requests/{reference}", self.show_request),
             web.post("/requests/{reference}/status", self.change_status),
+            web.post("/requests/{reference}/notes", self.add_note),
+            web.post("/requests/{reference}/owner", self.assign),
             web.get("/flags", self.flags), web.get("/flags/{flag_id}", self.show_flag),
             web.post("/flags/{flag_id}/follow-up", self.follow_up),
             web.get("/conversations/{conversation_id}", self.conversation),
@@ -557,9 +610,15 @@ def first_words(text: str, count: int = 12) -> str:
     return " ".join(words[:count]) + (" …" if len(words) > count else "")
 
 
-def _status_cell(status: str) -> str:
+def status_text(status: str, attempts: int = 0) -> str:
+    """A request's status in words, with the attempts to reach the patient: "tried, no answer (2)"."""
+    return f"{status} ({attempts})" if status == NO_ANSWER else status
+
+
+def _status_cell(status: str, attempts: int = 0) -> str:
     """The status, marked when nobody has handled the request yet."""
-    return f"<strong>{_html(status)}</strong>" if status == "new" else _html(status)
+    shown = _html(status_text(status, attempts))
+    return f"<strong>{shown}</strong>" if status == "new" else shown
 
 
 def _html(value: object) -> str:

@@ -4,9 +4,10 @@ same findings as `make review`) and the figures at a glance."""
 from __future__ import annotations
 
 import json
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone as dt_timezone
 from typing import Callable, Dict, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
@@ -94,10 +95,39 @@ class Glance:
     not_understood_per_day: Dict[str, int] = field(default_factory=dict)
     topics: List[Tuple[str, int]] = field(default_factory=list)
     funnel: List[Tuple[str, int]] = field(default_factory=list)
+    requests_per_day: Dict[str, int] = field(default_factory=dict)
+    # Seconds from each request of the period to its first status change away from "new".
+    first_contact_seconds: List[float] = field(default_factory=list)
+    # Requests of the period still "new".
+    not_yet_contacted: int = 0
 
     def not_understood_share(self) -> float:
         total = sum(self.messages_per_day.values())
         return sum(self.not_understood_per_day.values()) / total if total else 0.0
+
+    def median_first_contact(self) -> Optional[float]:
+        return statistics.median(self.first_contact_seconds) if self.first_contact_seconds else None
+
+
+def duration_text(seconds: float) -> str:
+    """A duration as the desk says it: "25 min", "3 h 5 min", "2 days 4 h"."""
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} days {hours} h" if hours else f"{days} days"
+
+
+def _when(stamp: object) -> Optional[datetime]:
+    """A stored ISO 8601 time ("2026-12-07T03:49:00Z") as an aware datetime; None if it is not one."""
+    try:
+        moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt_timezone.utc)
 
 
 def glance(url: object, requests: List[Dict[str, object]], days: int, timezone: str,
@@ -143,6 +173,19 @@ def glance(url: object, requests: List[Dict[str, object]], days: int, timezone: 
         result.conversations_per_day[day] = len(senders)
     result.topics = topics.most_common(8)
     bookings = [r for r in requests if r["kind"] == "booking" and str(r["created_at"]) >= _utc_iso(since)]
+    # Requests by the clinic's calendar day, and how soon each was first handled (any status but "new").
+    result.requests_per_day = {day: 0 for day in result.days}
+    for stored in requests:
+        received = _when(stored["created_at"])
+        day = received.astimezone(zone).date().isoformat() if received else ""
+        if day not in result.requests_per_day:
+            continue
+        result.requests_per_day[day] += 1
+        first = next((_when(c["changed_at"]) for c in stored.get("history") or [] if c["status"] != "new"), None)
+        if first is None:
+            result.not_yet_contacted += 1
+        else:
+            result.first_contact_seconds.append(max(0.0, (first - received).total_seconds()))
     result.funnel = [
         ("booking started", len(started_booking)),
         ("booking confirmed", len(bookings)),

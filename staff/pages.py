@@ -35,6 +35,8 @@ input, select, textarea { font: inherit; padding: 4px; }
 .charts figure { display: flex; flex-wrap: wrap; gap: 24px; margin: 0 0 32px; }
 .charts figcaption { font-weight: bold; width: 100%; }
 .charts table { width: auto; min-width: 240px; }
+.actions { display: flex; flex-wrap: wrap; gap: 8px 32px; margin-bottom: 8px; }
+.charts svg { max-width: 100%; height: auto; }
 .patient { background: #f0f6f7; } .event { color: var(--muted); font-style: italic; }
 """
 # The page's only style, allowed by hash in the Content-Security-Policy.
@@ -120,16 +122,19 @@ def select(name: str, label: str, options: Sequence[Tuple[str, str]], chosen: st
 def bar_chart(title: str, label_header: str, rows: List[Tuple[str, float]], unit: str = "",
               value_format: str = "{:g}") -> str:
     """A horizontal bar chart in SVG and the same numbers in a table beside it."""
-    bar_height, gap, label_width, width = 22, 6, 200, 560
+    bar_height, gap, bar_area = 22, 6, 300
+    # Room for the longest label whole (13px text: under 8px a character), and for the value after a bar.
+    label_width = max(120, 8 * max((len(label) for label, _ in rows), default=0) + 16)
+    width = label_width + bar_area + 70
     largest = max((value for _, value in rows), default=0) or 1
     height = max(1, len(rows)) * (bar_height + gap)
     bars = []
     for n, (label, value) in enumerate(rows):
         y = n * (bar_height + gap)
-        length = (width - label_width - 60) * value / largest
+        length = bar_area * value / largest
         shown = value_format.format(value) + unit
         bars.append(
-            f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end" font-size="13">{escape(label[:30])}</text>'
+            f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end" font-size="13">{escape(label)}</text>'
             f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" fill="#0b5d66"></rect>'
             f'<text x="{label_width + length + 6:.1f}" y="{y + 16}" font-size="13">{escape(shown)}</text>')
     svg = (f'<svg role="img" aria-label="{escape(title)} (the same figures are in the table)" width="{width}" '

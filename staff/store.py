@@ -1,6 +1,10 @@
 """What the console keeps, in the outbox's database beside the requests it describes: staff
-accounts, sessions, failed log-ins, the audit log, each request's status history, the follow-up
-of crisis flags and the review labels."""
+accounts, sessions, failed log-ins, the audit log, each request's status history, notes and
+owners, the follow-up of crisis flags and the review labels.
+
+Each kind of record is a table of its own, created when missing (`create_all` checks first), so a
+database made by an older console gains the newer tables at its next start, on SQLite and
+PostgreSQL alike; no existing table has changed shape."""
 
 from __future__ import annotations
 
@@ -18,7 +22,10 @@ from sqlalchemy.engine import Engine
 from clinic.outbox import Outbox, utc_now_iso
 from staff.passwords import DUMMY_HASH, check_strength, hash_password, verify_password
 
-STATUSES = ("new", "contacted", "booked", "closed")
+# "tried, no answer" may be recorded again and again: each is one more attempt to reach the patient.
+NO_ANSWER = "tried, no answer"
+STATUSES = ("new", NO_ANSWER, "contacted", "booked", "closed")
+MAX_NOTE_LENGTH = 2000
 SESSION_IDLE_SECONDS = 8 * 3600
 MAX_FAILURES = 5
 FAILURE_WINDOW_SECONDS = 15 * 60
@@ -62,6 +69,23 @@ status_changes = Table(
     Column("status", String(16), nullable=False),
     Column("changed_by", String(255), nullable=False),
     Column("changed_at", String(40), nullable=False),
+)
+request_notes = Table(
+    "staff_request_notes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(32), nullable=False, index=True),
+    Column("note", Text, nullable=False),
+    Column("written_by", String(255), nullable=False),
+    Column("written_at", String(40), nullable=False),
+)
+# Who looks after a request: every assignment is kept, the latest counts ("" for nobody).
+request_owners = Table(
+    "staff_request_owners", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(32), nullable=False, index=True),
+    Column("owner", String(255), nullable=False),
+    Column("assigned_by", String(255), nullable=False),
+    Column("assigned_at", String(40), nullable=False),
 )
 follow_ups = Table(
     "staff_flag_follow_ups", metadata,
@@ -175,6 +199,11 @@ class StaffStore:
             connection.execute(update(sessions).where(sessions.c.token_hash == key).values(last_seen=now))
         return Session(row["email"], row["csrf_token"])
 
+    def staff_emails(self) -> List[str]:
+        """Every staff account's e-mail address, in alphabetical order."""
+        with self.engine.connect() as connection:
+            return list(connection.execute(select(users.c.email).order_by(users.c.email)).scalars())
+
     def log_out(self, token: str) -> None:
         with self.engine.begin() as connection:
             connection.execute(delete(sessions).where(sessions.c.token_hash == token_hash(token)))
@@ -206,12 +235,51 @@ class StaffStore:
         return self._grouped(status_changes, "request_id")
 
     def set_status(self, request_id: str, status: str, email: str) -> None:
+        """Records a status; "tried, no answer" counts one more attempt each time it is recorded."""
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         with self.engine.begin() as connection:
             connection.execute(insert(status_changes).values(
                 request_id=request_id, status=status, changed_by=email, changed_at=utc_now_iso()))
-        self.record(email, "change status", request_id, status)
+            tries = connection.execute(select(func.count()).where(
+                status_changes.c.request_id == request_id, status_changes.c.status == NO_ANSWER)).scalar()
+        self.record(email, "change status", request_id,
+                    f"{status} (attempt {tries})" if status == NO_ANSWER else status)
+
+    def notes(self, request_id: Optional[str] = None) -> Dict[object, List[Dict[str, object]]]:
+        """Each request's notes (or one request's), newest first."""
+        query = select(request_notes).order_by(request_notes.c.id.desc())
+        if request_id is not None:
+            query = query.where(request_notes.c.request_id == request_id)
+        grouped: Dict[object, List[Dict[str, object]]] = {}
+        with self.engine.connect() as connection:
+            for row in connection.execute(query).mappings():
+                grouped.setdefault(row["request_id"], []).append(dict(row))
+        return grouped
+
+    def add_note(self, request_id: str, note: str, email: str) -> None:
+        note = note.strip()
+        if not note or len(note) > MAX_NOTE_LENGTH:
+            raise ValueError(f"a note has 1 to {MAX_NOTE_LENGTH} characters")
+        with self.engine.begin() as connection:
+            connection.execute(insert(request_notes).values(
+                request_id=request_id, note=note, written_by=email, written_at=utc_now_iso()))
+        self.record(email, "add note", request_id, note)
+
+    def owners(self) -> Dict[object, str]:
+        """Each request's owner (the latest assignment); "" when it was given back to nobody."""
+        grouped = self._grouped(request_owners, "request_id")
+        return {request_id: rows[-1]["owner"] for request_id, rows in grouped.items()}
+
+    def assign(self, request_id: str, owner: str, email: str) -> None:
+        """Gives the request to a staff member (their e-mail), or to nobody ("")."""
+        owner = owner.strip().lower()
+        if owner and owner not in self.staff_emails():
+            raise ValueError(f"{owner!r} has no staff account")
+        with self.engine.begin() as connection:
+            connection.execute(insert(request_owners).values(
+                request_id=request_id, owner=owner, assigned_by=email, assigned_at=utc_now_iso()))
+        self.record(email, "assign request", request_id, owner or "nobody")
 
     def follow_ups(self) -> Dict[object, List[Dict[str, object]]]:
         """Each crisis flag's recorded follow-ups, oldest first."""

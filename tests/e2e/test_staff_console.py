@@ -445,7 +445,13 @@ def test_a_review_label_is_written_as_training_data(console: RunningConsole) -> 
 
     client = console.logged_in()
     queue = client.get("/review").text
-    assert "flibber the wozzle" in queue and "guessed: ask_cost" in queue
+    assert "flibber the wozzle" in queue and "guessed: Cost" in queue
+    # The choices are plain titles; the value sent (and stored) is the intent's name; no file path shows.
+    options = dict(re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', queue))
+    assert options["bot_challenge"] == "Is this a bot?" and options["ask_cost"] == "Cost"
+    assert options["ask_personal_medical"] == "A personal medical question"
+    assert all("_" not in title and "/" not in title for title in options.values()), options
+    assert "labelled.yml" not in queue and "data/nlu" not in queue
     token = client.csrf("/review")
     assert client.post("/review/label", {"csrf": token, "text": "flibber the wozzle",
                                          "intent": "not_an_intent"}).status_code == 400
@@ -462,7 +468,7 @@ def test_a_review_label_is_written_as_training_data(console: RunningConsole) -> 
 
 def test_the_figures_at_a_glance_match_the_store(console: RunningConsole) -> None:
     page = console.logged_in().get("/glance", params={"days": "7"}).text
-    assert page.count("<svg") == 4
+    assert page.count("<svg") == 5
     # Five messages: one not understood and one read with low confidence (2 of 5); the patient's
     # name, typed inside the booking form, is a message but never "not understood"; a crisis is understood.
     assert "5 message(s); 40.0% not understood." in page
@@ -477,6 +483,78 @@ def test_the_figures_at_a_glance_match_the_store(console: RunningConsole) -> Non
     client = console.logged_in()
     assert "<td>e-mail</td>" in client.get("/requests").text
     assert "<td>clinic told (webhook or e-mail)</td><td>1</td>" in client.get("/glance", params={"days": "7"}).text
+    # Requests per day (both fixtures' requests came today), and how soon the desk first handled them.
+    requests = page[page.index("<figcaption>Requests per day"):page.index("<figcaption>Conversations per day")]
+    assert sum(int(n) for n in re.findall(r"<td>\d{4}-\d\d-\d\d</td><td>(\d+)</td>", requests)) == 2
+    assert re.search(r"Median time from a request to its first contact: <strong>\d+ min</strong> "
+                     r"\(\d request\(s\) handled; \d still new\)", page), page
+    # The funnel's longest label is drawn whole.
+    assert ">clinic told (webhook or e-mail)</text>" in page
+
+
+def test_a_request_gets_notes_an_owner_and_counted_attempts_each_audited(console: RunningConsole) -> None:
+    reference = console.outbox.add("callback", {"name": "Cy Notes", "phone": "+12025550199", "email": None,
+                                                "conversation_id": "patient-6", "channel": "rest"})["request_id"]
+    path = f"/requests/{reference}"
+    alice = console.logged_in()
+    page = alice.get(path).text
+    assert '<option value="" selected>nobody</option>' in page and f'<option value="{BOB}">' in page
+    assert 'maxlength="2000"' in page and "No notes yet." in page
+    # Every form needs this session's token; a note must say something, in at most 2000 characters.
+    assert alice.post(f"{path}/notes", {"csrf": "forged", "note": "x"}).status_code == 403
+    for note in ("   ", "x" * 2001):
+        assert alice.post(f"{path}/notes", {"csrf": alice.csrf(path), "note": note}).status_code == 400
+    assert alice.post("/requests/BK-NONE-NONE/notes", {"csrf": alice.csrf(path), "note": "x"}).status_code == 404
+    for note in ("Rang, voicemail full.", "<script>alert(1)</script> asked to call after 3pm"):
+        assert alice.post(f"{path}/notes", {"csrf": alice.csrf(path), "note": note}).status_code == 303
+    for _ in range(2):
+        assert alice.post(f"{path}/status", {"csrf": alice.csrf(path), "status": "tried, no answer"}).status_code == 303
+    assert alice.post(f"{path}/owner", {"csrf": alice.csrf(path), "owner": "x@evil.example"}).status_code == 400
+    response = alice.post(f"{path}/owner", {"csrf": alice.csrf(path), "owner": BOB})
+    assert response.status_code == 303 and response.headers["Location"] == f"{path}?saved=owner"
+    page = alice.get(path + "?saved=owner").text
+    assert "Owner saved." in page and f"assigned to <strong>{BOB}</strong>" in page
+    assert "status <strong>tried, no answer (2)</strong>" in page
+    # Notes newest first, escaped, with who wrote them and when, in the clinic's time.
+    notes = page[page.index("<h2>Notes</h2>"):page.index("<h2>Details</h2>")]
+    assert notes.index("&lt;script&gt;alert(1)&lt;/script&gt;") < notes.index("Rang, voicemail full.")
+    assert "<script>alert" not in page
+    assert re.search(rf"<td>{ALICE}</td><td>\w{{3}} \d+ \w{{3}} \d{{4}}, \d\d:\d\d [A-Z]{{3,4}}</td>", notes)
+    # The inbox and the CSV show the owner and the attempts.
+    row = alice.get("/requests", params={"q": reference}).text.split(f">{reference}</a>", 1)[1].split("</tr>")[0]
+    assert "<td>tried, no answer (2)</td><td>bob@clinic.example</td>" in row
+    [exported] = list(csv.DictReader(io.StringIO(alice.get("/requests.csv", params={"q": reference}).text)))
+    assert (exported["attempts"], exported["assigned_to"], exported["status"]) == ("2", BOB, "tried, no answer")
+    assert alice.post(f"{path}/owner", {"csrf": alice.csrf(path), "owner": ""}).status_code == 303
+    assert "assigned to <strong>nobody</strong>" in alice.get(path).text
+    entries = [(e["email"], e["action"], e["target"], e["detail"]) for e in console.store.audit_log()]
+    for entry in [(ALICE, "add note", reference, "Rang, voicemail full."),
+                  (ALICE, "change status", reference, "tried, no answer (attempt 1)"),
+                  (ALICE, "change status", reference, "tried, no answer (attempt 2)"),
+                  (ALICE, "assign request", reference, BOB), (ALICE, "assign request", reference, "nobody")]:
+        assert entry in entries, entry
+
+
+def test_notes_owners_and_attempts_on_postgresql() -> None:
+    """The same tables on a real PostgreSQL server, made there by the store itself."""
+    from tests.support.postgres import postgres_server
+
+    with postgres_server() as url:
+        outbox = Outbox(url)
+        store = StaffStore(outbox)
+        store.set_password(ALICE, PASSWORD)
+        reference = outbox.add("booking", {"name": "Zoë O'Brien", "phone": PATIENT_PHONE})["request_id"]
+        store.add_note(reference, "Zoë asked for a call after 3pm", ALICE)
+        store.assign(reference, ALICE, ALICE)
+        for status in ("tried, no answer", "tried, no answer", "contacted"):
+            store.set_status(reference, status, ALICE)
+        again = StaffStore(Outbox(url))  # a second start finds its tables and keeps what they hold
+        assert again.notes(reference)[reference][0]["note"] == "Zoë asked for a call after 3pm"
+        assert again.owners() == {reference: ALICE}
+        assert [c["status"] for c in again.status_history()[reference]].count("tried, no answer") == 2
+        assert "tried, no answer (attempt 2)" in [e["detail"] for e in again.audit_log()]
+        for made in (outbox, again.outbox):
+            made.engine.dispose()
 
 
 # --- passwords ---------------------------------------------------------------------------------

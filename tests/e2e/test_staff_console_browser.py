@@ -1,6 +1,7 @@
 """The staff console in Debian's Chromium (tests/browser/console.test.mjs), with everything real: a
 booking made in the chat widget reaches the console's inbox, and the delivery worker sends the
-clinic exactly one e-mail notice for it, to an SMTP server on 127.0.0.1, without personal data."""
+clinic exactly one e-mail notice for it, to an SMTP server on 127.0.0.1, without personal data.
+What the front desk did in the browser (attempts, a note, an owner, a status) is then in the store."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from tools.servers import HOST, free_port, start_staff_console, stop, wait_until
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 STAFF_EMAIL, STAFF_PASSWORD = "frontdesk@clinic.example", "front desk password 1"
+OWNER_EMAIL = "nurse.lee@clinic.example"  # a colleague the front desk gives a request to
 NOTICE_TIMEOUT = 60
 
 
@@ -47,7 +49,8 @@ def test_a_widget_booking_reaches_the_console_and_one_e_mail_notice(assistant, d
     if not shutil.which("node") or not os.path.exists(CHROMIUM):
         pytest.fail("the browser tests need Node.js and Chromium: run `make system-packages widget`")
     outbox_url = assistant.env["OUTBOX_DB_URL"]
-    StaffStore(Outbox(outbox_url)).set_password(STAFF_EMAIL, STAFF_PASSWORD)
+    for email in (STAFF_EMAIL, OWNER_EMAIL):
+        StaffStore(Outbox(outbox_url)).set_password(email, STAFF_PASSWORD)
     console_port = free_port()
     console_url = f"http://{HOST}:{console_port}"
     review_dir = tmp_path / "review"
@@ -69,7 +72,8 @@ def test_a_widget_booking_reaches_the_console_and_one_e_mail_notice(assistant, d
                 ["node", "--test", "--test-reporter=spec", "--test-concurrency=1", "tests/browser/console.test.mjs"],
                 cwd=ROOT, capture_output=True, text=True, timeout=900,
                 env={**os.environ, "DEMO_URL": demo_page, "CONSOLE_URL": console_url, "STAFF_EMAIL": STAFF_EMAIL,
-                     "STAFF_PASSWORD": STAFF_PASSWORD, "ARTIFACTS_DIR": str(ARTIFACTS), "CHROMIUM": CHROMIUM},
+                     "STAFF_PASSWORD": STAFF_PASSWORD, "OWNER_EMAIL": OWNER_EMAIL, "PYTHON": sys.executable,
+                     "OUTBOX_DB_URL": outbox_url, "ARTIFACTS_DIR": str(ARTIFACTS), "CHROMIUM": CHROMIUM},
             )
             (ARTIFACTS / "console-browser.log").write_text(result.stdout + result.stderr, encoding="utf-8")
             assert result.returncode == 0, f"browser tests failed:\n{result.stdout[-15000:]}\n{result.stderr[-3000:]}"
@@ -100,9 +104,18 @@ def test_a_widget_booking_reaches_the_console_and_one_e_mail_notice(assistant, d
     store = StaffStore(Outbox(outbox_url))
     assert store.status_history()[reference][-1]["status"] == "contacted"
     assert store.status_history()[reference][-1]["changed_by"] == STAFF_EMAIL
+    # Two calls nobody answered before the patient was reached, a note, and the colleague who has it.
+    assert [c["status"] for c in store.status_history()[reference]] == ["tried, no answer"] * 2 + ["contacted"]
+    assert store.notes(reference)[reference][0]["written_by"] == STAFF_EMAIL
+    assert store.owners()[reference] == OWNER_EMAIL
+    actions = {(e["action"], e["target"], e["detail"]) for e in store.audit_log()}
+    assert {("assign request", reference, OWNER_EMAIL), ("change status", reference, "tried, no answer (attempt 2)"),
+            ("add note", reference, "Rang at 10, no answer; will try after lunch.")} <= actions
+    assert len([f for f in Outbox(outbox_url).flags() if f["conversation_id"].startswith("console-30-flags-")]) == 30
     labelled = (review_dir / "labelled.yml").read_text(encoding="utf-8")
     assert "- intent: out_of_scope" in labelled and "qwzx blorft vintage wibble" in labelled
     assert any(e["action"] == "read transcript" and e["email"] == STAFF_EMAIL for e in store.audit_log())
-    for page in ("login", "inbox", "request", "transcript", "review", "glance"):
+    assert (ARTIFACTS / "console-30-flags.png").stat().st_size > 0
+    for page in ("login", "inbox", "request-notes", "request", "transcript", "review", "glance", "30-flags"):
         assert (ARTIFACTS / f"console-{page}.png").stat().st_size > 0
         assert json.loads((ARTIFACTS / f"console-{page}-axe.json").read_text())["passes"] > 0
