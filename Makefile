@@ -17,8 +17,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
 .PHONY: help install system-packages widget lock topics topics-current train run shell test test-unit validate \
-	test-stories test-python bench bookings staff-user staff purge-conversations new-faq check-topic test-topic review \
-	deploy-model clean reset-state backup restore rounds
+	test-stories test-python readability bench bookings staff-user staff purge-conversations new-faq check-topic \
+	test-topic review deploy-model clean reset-state backup restore rounds
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -60,10 +60,14 @@ lock: ## after editing requirements.txt: resolve afresh in a new venv and lock t
 topics: install ## regenerate the files built from topics/*.yml (training data, answers, rules, tests, INTENTS.md)
 	@$(PY) -m tools.topics build
 
+readability: install ## the FAQ answers' words and reading grade (docs/READABILITY.md; make topics writes it too)
+	@$(PY) -m tools.readability
+
 # The files built from topics/*.yml must match them: a topic edited without `make topics` (or
 # `make check-topic`), or a generated file edited by hand, stops the build here, naming the files.
 topics-current: install
 	@$(PY) -m tools.topics check
+	@$(PY) -m tools.readability check
 
 train: install topics-current ## train a model if topics, data, domain, config or components changed
 	@$(PY) -m tools.ensure_model >/dev/null

@@ -70,6 +70,7 @@ INTENT_TITLES: Dict[str, str] = {
     "distress": "Struggling, upset (not in danger now)",
     "crisis_resources": "Asking for a crisis line",
     "help_menu": "Unsure what to ask (help)",
+    "tell_me_more": "More on the last answer (tell me more)",
     "out_of_scope": "Not about the clinic",
     "ask_not_covered": "A clinic question the answers do not cover",
     "ask_personal_medical": "A personal medical question",

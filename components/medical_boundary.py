@@ -11,7 +11,14 @@ assess it and how to ask one. The classifier's own reading stays in the parse da
 their reading, and the crisis detector runs after this step, so a crisis still comes first.
 
 Each concern is data: a phrase family, why it needs a clinician, and two messages it must catch
-(tests/understanding/test_medical_boundary.py checks them)."""
+(tests/understanding/test_medical_boundary.py checks them).
+
+A general question about lasting harm ("what are the long term side effects", "can ketamine
+damage the bladder"), which names no situation of the writer's or of someone they speak for,
+goes to the FAQ topic `ask_long_term_risks` instead: its answer says what the articles do and do
+not say about lasting harm, that a clinician assesses each person, and to call 911 for anything
+happening now. A concern's `general_intent` says where such a question goes; `general_only`, when
+set, limits this to what it matches (the bladder, not the liver or kidneys)."""
 
 from __future__ import annotations
 
@@ -28,6 +35,7 @@ from clinic.text import normalise
 from components.text import left_alone, override_reading
 
 PERSONAL_MEDICAL_INTENT = "ask_personal_medical"
+LONG_TERM_RISKS_INTENT = "ask_long_term_risks"
 DETECTION_KEY = "medical_boundary"
 # Readings that are requests or conversation, not questions to answer: they keep their reading.
 KEPT_INTENTS = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "book_appointment",
@@ -58,7 +66,17 @@ class Concern:
     # When set: the message must also match `requires`, and must not match `unless`.
     requires: str = ""
     unless: str = ""
+    # When set: a message that names no situation of its writer's (PERSONAL) goes to this intent.
+    general_intent: str = ""
+    general_only: str = ""
 
+
+# A situation of the writer's own, or of someone they speak for: a person, a message opening without
+# its "I" ("have bladder problems"), or a condition they have or had ("already", "diagnosed",
+# "overactive bladder", "kidney stones").
+PERSONAL = (rf"\b{WHO}\b|^(?:have|has|had|got)\b"
+            r"|\b(?:already|diagnos\w*|history|overactive|stones?|disease|infections?|transplant|carrier|condition|ago"
+            r"|mi|mis|su|sus|mein\w*|mon|ma|mes)\b")
 
 CONCERNS: List[Concern] = [
     Concern("pregnancy",
@@ -111,7 +129,8 @@ CONCERNS: List[Concern] = [
             r"|\bdialysis\b|\bpee(?:ing)?\s+(?:blood|problems|issues|a\s+lot)|\bh[ií]gado\b|\bleber\b|\bniere\w*"
             r"|\bprostate\b|\btrouble\s+(?:peeing|urinating)|\burin(?:e|ating)\b|\burolog\w*|\bcystitis\b|\bcatheter\b",
             "organ problems change what is safe and no article covers them",
-            ("can it cause bladder damage long term", "i have fatty liver disease, can i do the infusions")),
+            ("can it cause bladder damage long term", "i have fatty liver disease, can i do the infusions"),
+            general_intent=LONG_TERM_RISKS_INTENT, general_only=r"\bbladder\b|\burinary\b"),
     Concern("age",
             r"\b(?:i'?m|im|i\s+am|i'?m\s+only|turning|turned|aged?|age)\s+(?:only\s+)?"
             rf"{AGE_UNDER_18_OR_OVER_75}\b{NOT_AN_AGE}"
@@ -189,9 +208,11 @@ CONCERNS: List[Concern] = [
             r"|\b(?:damage|side[\s-]?effects?|harm)\b.{0,40}\blong[\s-]?term\b"
             r"|\b(?:memory|brain|cognitive)\s+(?:damage|loss|problems?|issues?)\b|\bbrain\s+damage\b"
             r"|\bmemory\b.{0,30}\b(?:worse|damage\w*|long[\s-]?term)\b"
-            r"|\b(?:fry|rot|damage|hurt|ruin)\w*\s+(?:my|your|the)\s+(?:brain|memory|bladder)\b",
+            r"|\b(?:fry|rot|damage|hurt|ruin|wreck|destroy|mess\w*\s+up)\w*\s+(?:my|your|the)\s+"
+            r"(?:brain|memory|bladder)\b",
             "the articles disagree on long-term effects; a clinician weighs them for the patient",
-            ("what are the long term side effects", "will it mess up my memory, like memory loss")),
+            ("what are the long term side effects", "will it mess up my memory, like memory loss"),
+            general_intent=LONG_TERM_RISKS_INTENT),
     Concern("other_condition",
             r"\bglaucoma\b|thyroid\w*|\bhashimoto|\bgraves'?\s+disease|\bpots\b|\bsleep\s+apnea\b"
             r"|\b(?:i|i'?m|im|i'?ve|ive|i\s+have|my)\b.{0,30}\b(?:eating\s+disorder|anorexi\w*|bulimi\w*)"
@@ -209,6 +230,8 @@ CONCERNS: List[Concern] = [
 class Finding:
     concern: str
     matched: str
+    # The intent the message goes to: the clinician's answer, or a general question's FAQ topic.
+    intent: str = PERSONAL_MEDICAL_INTENT
 
     def as_dict(self) -> Dict[str, str]:
         return {"concern": self.concern, "matched": self.matched}
@@ -223,14 +246,23 @@ class MedicalBoundaryRules:
              re.compile(c.unless) if c.unless else None)
             for c in concerns
         ]
+        self.general = {c.name: (c.general_intent, re.compile(c.general_only) if c.general_only else None)
+                        for c in concerns if c.general_intent}
+        self.personal = re.compile(PERSONAL)
 
     def find(self, text: str) -> Optional[Finding]:
         message = normalise(text)
         for name, pattern, requires, unless in self.compiled:
             found = pattern.search(message)
             if found and (requires is None or requires.search(message)) and not (unless and unless.search(message)):
-                return Finding(name, found.group(0))
+                return Finding(name, found.group(0), self._intent(name, found.group(0), message))
         return None
+
+    def _intent(self, concern: str, matched: str, message: str) -> str:
+        general_intent, only = self.general.get(concern, ("", None))
+        if general_intent and (only is None or only.search(matched)) and not self.personal.search(message):
+            return general_intent
+        return PERSONAL_MEDICAL_INTENT
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -245,6 +277,6 @@ class MedicalBoundaryDetector(StatelessComponent):
                 else self.rules.find(message.get(TEXT) or "")
             if finding is not None:
                 classified_as = (message.get(INTENT) or {}).get("name")
-                override_reading(message, PERSONAL_MEDICAL_INTENT, DETECTION_KEY,
+                override_reading(message, finding.intent, DETECTION_KEY,
                                  {**finding.as_dict(), "classified_as": classified_as})
         return messages

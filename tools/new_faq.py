@@ -57,12 +57,15 @@ not_here: "{TODO}: similar questions that go elsewhere, such as whether insuranc
 sources: ["{TODO}"]
 # Optional: a note on the sources (which detail comes from where), or delete this line.
 sources_note: "{TODO}: optional note on the sources, or delete this line"
-# The answer: at most 90 words, saying only what the articles say. Clinic facts (phone, hours,
-# prices) are never typed in: use {{clinic_phone}}, {{clinic_hours}} and the other clinic_* slots.
+# The answer, in the clinic's voice ("we", "our team"): at most about 60 words, short sentences
+# and plain words (grade 8, make readability), saying only what the articles say. Clinic facts
+# (phone, hours, prices) are never typed in: use {{clinic_phone}}, {{clinic_hours}} and the other
+# clinic_* slots. Optional: a `more:` key with more detail written the same way (the same shape
+# as answer:), and then a button title "Tell me more", payload "/tell_me_more" on the answer.
 answer:
   - text: >-
-      {TODO}: a short, warm answer of at most 90 words, in your own words, saying only what
-      the articles in knowledge/sources/ say.
+      {TODO}: a short, warm answer of at most about 60 words, in your own words, saying only
+      what the articles in knowledge/sources/ say.
     buttons:
       - title: "Book a consultation"
         payload: "/book_appointment"

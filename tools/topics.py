@@ -11,6 +11,10 @@ Everything staff write for one FAQ topic is in one file (docs/EXTENDING.md):
     answer:                          # Rasa response variations (text, buttons), as in domain.yml
       - text: >-
           ...
+        buttons: [...]               # with a "Tell me more" button (payload /tell_me_more) when `more` is given
+    more:                            # optional: more detail, sent when the patient asks to hear more
+      - text: >-
+          ...
         buttons: [...]
     test_question: how much does it cost?   # the test story's user message
     examples: [...]                  # training examples
@@ -23,9 +27,14 @@ docs/INTENTS.md, the topic buttons) is the order of topics/ORDER, one intent per
     python -m tools.topics build   (make topics) writes the generated files
     python -m tools.topics check   lists every generated file that differs from what build writes
 
+`answer` and `more` speak as the clinic ("we", "our team") in plain words: at most about 60 words and
+a Flesch-Kincaid grade of 8 (tools/readability.py checks both). `more` becomes the response
+utter_more_<intent>, which action_tell_me_more sends for the last topic answered (actions/more.py).
+
 Generated: data/nlu/topics.yml, tests/nlu_holdout_topics.yml and tests/stories/faq.yml whole; the
-FAQ intents and answers in domain.yml, the FAQ rules in data/rules/faq.yml and the FAQ table in
-docs/INTENTS.md between marker comments (`>>> NAME, generated ...` and `<<< NAME`).
+FAQ intents and answers (utter_<intent>, utter_more_<intent>) in domain.yml, the FAQ rules in
+data/rules/faq.yml and the FAQ table in docs/INTENTS.md between marker comments (`>>> NAME,
+generated ...` and `<<< NAME`); docs/READABILITY.md whole (tools/readability.py).
 clinic/topics.py reads the titles at import."""
 
 from __future__ import annotations
@@ -44,7 +53,9 @@ from clinic.topics import ORDER_FILE, topic_order, topic_paths
 TOPICS = "topics"
 REQUIRED_KEYS = ("intent", "title", "covers", "not_here", "sources", "answer", "test_question", "examples",
                  "held_out")
-OPTIONAL_KEYS = ("sources_note",)
+OPTIONAL_KEYS = ("sources_note", "more")
+# The button that asks for a topic's `more` text, and the intent it sends.
+MORE_PAYLOAD = "/tell_me_more"
 NAME = re.compile(r"^ask_[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 ARTICLE = re.compile(r"^\d{3}$")
 BACKTICKED = re.compile(r"`([^`]+)`")
@@ -57,8 +68,9 @@ STORIES_FILE = "tests/stories/faq.yml"
 RULES_FILE = "data/rules/faq.yml"
 DOMAIN_FILE = "domain.yml"
 INTENTS_FILE = "docs/INTENTS.md"
-WHOLE_FILES = (NLU_FILE, HOLDOUT_FILE, STORIES_FILE)
-GENERATED_FILES = (NLU_FILE, RULES_FILE, DOMAIN_FILE, INTENTS_FILE, HOLDOUT_FILE, STORIES_FILE)
+READABILITY_FILE = "docs/READABILITY.md"  # tools/readability.py: words and grade of every answer
+WHOLE_FILES = (NLU_FILE, HOLDOUT_FILE, STORIES_FILE, READABILITY_FILE)
+GENERATED_FILES = (NLU_FILE, RULES_FILE, DOMAIN_FILE, INTENTS_FILE, HOLDOUT_FILE, STORIES_FILE, READABILITY_FILE)
 
 DO_NOT_EDIT = "generated from topics/*.yml by `make topics`: do not edit; edit topics/<intent>.yml"
 HEADER = f"# {DO_NOT_EDIT[0].upper()}{DO_NOT_EDIT[1:]} (docs/EXTENDING.md).\n"
@@ -75,7 +87,10 @@ FIX = {
     "sources": "list the numbers of the articles in knowledge/sources/ the answer is written from, "
                "quoted: [\"000\", \"002\"]",
     "sources_note": "a short note on the sources, or delete the line",
-    "answer": "write a short, warm answer of at most 90 words from the cited articles, with next-step buttons",
+    "answer": "write a short, warm answer in the clinic's voice (we, our team), at most about 60 words, grade 8, "
+              "from the cited articles, with next-step buttons",
+    "more": "write more detail the same way (at most about 60 words, grade 8, from the cited articles), with "
+            "next-step buttons; give the answer a button title \"Tell me more\", payload \"/tell_me_more\"",
     "test_question": "write one typical patient question for the test story",
     "examples": "write about 60 ways patients ask this, one per line, each as `- text`",
     "held_out": "write 8 to 16 more ways to ask this, never used for training, ideally by someone who has "
@@ -187,8 +202,11 @@ def _structure_problems(path: Path, root: yaml.MappingNode) -> List[str]:
     for name in ("sources", "examples", "held_out"):
         if name in keys and not (name == "sources" and _no_articles_needed(keys)):
             problems += _list_of_strings(path, name, keys[name][1])[0]
-    if "answer" in keys:
-        problems += _answer_problems(path, keys["answer"][1])
+    for name in ("answer", "more"):
+        if name in keys:
+            problems += _answer_problems(path, keys[name][1], name)
+    if "answer" in keys and isinstance(keys["answer"][1], yaml.SequenceNode):
+        problems += _more_button_problems(path, keys["answer"][1], "more" in keys)
     return problems
 
 
@@ -211,19 +229,44 @@ def _no_articles_needed(keys: Dict[str, Tuple[yaml.Node, yaml.Node]]) -> bool:
     return profile_only(texts)
 
 
-def _answer_problems(path: Path, node: yaml.Node) -> List[str]:
+def _payloads(variation: yaml.Node) -> List[str]:
+    fields = _keys(variation) if isinstance(variation, yaml.MappingNode) else {}
+    buttons = fields.get("buttons", (None, None))[1]
+    if not isinstance(buttons, yaml.SequenceNode):
+        return []
+    return [_text(_keys(button).get("payload", (None, None))[1]) or "" for button in buttons.value
+            if isinstance(button, yaml.MappingNode)]
+
+
+def _more_button_problems(path: Path, answer: yaml.SequenceNode, has_more: bool) -> List[str]:
+    """With `more`, every answer variation offers it (a button to /tell_me_more); without, none does."""
+    problems = []
+    for variation in answer.value:
+        offered = MORE_PAYLOAD in _payloads(variation)
+        if has_more and not offered:
+            problems.append(_message(path, _line(variation), "the topic has `more:` but this answer variation "
+                                     "has no \"Tell me more\" button", f"add a button title \"Tell me more\", "
+                                     f"payload \"{MORE_PAYLOAD}\""))
+        elif offered and not has_more:
+            problems.append(_message(path, _line(variation), "this answer variation offers \"Tell me more\" but "
+                                     "the topic has no `more:`", f"add `more:` ({FIX['more']}), or remove the "
+                                     "button"))
+    return problems
+
+
+def _answer_problems(path: Path, node: yaml.Node, key: str = "answer") -> List[str]:
     if not isinstance(node, yaml.SequenceNode) or not node.value:
-        return [_message(path, _line(node), "`answer` must be a list of variations, each `- text: ...`",
-                         FIX["answer"])]
+        return [_message(path, _line(node), f"`{key}` must be a list of variations, each `- text: ...`",
+                         FIX[key])]
     problems = []
     for variation in node.value:
         fields = _keys(variation) if isinstance(variation, yaml.MappingNode) else {}
         text = _text(fields["text"][1]) if "text" in fields else None
         if not text or not text.strip():
-            problems.append(_message(path, _line(variation), "an answer variation has no `text:`", FIX["answer"]))
+            problems.append(_message(path, _line(variation), f"an `{key}` variation has no `text:`", FIX[key]))
         buttons = fields.get("buttons", (None, None))[1]
         if not isinstance(buttons, yaml.SequenceNode) or not buttons.value:
-            problems.append(_message(path, _line(variation), "an answer variation has no `buttons:` (a next step)",
+            problems.append(_message(path, _line(variation), f"an `{key}` variation has no `buttons:` (a next step)",
                                      "add buttons such as title \"Book a consultation\", "
                                      "payload \"/book_appointment\""))
             continue
@@ -393,7 +436,8 @@ class Topic:
         self.path = path
         self.data: Dict[str, Any] = load_topic(path)
         self.intent: str = self.data["intent"].strip()
-        self.answer_node: yaml.Node = _keys(node)["answer"][1]
+        self.nodes: Dict[str, yaml.Node] = {key: value for key, (_, value) in _keys(node).items()
+                                            if key in ("answer", "more")}
 
     def __getitem__(self, key: str) -> Any:
         value = self.data[key]
@@ -408,12 +452,17 @@ class Topic:
             note = f"({note})"
         return f"# sources: {', '.join(self['sources']) or 'none'}" + (f" {note}" if note else "")
 
-    def answer_lines(self) -> List[str]:
-        """The answer as it goes under `utter_<intent>:` in domain.yml (indented by four): the topic
-        file's own lines when they read back the same, otherwise a plain dump."""
+    @property
+    def has_more(self) -> bool:
+        return "more" in self.nodes
+
+    def answer_lines(self, key: str = "answer") -> List[str]:
+        """The answer (or `more`) as it goes under `utter_<intent>:` (`utter_more_<intent>:`) in
+        domain.yml (indented by four): the topic file's own lines when they read back the same,
+        otherwise a plain dump."""
         text = self.path.read_text(encoding="utf-8")
-        answer = yaml.safe_load(text)["answer"]
-        lines, node = text.splitlines(), self.answer_node
+        answer = yaml.safe_load(text)[key]
+        lines, node = text.splitlines(), self.nodes[key]
         start, end = node.start_mark.line, node.end_mark.line + (1 if node.end_mark.column else 0)
         block = lines[start:end]
         while block and (not block[-1].strip() or block[-1].lstrip().startswith("#")):
@@ -481,8 +530,15 @@ def intents_region(topics: Sequence[Topic]) -> str:
 
 
 def answers_region(topics: Sequence[Topic]) -> str:
-    return "\n".join(f"  {topic.sources_comment()}\n  utter_{topic.intent}:\n" + "\n".join(topic.answer_lines()) + "\n"
-                     for topic in topics)
+    """utter_<intent> for every topic, and utter_more_<intent> after it for a topic with `more`."""
+    blocks = []
+    for topic in topics:
+        blocks.append(f"  {topic.sources_comment()}\n  utter_{topic.intent}:\n"
+                      + "\n".join(topic.answer_lines()) + "\n")
+        if topic.has_more:
+            blocks.append(f"  {topic.sources_comment()}\n  utter_more_{topic.intent}:\n"
+                          + "\n".join(topic.answer_lines("more")) + "\n")
+    return "\n".join(blocks)
 
 
 def table_region(topics: Sequence[Topic]) -> str:
@@ -509,8 +565,11 @@ def replace_regions(text: str, where: str, contents: Dict[str, str]) -> str:
 
 def expected_files(root: Path = ROOT) -> Dict[str, str]:
     """Generated file (relative to the project) -> the content build writes."""
+    from tools.readability import readings, table
+
     topics = load_topics(root)
     files = {
+        READABILITY_FILE: table(readings(topics)),
         NLU_FILE: nlu_document(topics, "examples", "The FAQ topics' training examples (key `examples`)."),
         HOLDOUT_FILE: nlu_document(topics, "held_out", "The FAQ topics' held-out examples (key `held_out`): "
                                                        "never used for training."),

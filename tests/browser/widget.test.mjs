@@ -97,7 +97,7 @@ test("the input fits each question of a form, and older answers' buttons go when
   // A question at the phone step is answered, then asked again: the answer's buttons do not stay
   // to be pressed while the form waits for a phone number.
   const bots = await page.locator(".cc-bot").count();
-  await send(page, "is ketamine therapy safe?", "generally considered safe");
+  await send(page, "is ketamine therapy safe?", "is generally safe");
   await page.waitForFunction((n) => [...document.querySelectorAll(".cc-bot")].slice(n)
     .some((m) => m.textContent.includes("best phone number or e-mail")), bots, { timeout: ANSWER_TIMEOUT });
   assert.equal(await suggested.count(), 0);
@@ -116,13 +116,13 @@ test("the input fits each question of a form, and older answers' buttons go when
 test("a reload keeps the history and the conversation, even in the middle of a form", async () => {
   const { context, page } = await openPage();
   await openWidget(page);
-  await send(page, "is ketamine therapy safe?", "generally considered safe");
+  await send(page, "is ketamine therapy safe?", "is generally safe");
   await send(page, "I want to book an appointment", "What is your full name?");
   await send(page, "Ann Reload", "best phone number or e-mail");
   await page.reload();
   await page.getByRole("log").waitFor();
   const history = await logText(page);
-  const parts = ["is ketamine therapy safe?", "generally considered safe", "Ann Reload", "best phone number or e-mail"];
+  const parts = ["is ketamine therapy safe?", "is generally safe", "Ann Reload", "best phone number or e-mail"];
   for (const part of parts) {
     assert.ok(history.includes(part), `history after reload lacks "${part}"`);
   }

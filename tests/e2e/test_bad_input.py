@@ -156,7 +156,7 @@ def test_a_flood_from_one_sender_is_answered_in_full_and_others_still_get_answer
         statuses = [f.result() for f in flood]
     # Each is answered, or refused at once with 429 if 5 are already waiting; none fails.
     assert set(statuses) <= {200, 429} and statuses.count(200) >= 5, statuses
-    assert any(r.startswith("It's generally considered safe") for r in other)
+    assert any(r.startswith("Ketamine therapy is generally safe") for r in other)
     # The flooder's conversation still works afterwards.
     assert texts(say(assistant, flooder, "how much does it cost?"))
 

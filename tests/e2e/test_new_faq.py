@@ -18,7 +18,7 @@ from tools.topics import GENERATED_FILES, REQUIRED_KEYS, build, load_topic, stal
 @pytest.fixture()
 def project(tmp_path):
     for name in ("domain.yml", "data", "topics", "knowledge/sources", "tests/nlu_holdout.yml",
-                 "tests/nlu_holdout_topics.yml", "tests/stories", "docs/INTENTS.md"):
+                 "tests/nlu_holdout_topics.yml", "tests/stories", "docs/INTENTS.md", "docs/READABILITY.md"):
         source, target = ROOT / name, tmp_path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         (shutil.copytree if source.is_dir() else shutil.copy)(source, target)

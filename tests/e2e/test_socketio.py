@@ -9,7 +9,7 @@ import socketio
 
 from tests.support.chat import SocketChat, converse
 
-SAFE_ANSWER = "It's generally considered safe"
+SAFE_ANSWER = "Ketamine therapy is generally safe"
 TOO_LONG = "That message is too long for me. Please keep it to 2000 characters or fewer."
 
 

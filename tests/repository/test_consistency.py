@@ -13,7 +13,6 @@ from tools.topics import normalised
 
 MIN_FAQ_EXAMPLES = 20
 MIN_OUT_OF_SCOPE_EXAMPLES = 60
-MAX_FAQ_ANSWER_WORDS = 90
 # Where staff edit an FAQ topic: its topic file, from which `make topics` builds domain.yml and data/.
 TOPIC_FILE = "topics/<intent>.yml"
 SLOT_REFERENCE = re.compile(r"\{(\w+)\}")
@@ -135,15 +134,20 @@ def test_responses_are_non_empty_and_use_only_known_slots(domain):
             assert not unknown, f"domain.yml: response {name} uses unknown slots {unknown}"
 
 
-def test_faq_answers_are_short(domain, faq_intents):
-    too_long = {}
+def test_faq_answers_are_short_and_plain(domain, faq_intents):
+    """Every FAQ answer in domain.yml (and its "tell me more" text): at most MAX_WORDS words and
+    grade MAX_GRADE (tools/readability.py; tests/repository/test_readability.py checks the topic files)."""
+    from tools.readability import MAX_GRADE, MAX_WORDS, read
+
+    too_hard = {}
     for intent in faq_intents:
-        for variation in domain["responses"][f"utter_{intent}"]:
-            words = len(SLOT_REFERENCE.sub("X", variation["text"]).split())
-            if words > MAX_FAQ_ANSWER_WORDS:
-                too_long[intent] = words
-    assert not too_long, (f"{TOPIC_FILE} (answer) or domain.yml: shorten these answers to {MAX_FAQ_ANSWER_WORDS} "
-                          f"words: {too_long}")
+        for name in (f"utter_{intent}", f"utter_more_{intent}"):
+            for variation in domain["responses"].get(name, []):
+                reading = read(variation["text"])
+                if reading.words > MAX_WORDS or round(reading.grade, 1) > MAX_GRADE:
+                    too_hard[name] = f"{reading.words} words, grade {reading.grade:.1f}"
+    assert not too_hard, (f"{TOPIC_FILE} (answer, more) or domain.yml: shorten these to at most {MAX_WORDS} words "
+                          f"and grade {MAX_GRADE:.0f} (make readability shows each): {too_hard}")
 
 
 def test_faq_answers_end_with_a_next_step(domain, faq_intents):
@@ -185,15 +189,18 @@ def test_every_number_in_an_faq_answer_is_in_a_cited_article(domain, faq_intents
     lines = (ROOT / "domain.yml").read_text(encoding="utf-8").splitlines()
     unbacked = {}
     for intent in faq_intents:
-        index = next(n for n, line in enumerate(lines) if line.strip() == f"utter_{intent}:")
-        cited = re.findall(r"\b(\d{3})\b", lines[index - 1].split("(")[0])
-        text = " ".join(articles.get(number, "") for number in cited)
-        for variation in domain["responses"][f"utter_{intent}"]:
-            answer = SLOT_REFERENCE.sub(" ", variation["text"])
-            numbers = set(re.findall(r"\d+", answer)) - CRISIS_LINE_NUMBERS
-            missing = sorted(n for n in numbers if not re.search(rf"(?<!\d){n}(?!\d)", text))
-            if missing:
-                unbacked[intent] = (missing, cited)
+        for name in (f"utter_{intent}", f"utter_more_{intent}"):
+            if name not in domain["responses"]:
+                continue
+            index = next(n for n, line in enumerate(lines) if line.strip() == f"{name}:")
+            cited = re.findall(r"\b(\d{3})\b", lines[index - 1].split("(")[0])
+            text = " ".join(articles.get(number, "") for number in cited)
+            for variation in domain["responses"][name]:
+                answer = SLOT_REFERENCE.sub(" ", variation["text"])
+                numbers = set(re.findall(r"\d+", answer)) - CRISIS_LINE_NUMBERS
+                missing = sorted(n for n in numbers if not re.search(rf"(?<!\d){n}(?!\d)", text))
+                if missing:
+                    unbacked[name] = (missing, cited)
     assert not unbacked, (f"{TOPIC_FILE} or domain.yml: these answers give figures that none of their cited "
                           "articles (knowledge/sources/) states; correct the figure or the sources: "
                           f"{unbacked}")
@@ -210,8 +217,11 @@ def test_responses_sent_by_actions_exist(domain):
                       for slot in form["required_slots"]}
     missing_questions = asked_by_forms - set(domain["responses"])
     assert not missing_questions, f"domain.yml: forms need these questions: {missing_questions}"
+    # action_tell_me_more (actions/more.py) sends utter_more_<topic> for the last topic answered.
+    sent_for_more = {name for name in domain["responses"] if name.startswith("utter_more_ask_")} \
+        if "action_tell_me_more" in domain["actions"] else set()
     used = ({a for actions in rule_and_story_actions().values() for a in actions}
-            | sent_by_actions | asked_by_forms)
+            | sent_by_actions | asked_by_forms | sent_for_more)
     unused = sorted(set(domain["responses"]) - used)
     assert not unused, f"domain.yml: these responses are never sent; use or remove them: {unused}"
 

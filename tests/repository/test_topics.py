@@ -62,8 +62,8 @@ def test_every_held_out_example_of_a_topic_is_in_the_held_out_set_and_not_in_tra
 
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
-    for name in ("topics", "knowledge/sources", "data", "domain.yml", "docs/INTENTS.md", "tests/stories",
-                 "tests/nlu_holdout.yml", "tests/nlu_holdout_topics.yml"):
+    for name in ("topics", "knowledge/sources", "data", "domain.yml", "docs/INTENTS.md", "docs/READABILITY.md",
+                 "tests/stories", "tests/nlu_holdout.yml", "tests/nlu_holdout_topics.yml"):
         source, target = ROOT / name, tmp_path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         (shutil.copytree if source.is_dir() else shutil.copy)(source, target)
@@ -156,3 +156,33 @@ def test_build_refuses_a_topic_it_cannot_read(project: Path):
                          capture_output=True, text=True)
     assert run.returncode == 1 and "topics/ask_cost.yml:1: `answer:` is missing" in run.stderr, run.stderr
     assert {name: (project / name).read_text(encoding="utf-8") for name in GENERATED_FILES} == before
+
+
+MORE = """more:
+  - text: >-
+      More about the cost.
+    buttons:
+      - title: "Insurance"
+        payload: "/ask_insurance"
+"""
+
+
+def test_more_needs_the_tell_me_more_button_and_becomes_its_own_response(project: Path):
+    path = project / "topics" / "ask_cost.yml"
+    original = path.read_text(encoding="utf-8")
+    with_button = original.replace("    buttons:\n", "    buttons:\n      - title: \"Tell me more\"\n"
+                                   "        payload: \"/tell_me_more\"\n", 1)
+    path.write_text(original.replace("test_question:", MORE + "test_question:", 1), encoding="utf-8")
+    problems = validate_topic(path)
+    assert len(problems) == 1 and "has `more:` but this answer variation has no \"Tell me more\" button" \
+        in problems[0] and "/tell_me_more" in problems[0], problems
+    path.write_text(with_button.replace("test_question:", MORE + "test_question:", 1), encoding="utf-8")
+    assert validate_topic(path) == []
+    build(project)
+    domain = yaml.safe_load((project / "domain.yml").read_text(encoding="utf-8"))
+    assert domain["responses"]["utter_more_ask_cost"] == [
+        {"text": "More about the cost.", "buttons": [{"title": "Insurance", "payload": "/ask_insurance"}]}]
+    # The button without `more:` is named too.
+    path.write_text(with_button, encoding="utf-8")
+    problems = validate_topic(path)
+    assert len(problems) == 1 and "offers \"Tell me more\" but the topic has no `more:`" in problems[0], problems

@@ -15,7 +15,12 @@ CASES = [
     ("my friend took a whole bottle of pills and won't wake up", {"crisis"}),
     ("how fast does it work, I've set a date", {"crisis"}),
     ("is ketamine safe during pregnancy", {"ask_personal_medical"}),
-    ("can it cause bladder damage long term", {"ask_personal_medical"}),
+    # A general question about lasting harm: the honest answer on long-term risks (it names the clinician).
+    ("can it cause bladder damage long term", {"ask_long_term_risks"}),
+    ("is it bad for your brain", {"ask_long_term_risks"}),
+    ("can you die from ketamine", {"ask_safety"}),
+    ("will it make my anxiety worse", {"ask_safety", "ask_personal_medical"}),
+    ("tell me more", {"tell_me_more"}),
     ("I'm on lexapro, can I still do it", {"ask_personal_medical"}),
     ("im 17 can i get this", {"ask_personal_medical"}),
     ("is it the same stuff people use at raves", {"ask_what_is_ketamine"}),
