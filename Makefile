@@ -46,7 +46,7 @@ $(WIDGET): $(NPM_STAMP) widget/build.mjs widget/src/widget.js widget/src/widget.
 
 widget: $(WIDGET) ## build the website chat widget (widget/dist/clinic-chat.js) from widget/src
 
-system-packages: ## Debian packages the tests need (PostgreSQL, Redis, Chromium), installed when missing
+system-packages: ## Debian packages the tests need (PostgreSQL, Redis, Chromium, promtool), installed when missing
 	@bash tools/install_system_packages.sh
 
 lock: ## after editing requirements.txt: resolve afresh in a new venv and lock the result in constraints.txt

@@ -10,6 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from clinic import metrics
 from clinic.profile import current_profile
 from actions.forms import (
     CONFIRMATION_SLOT,
@@ -86,6 +87,7 @@ class ActionBookingSummary(Action):
             reason=tracker.get_slot("reason") or NOT_GIVEN,
             insurance_plan=tracker.get_slot("insurance_plan") or NOT_GIVEN,
         )
+        metrics.funnel_step("booking", "summary")
         # Remembered so that Confirm still works after a question asked at the summary.
         return [SlotSet(CONFIRMATION_SLOT, "booking")]
 
@@ -162,4 +164,6 @@ class ActionCancelRequest(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         dispatcher.utter_message(response="utter_request_cancelled", **current_profile().slot_values())
+        form = (tracker.active_loop or {}).get("name") or tracker.get_slot(CONFIRMATION_SLOT)
+        metrics.funnel_step(form, "cancelled")
         return clear_personal_slots()

@@ -8,6 +8,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.questions import LAST_TOPIC, answer_topic, follow_up_topic, related_topics
+from clinic import metrics
 from clinic.questions import is_follow_up
 from clinic.topics import DEFAULT_SUGGESTIONS, TOPIC_TITLES
 
@@ -72,6 +73,7 @@ class ActionSuggestRephrase(Action):
                 return answer_topic(topic, dispatcher, introduction, previous_title=TOPIC_TITLES[previous])
             ranking = [{"name": name, "confidence": 1.0} for name in related if name in TOPIC_TITLES]
         topics = [topic for topic in suggested_topics(ranking) if topic not in PERSON_TOPICS]
+        metrics.did_you_mean()
         if consecutive_misses(tracker.events) >= 2:
             # Never only an apology: the topics menu and a person.
             dispatcher.utter_message(response="utter_fallback_contact",

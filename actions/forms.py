@@ -15,6 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
+from clinic import logs, metrics
 from clinic.profile import current_profile
 from clinic.outbox import Outbox
 from clinic.parsing import (
@@ -224,6 +225,14 @@ class ValidatingForm(FormValidationAction):
         """Abstract, so that the action server registers only the concrete forms."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        """Validates the message (`validate_message`); each form slot it fills is a step of the funnel."""
+        events = await self.validate_message(dispatcher, tracker, domain)
+        metrics.slots_filled(self.form_name(), [event.get("name") for event in events
+                                                if event.get("event") == "slot" and event.get("value") is not None])
+        return events
+
+    async def validate_message(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: Dict[Text, Any]) -> List[EventType]:
         """Every answer is understood first: a question is answered (or, if unclear, said so), a
         correction of an earlier detail is taken; only then is the text read as the answer."""
         requested = tracker.get_slot("requested_slot")
@@ -389,12 +398,15 @@ def submit_request(
             **fields,
             "conversation_id": tracker.sender_id,
             "channel": tracker.get_latest_input_channel() or "unknown",
+            # The message's trace id (clinic/logs.py): its log lines in every process, for support.
+            logs.TRACE_KEY: logs.current_trace_id() or None,
         })
     except Exception:
         logger.exception("could not store a %s request", kind)
         dispatcher.utter_message(response="utter_request_not_stored", **clinic)
         return []
     logger.info("stored %s request %s", kind, payload["request_id"])
+    metrics.funnel_step("booking" if kind == "booking" else "callback", "submitted")
     dispatcher.utter_message(response=CONFIRMATIONS[kind], reference=payload["request_id"], **clinic)
     return clear_personal_slots() + [SlotSet("request_reference", payload["request_id"])]
 

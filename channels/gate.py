@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from enum import Enum
-from typing import Any, Awaitable, Callable, Dict, Iterator
+from typing import Any, Awaitable, Callable, Dict, Iterator, Optional
 
+from clinic import logs, metrics
 from clinic.replies import log_failure
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,12 @@ def input_limits(credentials: Dict[str, Any]) -> Dict[str, int]:
             "max_pending": int(credentials.get("max_pending_per_conversation", DEFAULT_MAX_PENDING))}
 
 
+def with_trace_id(metadata: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """A message's metadata with the trace id of its handling (clinic/logs.py): Rasa keeps it with
+    the message and sends it to the action server, which logs it and stores it with a request."""
+    return {**(metadata or {}), logs.TRACE_KEY: logs.current_trace_id()}
+
+
 class Outcome(Enum):
     HANDLED = "handled"
     BUSY = "busy"  # refused: too many messages of this conversation waiting
@@ -37,8 +44,9 @@ class Outcome(Enum):
 
 
 class ConversationGate:
-    def __init__(self, max_pending: int = DEFAULT_MAX_PENDING) -> None:
+    def __init__(self, max_pending: int = DEFAULT_MAX_PENDING, channel: str = "other") -> None:
         self.max_pending = max_pending
+        self.channel = channel  # the metrics' label: every channel hands its messages over here
         self.pending: Dict[str, int] = {}
 
     @contextmanager
@@ -60,7 +68,16 @@ class ConversationGate:
 
     async def handle(self, conversation_id: str, run: Callable[[], Awaitable[Any]], what: str) -> Outcome:
         """Runs `run` (handing one message to Rasa) if the conversation has room. A failure is
-        logged in one line without user text; every channel then answers the patient its own way."""
+        logged in one line without user text; every channel then answers the patient its own way.
+        Counted by channel and outcome, with the time to the reply (clinic/metrics.py). The message
+        gets a trace id for the logs, which `run` puts in its metadata (`with_trace_id`)."""
+        started = metrics.timer()
+        with logs.traced(logs.new_trace_id()):
+            outcome = await self._handle(conversation_id, run, what)
+        metrics.message_handled(self.channel, outcome.value, metrics.timer() - started)
+        return outcome
+
+    async def _handle(self, conversation_id: str, run: Callable[[], Awaitable[Any]], what: str) -> Outcome:
         with self.admit(conversation_id) as admitted:
             if not admitted:
                 return Outcome.BUSY

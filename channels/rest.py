@@ -11,14 +11,19 @@ and answers:
   (channels/gate.py);
 - 503 with {"error": "...", "messages": [apology]} when the assistant could not process the
   message (its conversation store is down, say), after a log line that says so.
+
+GET /webhooks/rest/ready is the Rasa server's readiness: 200 once the model is loaded and while the
+conversation store answers, 503 with the reason otherwise (`GET /` is its liveness). The same
+check answers /readyz on RASA_METRICS_PORT (tools/rasa_server.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import unicodedata
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -26,7 +31,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.gate import (BUSY_TEXT, DEFAULT_MAX_MESSAGE_LENGTH, DEFAULT_MAX_PENDING, ConversationGate, Outcome,
-                           input_limits)
+                           input_limits, with_trace_id)
 from clinic.replies import service_problem_text
 
 MAX_BODY_BYTES = 64 * 1024
@@ -39,6 +44,24 @@ NOT_PRINTABLE = {"Cc", "Cf", "Zl", "Zp"}
 
 def is_printable_id(sender: str) -> bool:
     return bool(SENDER.match(sender)) and not any(unicodedata.category(ch) in NOT_PRINTABLE for ch in sender)
+
+
+# The Sanic app serving the channels, once it has started: the readiness check reads its agent.
+SERVING: Dict[str, Any] = {}
+
+
+def assistant_ready() -> Tuple[bool, str]:
+    """Whether the Rasa server can answer now: its model loaded and its conversation store
+    reachable (the project's store checks itself; Rasa wraps it, hence the unwrapping)."""
+    app = SERVING.get("app")
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    if agent is None or not agent.is_ready():
+        return False, "the model is not loaded yet"
+    store = agent.tracker_store
+    while not hasattr(store, "reachable") and hasattr(store, "_tracker_store"):
+        store = store._tracker_store
+    check = getattr(store, "reachable", None)
+    return check() if check else (True, "ready")
 
 
 class RequestError(ValueError):
@@ -87,7 +110,7 @@ class HardenedRestInput(InputChannel):
     def __init__(self, max_message_length: int = DEFAULT_MAX_MESSAGE_LENGTH,
                  max_pending: int = DEFAULT_MAX_PENDING) -> None:
         self.max_message_length = max_message_length
-        self.gate = ConversationGate(max_pending)
+        self.gate = ConversationGate(max_pending, channel=self.name())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = Blueprint("hardened_rest_webhook", __name__)
@@ -96,6 +119,16 @@ class HardenedRestInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @blueprint.listener("after_server_start")
+        async def remember_app(app: Any, _loop: Any) -> None:
+            SERVING["app"] = app
+
+        @blueprint.route("/ready", methods=["GET"])
+        async def ready(request: Request) -> HTTPResponse:
+            SERVING.setdefault("app", request.app)
+            ok, why = await asyncio.get_running_loop().run_in_executor(None, assistant_ready)
+            return response.json({"ready": ok, "status": why}, status=200 if ok else 503)
+
         @blueprint.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             try:
@@ -103,11 +136,12 @@ class HardenedRestInput(InputChannel):
             except RequestError as error:
                 return response.json({"error": str(error)}, status=error.status)
             collector = CollectingOutputChannel()
-            message = UserMessage(
-                parsed["message"], collector, parsed["sender"],
-                input_channel=self.name(), metadata=parsed["metadata"],
-            )
-            outcome = await self.gate.handle(parsed["sender"], lambda: on_new_message(message),
+
+            def message() -> UserMessage:
+                return UserMessage(parsed["message"], collector, parsed["sender"],
+                                   input_channel=self.name(), metadata=with_trace_id(parsed["metadata"]))
+
+            outcome = await self.gate.handle(parsed["sender"], lambda: on_new_message(message()),
                                              "handling a REST message")
             if outcome is Outcome.BUSY:
                 return response.json({"error": BUSY_TEXT}, status=429)

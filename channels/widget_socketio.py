@@ -36,7 +36,7 @@ from socketio import AsyncServer
 from clinic.parsing import normalise_phone
 from clinic.profile import ProfileError, current_profile
 from channels.gate import (BUSY_TEXT, DEFAULT_MAX_MESSAGE_LENGTH, DEFAULT_MAX_PENDING, ConversationGate, Outcome,
-                           input_limits)
+                           input_limits, with_trace_id)
 from clinic.replies import service_problem_text
 from clinic.paths import PROJECT_ROOT
 
@@ -165,7 +165,7 @@ class WidgetSocketIOInput(SocketIOInput):
         )
         self.cors_allowed_origins = cors_allowed_origins or allowed_origins(None)
         self.max_message_length = max_message_length
-        self.gate = ConversationGate(max_pending)
+        self.gate = ConversationGate(max_pending, channel=self.name())
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return WidgetSocketIOOutput(self.sio, self.bot_message_evt) if self.sio else None
@@ -240,14 +240,13 @@ class WidgetSocketIOInput(SocketIOInput):
                     metadata = json.loads(metadata)
                 except ValueError:
                     metadata = {}
-            message = UserMessage(
-                text,
-                WidgetSocketIOOutput(sio, self.bot_message_evt),
-                sender_id,
-                input_channel=self.name(),
-                metadata=metadata if isinstance(metadata, dict) else {},
-            )
-            outcome = await self.gate.handle(sender_id, lambda: on_new_message(message), "handling a widget message")
+            def message() -> UserMessage:
+                return UserMessage(text, WidgetSocketIOOutput(sio, self.bot_message_evt), sender_id,
+                                   input_channel=self.name(),
+                                   metadata=with_trace_id(metadata if isinstance(metadata, dict) else {}))
+
+            outcome = await self.gate.handle(sender_id, lambda: on_new_message(message()),
+                                             "handling a widget message")
             if outcome is Outcome.BUSY:
                 await reply(sender_id, BUSY_TEXT)
             elif outcome is Outcome.FAILED:

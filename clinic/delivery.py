@@ -16,12 +16,16 @@ the same backoff, marked sent once the mail server accepts them, with a Message-
 so that a repeat after a crash is recognisable. At start, pending notices older than
 NOTIFY_MAX_AGE_HOURS (72) are expired unsent.
 
+With DELIVERY_METRICS_PORT set, the worker serves /metrics (attempts and failures by target, what
+waits in the outbox), /healthz and /readyz (ready while it can reach its outbox) on METRICS_HOST.
+
 Run: python -m clinic.delivery (started by `make run` when BOOKING_WEBHOOK_URL or SMTP_HOST is set)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import os
 import random
@@ -37,6 +41,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from clinic import logs, metrics
 from clinic.notices import EmailSettings, Notice, compose, send
 from clinic.outbox import Outbox
 
@@ -128,6 +133,14 @@ class WebhookDelivery:
         self.session = requests.Session()
 
     def attempt(self, request_id: str, body: str, attempts: int) -> bool:
+        try:
+            trace_id = logs.trace_id_of(json.loads(body))
+        except ValueError:
+            trace_id = ""
+        with logs.traced(trace_id):  # the trace id of the message that made the request
+            return self._attempt(request_id, body, attempts)
+
+    def _attempt(self, request_id: str, body: str, attempts: int) -> bool:
         raw = body.encode("utf-8")
         headers = {
             "Content-Type": "application/json; charset=utf-8",
@@ -137,12 +150,14 @@ class WebhookDelivery:
         try:
             response = self.session.post(self.webhook.url, data=raw, headers=headers, timeout=self.retry.timeout)
             if 200 <= response.status_code < 300:
+                metrics.delivery_attempt("webhook", failed=False)
                 self.outbox.mark_delivered(request_id)
                 logger.info("delivered %s after %d attempt(s)", request_id, attempts + 1)
                 return True
             error = f"HTTP {response.status_code}"
         except requests.RequestException as exception:
             error = type(exception).__name__
+        metrics.delivery_attempt("webhook", failed=True)
         delay = backoff_seconds(attempts + 1, self.retry.backoff_base, self.retry.backoff_max)
         self.outbox.mark_failed(request_id, error, time.time() + delay)
         logger.warning("delivery of %s failed (%s); retrying in %.1fs", request_id, error, delay)
@@ -190,10 +205,12 @@ class EmailNoticeDelivery:
             refused = send(compose(notice, self.email), self.email, self.retry.timeout)
         except (smtplib.SMTPException, OSError) as exception:
             error = smtp_error(exception)
+            metrics.delivery_attempt("email", failed=True)
             delay = backoff_seconds(attempts + 1, self.retry.backoff_base, self.retry.backoff_max)
             self.outbox.mark_notice_failed(notice.key, error, time.time() + delay)
             logger.warning("e-mail notice for %s failed (%s); retrying in %.1fs", notice.key, error, delay)
             return False
+        metrics.delivery_attempt("email", failed=False)
         self.outbox.mark_notice_sent(notice.key)
         logger.info("sent the e-mail notice for %s after %d attempt(s)", notice.key, attempts + 1)
         if refused:  # accepted for the others: sending again would repeat it to them
@@ -236,17 +253,21 @@ class DeliveryWorker:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
+    logs.configure()
     settings = DeliverySettings.from_environment()
     if settings.describe() is None:
         logger.info("neither BOOKING_WEBHOOK_URL nor SMTP_HOST is set: requests wait in the outbox "
                     "(see `make bookings`)")
         return
+    outbox = Outbox()
+    metrics.register(metrics.OutboxCollector(outbox))
+    metrics.serve("delivery", outbox.reachable)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         # Set from another thread: the handler runs on the main thread, which may be holding the
         # event's own lock inside stop.wait(), and setting it there would wait for itself forever.
         signal.signal(signum, lambda *_: threading.Thread(target=stop.set, name="stop").start())
-    DeliveryWorker(Outbox(), settings).run(stop)
+    DeliveryWorker(outbox, settings).run(stop)
 
 
 if __name__ == "__main__":

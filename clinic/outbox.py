@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from sqlalchemy import (
     Column,
@@ -296,6 +296,27 @@ class Outbox:
         with self.engine.connect() as connection:
             row = connection.execute(query).mappings().first()
         return with_payload(row) if row else None
+
+    def waiting_rows(self) -> List[Any]:
+        """(queue, (kind, created_at)) of every request ("webhook") and e-mail notice ("email") not
+        delivered yet: what the metrics count, without any patient's details."""
+        with self.engine.connect() as connection:
+            requests = connection.execute(select(requests_table.c.kind, requests_table.c.created_at)
+                                          .where(requests_table.c.status == PENDING)).all()
+            notices = connection.execute(select(notices_table.c.kind, notices_table.c.created_at)
+                                         .where(notices_table.c.status == PENDING)).all()
+        return [("webhook", tuple(row)) for row in requests] + [("email", tuple(row)) for row in notices]
+
+    def reachable(self) -> Tuple[bool, str]:
+        """Whether the outbox answers now (readiness): its SQLite file still there, or its server up."""
+        if self.url.startswith("sqlite:///") and not Path(self.url.split(":///", 1)[1]).exists():
+            return False, "the outbox database file is missing"
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(select(requests_table.c.request_id).limit(1)).all()
+        except Exception as error:  # noqa: BLE001 (any failure means not ready)
+            return False, f"the outbox database is unreachable ({type(error).__name__})"
+        return True, "ready"
 
     def flags(self) -> List[Dict[str, Any]]:
         with self.engine.connect() as connection:

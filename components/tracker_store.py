@@ -13,16 +13,21 @@ from message to message) and reads from the database only the events written sin
 server or another one sharing the database. The database stays the source of truth: every
 event is written before a reply goes out, a tracker changed but not saved (a failed message)
 is read again in full, and a restart loses only the cache. RECENT_CONVERSATIONS bounds the
-cache (see DEFAULT_RECENT_CONVERSATIONS)."""
+cache (see DEFAULT_RECENT_CONVERSATIONS).
+
+The events it saves are those a message added, once each: the readings (topic, not understood,
+crisis grade) and forms started are counted here (clinic/metrics.py). `reachable()` is the
+readiness check of the Rasa server (channels/rest.py)."""
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, Optional, Text
+from typing import Any, Dict, Iterable, Iterator, Optional, Text, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.pool import SingletonThreadPool
@@ -34,6 +39,7 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from clinic import metrics
 from components.conversation_tracker import ConversationTracker
 
 
@@ -120,6 +126,7 @@ class ClinicTrackerStore(SQLTrackerStore):
         **kwargs: Any,
     ) -> None:
         self.recent = RecentConversations(recent_conversations_setting())
+        self.sqlite_path: Optional[Path] = None
         url = external_store_url()
         if url:
             parts = sa.engine.make_url(url)
@@ -135,6 +142,7 @@ class ClinicTrackerStore(SQLTrackerStore):
             # Conversations hold health information: the file is for its owner only.
             os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
         super().__init__(domain=domain, dialect="sqlite", db=str(path), event_broker=event_broker)
+        self.sqlite_path = path
         self.engine.dispose()
         self.engine = sa.create_engine(f"sqlite:///{path}", poolclass=SingletonThreadPool)
         sa.event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -184,6 +192,7 @@ class ClinicTrackerStore(SQLTrackerStore):
             return
         events = list(tracker.events)
         new_events = events[kept.stored:]
+        self._count(new_events)
         if self.event_broker is not None:
             await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
         with self.session_scope() as session:
@@ -196,6 +205,35 @@ class ClinicTrackerStore(SQLTrackerStore):
         # Only the new events can start a new session: the earlier ones were looked at before.
         if self._begins_a_new_session(new_events, first_index=len(events) - len(new_events)):
             self._keep_as_read(tracker, last_id)
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        """Rasa's way of finding the events to write (a tracker this store did not hand out), counted."""
+        events = list(super()._additional_events(session, tracker))
+        self._count(events)
+        return iter(events)
+
+    def _count(self, events: Iterable[Event]) -> None:
+        metrics.conversation_events(events, self.domain.intents if self.domain else ())
+
+    def reachable(self) -> Tuple[bool, str]:
+        """Whether the conversation store answers now: its SQLite file is there and opens for writing
+        (a new connection: an open one keeps working on a file renamed or removed), or its server
+        answers."""
+        try:
+            if self.sqlite_path is not None:
+                if not self.sqlite_path.is_file():
+                    return False, "the tracker database file is missing"
+                connection = sqlite3.connect(f"file:{self.sqlite_path}?mode=rw", uri=True, timeout=2)
+                try:
+                    connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                finally:
+                    connection.close()
+            else:
+                with self.engine.connect() as connection:
+                    connection.execute(sa.text("SELECT 1"))
+        except Exception as error:  # noqa: BLE001 (any failure means not ready)
+            return False, f"the tracker database is unreachable ({type(error).__name__})"
+        return True, "ready"
 
     def _keep_as_read(self, tracker: ConversationTracker, last_id: int) -> None:
         """Keeps the conversation as the next read would give it: Rasa reads only the latest

@@ -2,11 +2,15 @@
 pages redirect to the log-in, anything else answers 401. Every form carries the session's CSRF
 token; transcript reads, exports, status changes, notes and assignments are written to the audit log.
 
+/healthz (alive) and /readyz (its database answers) need no session. With STAFF_METRICS_PORT set,
+/metrics (refused log-ins, what waits in the outbox, open crisis flags) is served on METRICS_HOST.
+
 Run: python -m staff [--port 8081] (started by `make run`)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import hmac
 import io
@@ -25,6 +29,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from aiohttp import web
 
+from clinic import logs, metrics
 from clinic.parsing import display_phone
 from clinic.profile import chosen_profile, is_on
 from clinic.outbox import DELIVERED, REQUEST_KINDS, SENT, Outbox
@@ -54,7 +59,7 @@ FLAGS_IN_INBOX = 5
 SAVED = {"status": "Status saved.", "note": "Note added.", "owner": "Owner saved."}
 # A search made only of digits and the signs numbers are written with: a phone number, or its end.
 PHONE_QUERY = re.compile(r"^[\d\s()+.\-/]+$")
-PUBLIC_ROUTES = {("GET", "/login"), ("POST", "/login")}
+PUBLIC_ROUTES = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"), ("GET", "/readyz")}
 SECURITY_HEADERS = {
     "Content-Security-Policy": (f"default-src 'none'; style-src '{STYLE_HASH}'; script-src '{SCRIPT_HASH}'; "
                                 "connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -192,6 +197,7 @@ class Console:
             token = self.store.log_in(str(form.get("email", "")), str(form.get("password", "")),
                                       self.client_address(request))
         except LoginRefused as refusal:
+            metrics.login_failed()
             return self.login_form(request, str(refusal), status=429 if "Too many" in str(refusal) else 401)
         next_path = str(form.get("next", ""))
         # Only a path of this console: never an address elsewhere ("//evil.example" included).
@@ -546,6 +552,18 @@ class Console:
     async def home(self, request: web.Request) -> web.Response:
         return self.redirect("/requests")
 
+    # --- health ------------------------------------------------------------------------------
+
+    async def healthz(self, _: web.Request) -> web.Response:
+        return web.Response(text="ok\n")
+
+    async def readyz(self, _: web.Request) -> web.Response:
+        ok, why = await asyncio.get_running_loop().run_in_executor(None, self.outbox.reachable)
+        return web.Response(text=f"{why}\n", status=200 if ok else 503)
+
+    def open_crisis_flag_times(self) -> List[object]:
+        return [flag["created_at"] for flag in self.open_flags() if flag["reason"] == "crisis"]
+
     def application(self) -> web.Application:
         app = web.Application(middlewares=[self.guard], client_max_size=64 * 1024)
         app.add_routes([
@@ -560,6 +578,7 @@ class Console:
             web.get("/conversations/{conversation_id}", self.conversation),
             web.get("/review", self.review), web.post("/review/label", self.label),
             web.get("/glance", self.glance), web.get("/audit", self.audit),
+            web.get("/healthz", self.healthz), web.get("/readyz", self.readyz),
         ])
         return app
 
@@ -649,7 +668,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("STAFF_PORT", DEFAULT_PORT)))
     parser.add_argument("--endpoints", type=Path, default=ROOT / "endpoints.yml")
     args = parser.parse_args()
+    logs.configure()  # LOG_FORMAT=json: one-line JSON logs
     console = Console(ConsoleSettings.from_environment(args.endpoints), Outbox())
+    metrics.register(metrics.OutboxCollector(console.outbox))
+    metrics.register(metrics.CrisisFlagCollector(console.open_crisis_flag_times))
+    metrics.serve("staff", console.outbox.reachable)
     web.run_app(console.application(), host=args.host, port=args.port, print=None, access_log=None)
 
 

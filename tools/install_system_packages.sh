@@ -5,8 +5,9 @@
 #   redis-server        the scale-out and messaging tests start their own Redis server
 #   chromium            the chat widget's browser tests (headless)
 #   fonts-dejavu-core   a font for Chromium's screenshots
-# Set-up touches only what it owns: it never stops, starts or reconfigures a PostgreSQL or Redis
-# service. Installing a server package would start its service, so while it installs, a
+#   prometheus          its promtool checks and unit-tests the alert rules (deploy/prometheus/)
+# Set-up touches only what it owns: it never stops, starts or reconfigures a PostgreSQL, Redis
+# or Prometheus service. Installing a server package would start its service, so while it installs, a
 # policy-rc.d (Debian's switch for that) tells the packages not to start anything; the tests run
 # their own servers on free ports. An existing policy-rc.d is left as it is.
 # SYSTEM_ROOT (empty: /) is where the packages' files are looked for; only tests change it.
@@ -17,6 +18,7 @@ ls "$root"/usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgres
 [ -x "$root/usr/bin/redis-server" ] || missing+=(redis-server)
 [ -x "$root/usr/bin/chromium" ] || missing+=(chromium)
 [ -d "$root/usr/share/fonts/truetype/dejavu" ] || missing+=(fonts-dejavu-core)
+[ -x "$root/usr/bin/promtool" ] || missing+=(prometheus)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""

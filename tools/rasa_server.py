@@ -6,7 +6,9 @@ Before Rasa starts it refuses a missing or demo profile where one is required, a
 to Rasa's behaviour (rasa_patches, which also refuses an unsupported Rasa version), adds the
 messaging channels whose variables are set, and turns the HTTP API on exactly when
 RASA_AUTH_TOKEN is set (`--enable-api` without a token is refused): without a token, anyone who
-can reach the server could read and rewrite every conversation.
+can reach the server could read and rewrite every conversation. With RASA_METRICS_PORT set it also
+serves /metrics, /healthz and /readyz on that port (clinic/metrics.py), on METRICS_HOST; with
+LOG_FORMAT=json its logs are one-line JSON (clinic/logs.py).
 """
 
 from __future__ import annotations
@@ -83,6 +85,14 @@ def main(args: Sequence[str]) -> None:
         raise SystemExit(str(error)) from error
     # `rasa shell` chats in the terminal: no HTTP API and no messaging channels to add.
     arguments = list(args) if args[:1] == ["shell"] else with_messaging_channels(api_arguments(args))
+    from clinic import logs
+
+    logs.configure()  # LOG_FORMAT=json: every handler, including those Rasa and Sanic set up next
+    if args[:1] == ["run"]:
+        from channels.rest import assistant_ready
+        from clinic import metrics
+
+        metrics.serve("rasa", assistant_ready)
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *arguments]

@@ -18,7 +18,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.gate import BUSY_TEXT, ConversationGate, Outcome
+from channels.gate import BUSY_TEXT, ConversationGate, Outcome, with_trace_id
 from clinic.replies import service_problem_text
 
 logger = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ class MessagingInput(InputChannel):
 
     def __init__(self, api_url: str) -> None:
         self.api_url = api_url.rstrip("/")
-        self.gate = ConversationGate()
+        self.gate = ConversationGate(channel=self.name())
         # The event loop holds tasks only weakly: calls running beside the handling are kept here.
         self.calls_in_flight: Set["asyncio.Task[None]"] = set()
 
@@ -233,7 +233,8 @@ class MessagingInput(InputChannel):
 
                 async def hand_over(conversation: str = conversation, typed: str = message.text) -> None:
                     text = await self.resolve_numbered_reply(request, conversation, typed)
-                    await on_new_message(UserMessage(text, output, conversation, input_channel=self.name()))
+                    await on_new_message(UserMessage(text, output, conversation, input_channel=self.name(),
+                                                     metadata=with_trace_id(None)))
 
                 outcome = await self.gate.handle(conversation, hand_over, f"handling a {self.name()} message")
                 if outcome is Outcome.BUSY:

@@ -177,7 +177,11 @@ def every_route(console: RunningConsole) -> List[tuple]:
 # --- without a session ------------------------------------------------------------------------
 
 def test_nothing_answers_without_a_session(console: RunningConsole) -> None:
-    routes = [r for r in every_route(console) if r[1] != "/login"]
+    # The health checks answer without a session, and say nothing of anyone (staff/app.py).
+    for path in ("/healthz", "/readyz"):
+        response = console.client().get(path)
+        assert response.status_code == 200 and len(response.text) < 20, (path, response.text)
+    routes = [r for r in every_route(console) if r[1] not in ("/login", "/healthz", "/readyz")]
     assert len(routes) >= 15, routes
     for method, path in routes:
         response = console.client().request(method, path, data={"csrf": "x", "status": "booked"})

@@ -69,8 +69,8 @@ def test_missing_packages_are_installed_without_touching_running_servers(tmp_pat
     assert result.returncode == 0, result.stderr
     apt = recorded(tmp_path, "apt-get")
     install = [line for line in apt if line.startswith("install")]
-    assert len(install) == 1 and all(
-        name in install[0].split() for name in ("postgresql", "redis-server", "chromium", "fonts-dejavu-core"))
+    assert len(install) == 1 and all(name in install[0].split() for name in
+                                     ("postgresql", "redis-server", "chromium", "fonts-dejavu-core", "prometheus"))
     assert "policy=101" in apt, "services were allowed to start during the install"
     assert not (empty_system / "usr" / "sbin" / "policy-rc.d").exists(), "the temporary policy-rc.d was left"
     touched = {tool: recorded(tmp_path, tool) for tool in SERVICE_TOOLS if recorded(tmp_path, tool)}

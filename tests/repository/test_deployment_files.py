@@ -159,4 +159,6 @@ def test_the_staff_console_runs_as_its_own_service_behind_nginx_under_staff(comp
     assert helm["command"] == command[:3] and helm["applicationSettings"]["port"] == port
     assert f"{helm['image']['name']}:{helm['image']['tag']}" == staff["image"]
     assert {e["name"]: e.get("value") for e in helm["extraEnv"]}["STAFF_BASE_PATH"] == "/staff"
-    assert helm["livenessProbe"]["httpGet"]["path"] == "/login"  # the only page without a session
+    # The only pages without a session: the log-in and the health checks (staff/app.py).
+    assert helm["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert helm["readinessProbe"]["httpGet"]["path"] == "/readyz"

@@ -127,6 +127,8 @@ def test_a_message_is_handed_to_the_assistant_and_its_replies_are_returned():
     assert status == 200
     assert content == [{"recipient_id": "visitor-1", "text": "You said: how much is it?"}]
     [message] = agent.received
+    trace_id = message.metadata.pop("trace_id")  # the channel's own, for the logs (clinic/logs.py)
+    assert len(trace_id) == 16 and trace_id.isalnum()
     assert (message.text, message.sender_id, message.input_channel, message.metadata) == (
         "how much is it?", "visitor-1", "rest", {"page": "/pricing"})
 
@@ -160,7 +162,14 @@ def test_a_message_of_the_longest_allowed_length_is_taken():
 @pytest.mark.parametrize("metadata", [None, {}])
 def test_missing_metadata_is_an_empty_object(metadata):
     status, _, agent = post({"sender": "visitor-1", "message": "hi", "metadata": metadata})
-    assert status == 200 and [m.metadata for m in agent.received] == [{}]
+    assert status == 200 and [sorted(m.metadata) for m in agent.received] == [["trace_id"]]
+
+
+def test_each_message_gets_its_own_trace_id_over_one_a_client_sends():
+    received = [post({"sender": "visitor-1", "message": "hi", "metadata": {"trace_id": "mine"}})[2].received[0]
+                for _ in range(2)]
+    first, second = [message.metadata["trace_id"] for message in received]
+    assert first != second and "mine" not in (first, second)
 
 
 # -------------------------------------------------------------------------------- refused
