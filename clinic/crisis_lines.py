@@ -36,15 +36,16 @@ class CrisisLines:
 
     @property
     def listed(self) -> str:
-        """The crisis answer's list: every line, then the emergency number, one per line."""
+        """The crisis answer's list, one per line: the emergency number first (danger now comes
+        before anything else), then every crisis line."""
         danger = (f"If you or someone else is in immediate danger, call {self.emergency} or go to the "
                   f"nearest emergency department.")
-        return "\n".join(f"- {line}" for line in (*self.lines, danger))
+        return "\n".join(f"- {line}" for line in (danger, *self.lines))
 
     @property
     def reminder(self) -> str:
-        """The short form the other answers end with: "call or text 988, or call 911"."""
-        return f"{self.first_line}, or call {self.emergency}"
+        """The short form the other answers end with, danger first: "call 911, or call or text 988"."""
+        return f"call {self.emergency}, or {self.first_line}"
 
     def link_list(self) -> List[Dict[str, str]]:
         """The numbers the widget makes tappable, the emergency number first."""

@@ -197,18 +197,18 @@ CONCERNS: List[Concern] = [
     # Driving home and operating machinery afterwards are the clinic's practical policy
     # (`ask_getting_home`, answered from the clinic profile); going back to work or flying is not.
     Concern("work_after",
-            r"\b(?:can|could|should|may|will)\s+i\s+(?:still\s+)?(?:go\s+(?:back\s+)?to\s+work|work)\b"
-            r"|\bback\s+to\s+(?:work|the\s+office|my\s+(?:shift|job))|\b(?:fly|flying)\s+after\b|\bpilot\b"
+            r"\b(?:can|could|should|may|will)\s+i\s+(?:still\s+)?(?:go\s+(?:ba?c?k\s+)?to\s+work|work)\b"
+            r"|\bba?c?k\s+to\s+(?:work|the\s+office|my\s+(?:shift|job))|\b(?:fly|flying)\s+after\b|\bpilot\b"
             r"|\b(?:still|then)\s+work\b|\b(?:night|day|next)\s+shifts?\s+(?:after|right\s+after|that|the\s+same)"
             r"|\b(?:right\s+)?before\s+(?:my|a|the)\s+(?:night\s+|day\s+|next\s+|work\s+)?shifts?\b",
             "when it is safe to work or fly depends on the patient and the dose",
             ("can i go back to work after the infusion", "i'm a pilot, how soon after a session can i fly")),
     Concern("long_term_damage",
             r"\blong[\s-]?term\b.{0,40}\b(?:damage|side[\s-]?effects?|effects?|risks?|harm|problems?|consequences)\b"
-            r"|\b(?:damage|side[\s-]?effects?|harm)\b.{0,40}\blong[\s-]?term\b"
+            r"|\b(?:damage|side[\s-]?effects?|harm)\b.{0,40}\blong[\s-]?(?:term|run)\b"
             r"|\b(?:memory|brain|cognitive)\s+(?:damage|loss|problems?|issues?)\b|\bbrain\s+damage\b"
-            r"|\bmemory\b.{0,30}\b(?:worse|damage\w*|long[\s-]?term)\b"
-            r"|\b(?:fry|rot|damage|hurt|ruin|wreck|destroy|mess\w*\s+up)\w*\s+(?:my|your|the)\s+"
+            r"|\bmemory\b.{0,30}\b(?:worse|damage\w*|long[\s-]?(?:term|run))\b"
+            r"|\b(?:fry|rot|damage|hurt|ruin|wreck|destroy|mess\w*\s+(?:up|with))\w*\s+(?:my|your|the)\s+"
             r"(?:brain|memory|bladder)\b",
             "the articles disagree on long-term effects; a clinician weighs them for the patient",
             ("what are the long term side effects", "will it mess up my memory, like memory loss"),

@@ -244,7 +244,7 @@ def test_crisis_interrupts_the_form_which_does_not_resume(assistant, outbox):
     assert "988" in replies and "741741" in replies
     assert "phone number or e-mail" not in replies
     later = " ".join(texts(say(assistant, sender, "what are the side effects")))
-    assert "Side effects are usually mild" in later and "phone number or e-mail" not in later
+    assert "During or soon after an infusion" in later and "phone number or e-mail" not in later
     flags = [f for f in outbox.flags() if f["conversation_id"] == sender]
     assert flags and flags[0]["reason"] == "crisis"
 
