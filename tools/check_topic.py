@@ -461,7 +461,8 @@ def advice(intent: str, passed: bool, precision: float, recall: float, examples:
     """The last line: what to do next."""
     where = f"{TOPICS}/{intent}.yml"
     if passed:
-        return f"{intent} passes the held-out gate: run `make test` (the whole model) before committing."
+        return (f"{intent} passes the held-out gate: next `make test-topic NAME={intent}`, then try it in "
+                f"`make shell`, then `make test` (the whole model) before committing.")
     if recall <= precision:  # its own examples are missed: more ways of asking
         more = f" (about {SUGGESTED_EXAMPLES} in total; it has {examples})" if examples < SUGGESTED_EXAMPLES else ""
         step = f"add varied training examples to {where}{more}, in patients' own words, like the misread ones above"
