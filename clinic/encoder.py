@@ -99,11 +99,15 @@ class SentenceEncoder:
             mean = tf.reduce_sum(hidden * weights, axis=1) / tf.maximum(tf.reduce_sum(weights, axis=1), 1e-9)
             return tf.math.l2_normalize(mean, axis=1)
 
-        self._pooled = pooled
+        # The one traced graph, called directly: the tf.function's matching of each call's arguments
+        # against its signature cost about a millisecond per message and never finds another graph.
+        self._pooled = pooled.get_concrete_function()
         self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, in order; an empty text gets the vector of an empty sentence."""
+        import tensorflow as tf
+
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         encodings = self._tokenizer.encode_batch([t or "" for t in texts])
@@ -120,7 +124,7 @@ class SentenceEncoder:
                 ids[row, :len(tokens)] = tokens
                 mask[row, :len(tokens)] = 1
             with self._lock:
-                vectors[batch] = self._pooled(ids, mask).numpy()
+                vectors[batch] = self._pooled(tf.constant(ids), tf.constant(mask)).numpy()
         return vectors
 
 

@@ -180,7 +180,7 @@ PAST_EXCUSABLE: FrozenSet[str] = frozenset(p.name for p in PATTERNS["strong"] if
 QUESTION = re.compile(
     r"(?:^|[,.;:!-]\s*|\b(?:and|but|so|also|um+|uh+|ok|okay|well|like)\s+)"
     r"(?:can|could|does|do|did|is|are|was|will|would|should|how|what|what'?s|whats|why|when|which|who|where|if|"
-    r"has|have)\b|\?|\b(?:curious|wondering|wonder)\b"
+    r"has|have)\b|\?|\b(?:curious|wondering|wonder)\b|\bquestions?\s+(?:about|on|regarding)\b"
 )
 
 # Past episodes asked about now ("I self-harmed years ago, am I a candidate?").
@@ -206,7 +206,9 @@ PRESENT_MARKER = re.compile(
 # A suicide attempt is an event told of, not a state: it is not danger on these words alone.
 _MENTION_NOW = r"\b(?:suicid\w*|sucid\w*|overdos\w*)\b(?!\s+attempts?)"
 # Between a person and the mention, no word that moves it to the past or to someone else.
-_WINDOW = r"(?:(?!\b(?:had|was|were|used|ago|my)\b).){0,%d}"
+# Nor one that makes it a question or a struggle told of ("questions about the overdose risk").
+_WINDOW = (r"(?:(?!\b(?:had|was|were|used|ago|my|questions?|ask\w*|read|heard|struggled|battled|dealt|suffered)\b)"
+           r".){0,%d}")
 PRESENT_DANGER = re.compile(
     r"\b(?:i'?m|i\s+am|im|i\s+feel|i'?ve\s+been|ive\s+been|i\s+keep|i\s+have|been\s+having|"
     r"right\s+now|tonight|today|currently|at\s+the\s+moment|rn|again|can'?t\s+stop)\b" + _WINDOW % 40 + _MENTION_NOW +
@@ -221,6 +223,9 @@ DENIED_HARM = re.compile(
     r"(?:thoughts?|thinking|plans?|intent(?:ions?)?|urges?|desires?|wish(?:es)?|ideas?)\s+(?:of|to|about|for)\s+"
     r"(?:\w+\s+)?(?:hurt\w*|harm\w*|kill\w*|end\w*|suicid\w*|die|dying)"
     r"(?:\s+(?:my\s?self|him\w*|her\w*|them\w*|my\s+life))?"
+    # ...and in the English of other languages, after saying so: "I am safe, no hurt myself"
+    r"|\bsafe\W+(?:and\s+)?(?:i\s+)?(?:no|not|never|don'?t|dont|will\s+not|won'?t)\s+(?:going\s+to\s+)?"
+    r"(?:hurt|harm)\w*\s+my\s?self\b"
 )
 # Acts of harm asked about in general ("can a bad trip make people want to hurt themselves?").
 GENERAL_SUBJECT = re.compile(r"\b(?:make|makes|made|making|cause|causes|caused|lead|leads)\s+"
@@ -232,7 +237,8 @@ SAFE_NOW = re.compile(r"\b(?:i'?m|i\s+am|im)\s+(?:\w+\s+)?safe\b|\bnot\s+in\s+(?
 HYPOTHETICAL = re.compile(
     r"\b(?:if|in\s+case|should)\s+(?:\w+\s+){0,4}(?:ever|someday|one\s+day)\b"
     # ...or who to call in case it happens ("which number I call if my friend talk about suicide?")
-    r"|\b(?:who|(?:what|which)\s+(?:number|line|hotline))\s+(?:\w+\s+){0,3}(?:call|ring|text|dial|contact)\s+"
+    r"|\b(?:who|(?:what|which)\s+(?:number|line|hotline)|(?:number|line|hotline)\s+for)\s+(?:\w+\s+){0,3}"
+    r"(?:call|ring|text|dial|contact)\s+"
     r"(?:\w+\s+){0,2}(?:if|when|in\s+case)\b")
 # Asking for crisis lines: a question about resources, answered with them (not a disclosure on its own).
 RESOURCE_REQUEST = re.compile(
@@ -292,8 +298,8 @@ SET_PHRASES = re.compile(
     r"(?:from|of|because\s+of|during|after|with)\b|"
     r"\b(?:sav(?:e|es|ed|ing)|changed|turned\s+around)\s+(?:my|his|her|their|your|our)\s+li(?:fe|ves)\b|"
     # things that "die" and people "killing themselves" with work
-    r"\b(?:phone|battery|parking\s+meter|meter|car|laptop|wallet|bank\s+account|plants?)\s+(?:is\s+)?"
-    r"(?:gonna|going\s+to|about\s+to|will|might)\s+die\b|"
+    r"\b(?:phone|battery|alarm(?:\s+clock)?|clock|charger|parking\s+meter|meter|car|laptop|wallet|bank\s+account|"
+    r"plants?)(?:'s|\s+is|\s+just)?\s+(?:(?:gonna|going\s+to|about\s+to|will|might)\s+die|died|dying)\b|"
     r"\bkill\w*\s+(?:my|him|her|them)sel(?:f|ves)\s+(?:with|at|over)\s+(?:over\s?time|work|worry|stress|extra\s+shifts|"
     r"double\s+shifts|the\s+gym|workouts?|studying|exams?)\b"
 )

@@ -25,7 +25,8 @@ test("a crisis message gets the UK lines as links, and the footer names 999", as
   const answer = botMessage(page, "Samaritans");
   const links = await answer.locator("a")
     .evaluateAll((anchors) => anchors.map((a) => [a.textContent, a.getAttribute("href")]));
-  assert.deepEqual(links, [["116 123", "tel:116123"], ["85258", "sms:85258?body=SHOUT"], ["999", "tel:999"]]);
+  // The emergency number comes first, then the helplines in the profile country's order.
+  assert.deepEqual(links, [["999", "tel:999"], ["116 123", "tel:116123"], ["85258", "sms:85258?body=SHOUT"]]);
   const everything = await page.locator(".cc-panel").innerText();
   for (const usNumber of ["988", "911", "741741"]) assert.ok(!everything.includes(usNumber), usNumber);
   assert.match(await page.locator(".cc-note").innerText(), /In an emergency call 999, or call Samaritans/);

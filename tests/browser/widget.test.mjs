@@ -12,6 +12,11 @@ import {
 
 const DEMO_URL = process.env.DEMO_URL;
 assert.ok(DEMO_URL, "DEMO_URL must point at the demo page (run through make test)");
+// The first words of answers, read from the domain by the Python side, so rewording one breaks nothing.
+const ANSWERS = JSON.parse(process.env.ANSWER_OPENINGS ?? "{}");
+const WHAT_IS = ANSWERS.utter_ask_what_is_ketamine;
+const SAFE = ANSWERS.utter_ask_safety;
+assert.ok(WHAT_IS && SAFE, "ANSWER_OPENINGS must give the answers' first words (run through make test)");
 mkdirSync(ARTIFACTS, { recursive: true });
 
 let browser;
@@ -62,7 +67,7 @@ test("a quick reply sends its payload and shows its title", async () => {
   await openWidget(page);
   await page.getByRole("group", { name: "Suggested replies" })
     .getByRole("button", { name: "What is ketamine therapy?" }).click();
-  await waitForBot(page, "anesthetic that doctors have used for decades");
+  await waitForBot(page, WHAT_IS);
   const userBubbles = await page.locator(".cc-user p").allInnerTexts();
   assert.deepEqual(userBubbles, ["What is ketamine therapy?"]);
   // Quick replies of answered messages are gone; the new answer brings its own.
@@ -97,7 +102,7 @@ test("the input fits each question of a form, and older answers' buttons go when
   // A question at the phone step is answered, then asked again: the answer's buttons do not stay
   // to be pressed while the form waits for a phone number.
   const bots = await page.locator(".cc-bot").count();
-  await send(page, "is ketamine therapy safe?", "is generally safe");
+  await send(page, "is ketamine therapy safe?", SAFE);
   await page.waitForFunction((n) => [...document.querySelectorAll(".cc-bot")].slice(n)
     .some((m) => m.textContent.includes("best phone number or e-mail")), bots, { timeout: ANSWER_TIMEOUT });
   assert.equal(await suggested.count(), 0);
@@ -116,13 +121,13 @@ test("the input fits each question of a form, and older answers' buttons go when
 test("a reload keeps the history and the conversation, even in the middle of a form", async () => {
   const { context, page } = await openPage();
   await openWidget(page);
-  await send(page, "is ketamine therapy safe?", "is generally safe");
+  await send(page, "is ketamine therapy safe?", SAFE);
   await send(page, "I want to book an appointment", "What is your full name?");
   await send(page, "Ann Reload", "best phone number or e-mail");
   await page.reload();
   await page.getByRole("log").waitFor();
   const history = await logText(page);
-  const parts = ["is ketamine therapy safe?", "is generally safe", "Ann Reload", "best phone number or e-mail"];
+  const parts = ["is ketamine therapy safe?", SAFE, "Ann Reload", "best phone number or e-mail"];
   for (const part of parts) {
     assert.ok(history.includes(part), `history after reload lacks "${part}"`);
   }

@@ -14,7 +14,7 @@ from typing import List, Tuple
 import pytest
 import requests
 
-from tests.support.chat import SocketChat, say, texts, wait_until
+from tests.support.chat import SocketChat, opening, say, texts, wait_until
 
 CRISIS_LINE = "988"
 CRISIS_ANSWER_OPENING = "I'm really sorry you're going through this"
@@ -139,7 +139,7 @@ def test_buttons_still_work(assistant):
     assert ASK_CONTACT in texts(say(assistant, conversation, "Ann Smith"))
 
 
-def test_a_flood_from_one_sender_is_answered_in_full_and_others_still_get_answers(assistant):
+def test_a_flood_from_one_sender_is_answered_in_full_and_others_still_get_answers(assistant, domain):
     flooder = sender("flood")
     questions = ["how much does it cost?", "is it safe?", "how long does an infusion take?", "thanks"]
 
@@ -156,7 +156,7 @@ def test_a_flood_from_one_sender_is_answered_in_full_and_others_still_get_answer
         statuses = [f.result() for f in flood]
     # Each is answered, or refused at once with 429 if 5 are already waiting; none fails.
     assert set(statuses) <= {200, 429} and statuses.count(200) >= 5, statuses
-    assert any(r.startswith("Ketamine therapy is generally safe") for r in other)
+    assert any(r.startswith(opening(domain, "utter_ask_safety")) for r in other), other
     # The flooder's conversation still works afterwards.
     assert texts(say(assistant, flooder, "how much does it cost?"))
 

@@ -7,9 +7,8 @@ from typing import List, Tuple
 
 import socketio
 
-from tests.support.chat import SocketChat, converse
+from tests.support.chat import SocketChat, converse, opening
 
-SAFE_ANSWER = "Ketamine therapy is generally safe"
 TOO_LONG = "That message is too long for me. Please keep it to 2000 characters or fewer."
 
 
@@ -22,7 +21,7 @@ def test_crisis_answer_reaches_the_socketio_channel(assistant):
 
 def test_faq_and_buttons_over_socketio(assistant, domain):
     [replies] = asyncio.run(converse(assistant.rasa_url, ["is ketamine therapy safe?"]))
-    answer = next(r for r in replies if r.get("text", "").startswith(SAFE_ANSWER))
+    answer = next(r for r in replies if r.get("text", "").startswith(opening(domain, "utter_ask_safety")))
     assert answer.get("quick_replies") or answer.get("buttons")
 
 
@@ -75,7 +74,7 @@ def test_widget_script_is_served_by_the_assistant(assistant):
     assert "window.ClinicChat" in response.text and "Socket.IO" in response.text
 
 
-def test_malformed_and_overlong_messages_are_handled_and_the_server_keeps_answering(assistant):
+def test_malformed_and_overlong_messages_are_handled_and_the_server_keeps_answering(assistant, domain):
     async def run() -> Tuple[List[List[dict]], List[dict], List[dict], List[dict]]:
         async with SocketChat(assistant.rasa_url) as chat:
             session_id = chat.session_id
@@ -93,5 +92,5 @@ def test_malformed_and_overlong_messages_are_handled_and_the_server_keeps_answer
     dropped, too_long, answer, received = asyncio.run(run())
     assert dropped == [[]] * 7
     assert [r["text"] for r in too_long] == [TOO_LONG]
-    assert any(r.get("text", "").startswith(SAFE_ANSWER) for r in answer), answer
+    assert any(r.get("text", "").startswith(opening(domain, "utter_ask_safety")) for r in answer), answer
     assert received == too_long + answer

@@ -37,6 +37,12 @@ def rendered(domain: dict, response_name: str, profile=None) -> str:
     return domain["responses"][response_name][0]["text"].format(**slots)
 
 
+def opening(domain: dict, response_name: str, words: int = 5) -> str:
+    """The first words of an answer: enough to recognise it, without copying wording that staff may
+    rewrite into each test."""
+    return " ".join(rendered(domain, response_name).split()[:words])
+
+
 async def wait_until(condition: Callable[[], bool], what: str, timeout: float,
                      arrived: Callable[[], Any] = lambda: None) -> None:
     """Checks `condition` every 50 ms until it holds; after `timeout` seconds fails, naming what it

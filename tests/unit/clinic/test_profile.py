@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,22 @@ def test_an_offer_is_said_only_when_the_profile_makes_it(demo_raw):
     assert slots["clinic_offer_gives_quotes"] == "" and slots["clinic_offer_confirms_times"] == ""
     with pytest.raises(ProfileError, match="'offers' takes only"):
         parse_profile({**demo_raw, "offers": {"free_parking": "Yes"}}, Path("x.yml"))
+
+
+@pytest.mark.parametrize("bare", [False, True], ids=["demo", "no policies or offers"])
+def test_every_response_renders_without_a_gap_or_a_placeholder(domain, demo_raw, bare):
+    if bare:
+        demo_raw.pop("policies", None)
+        demo_raw.pop("offers", None)
+    slots = parse_profile(demo_raw, Path("x.yml")).slot_values()
+    broken = []
+    for name, variations in domain["responses"].items():
+        for variation in variations:
+            text = variation.get("text") or ""
+            try:
+                shown = text.format(**slots)
+            except KeyError:
+                continue  # filled from a conversation slot, not the profile: checked end to end
+            if re.search(r"[{}]|\bNone\b|\s[.,]", shown):
+                broken.append((name, shown))
+    assert broken == []

@@ -188,6 +188,8 @@ def test_ordinary_contexts_excuse_a_reading_by_meaning(text):
     "my phone is about to die, what's your number so i can call",
     "my wife is killing herself with double shifts to pay for this, is there a payment plan",
     "i'm scared of going under and never waking up, how safe is the anaesthetic dose",
+    "my alarm clock died so i missed my bus, can i come an hour later",
+    "quick, what's your number, my phone's about to die",
 ])
 def test_set_phrases_are_neither_a_pattern_nor_a_reading_by_meaning(text):
     assert RULES.detect(text) is None and excused(text)
@@ -225,6 +227,12 @@ def test_what_is_not_excused(text):
     "My son survived a suicide attempt two years ago and is stable now. Could he be a candidate?",
     "How do you decide the dose, and is there any chance of overdosing on it?",
     "What's the best way to kill a frozen process on my Mac?",
+    "I am safe, not hurt myself, only very sad. When does it start to work?",
+    "I have some questions about the overdose risk before I book",
+    "What is the number for call when a friend talk about suicide?",
+    "My dad has struggled with suicidal thoughts in the past, is there a helpline I can give him?",
+    "I have taken so many antidepressants over the years, is ketamine different?",
+    "is friday a good day to go for the first session?",
 ])
 def test_denials_hypotheticals_and_general_questions_are_left_to_meaning(text):
     assert RULES.detect(text) is None
