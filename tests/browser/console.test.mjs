@@ -133,6 +133,9 @@ test("staff read the conversation behind the request", async () => {
     assert.ok(transcript.includes(line), `transcript lacks ${line}`);
   }
   await checkPage("transcript");
+  await page.getByRole("link", { name: "Show details" }).click();
+  await page.getByRole("link", { name: "Hide details" }).waitFor();
+  await checkPage("transcript-details");
 });
 
 test("staff label a message the assistant did not understand", async () => {
@@ -209,6 +212,17 @@ test("with 30 crisis flags open, the requests are still in view", async () => {
   assert.ok(firstRow && firstRow.y < 800, `the first request starts at ${firstRow?.y}px`);
   const severe = await axeCheck(page, "html", "console-30-flags-axe.json");
   assert.deepEqual(severe, [], JSON.stringify(severe, null, 2));
+});
+
+test("the list of flags, a flag's page and the audit log pass axe too", async () => {
+  const { page } = staff;
+  await page.goto(`${CONSOLE_URL}/flags`);
+  await checkPage("flags");
+  await page.getByRole("link", { name: /^Crisis flag \d+$/ }).first().click();
+  await page.getByRole("heading", { name: /^Crisis flag / }).waitFor();
+  await checkPage("flag");
+  await page.goto(`${CONSOLE_URL}/audit`);
+  await checkPage("audit");
 });
 
 test("staff log out, and the console asks to log in again", async () => {

@@ -146,6 +146,10 @@ test("clear conversation starts afresh with a new session", async () => {
   await send(page, "how much does it cost?", "Demo prices");
   const before = await page.evaluate(() => Object.values(sessionStorage).map((v) => JSON.parse(v).sessionId)[0]);
   // Clearing asks first; keeping it changes nothing.
+  // The patient is told, once, where the conversation is kept and why.
+  const tabOnly = "For your privacy this chat is kept in this browser tab only.";
+  assert.ok((await page.locator(".cc-note").innerText()).includes(tabOnly));
+  assert.equal(await page.getByText(tabOnly).count(), 1);
   await page.getByRole("button", { name: "Clear conversation" }).click();
   await page.getByRole("button", { name: "Keep it" }).click();
   assert.ok((await logText(page)).includes("Demo prices"), "kept after 'Keep it'");

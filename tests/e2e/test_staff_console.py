@@ -625,3 +625,18 @@ def test_make_staff_user_asks_twice_and_refuses_weak_or_different_passwords(tmp_
     with pytest.raises(Exception, match="Wrong"):
         store().log_in("dana@clinic.example", "long enough password", "10.2.0.1")
     assert make_staff_user(tmp_path, "not-an-address", "").returncode != 0
+
+
+def test_the_inbox_lists_newest_first_marks_unhandled_requests_and_links_an_email(console: RunningConsole) -> None:
+    # Added last, so that the requests above stay as they were for the tests before this one.
+    older = console.outbox.add("callback", {"name": "Eve Older", "phone": None, "email": "eve@patient.example",
+                                            "conversation_id": "patient-6", "channel": "rest"})["request_id"]
+    time.sleep(1.1)  # times are stored to the second
+    newer = console.outbox.add("callback", {"name": "Finn Newer", "phone": None, "email": "finn@patient.example",
+                                            "conversation_id": "patient-7", "channel": "rest"})["request_id"]
+    console.store.set_status(older, "contacted", ALICE)
+    inbox = console.logged_in().get("/requests").text
+    assert inbox.index(newer) < inbox.index(older) < inbox.index(console.booking)
+    rows = {reference: inbox[inbox.index(reference):].split("</tr>", 1)[0] for reference in (older, newer)}
+    assert "<strong>new</strong>" in rows[newer] and "<strong>" not in rows[older]
+    assert '<a href="mailto:finn@patient.example">finn@patient.example</a>' in rows[newer]

@@ -162,3 +162,18 @@ def test_the_staff_console_runs_as_its_own_service_behind_nginx_under_staff(comp
     # The only pages without a session: the log-in and the health checks (staff/app.py).
     assert helm["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert helm["readinessProbe"]["httpGet"]["path"] == "/readyz"
+
+
+def test_the_delivery_worker_has_helm_values_with_the_compose_command_and_its_probes(compose):
+    worker = compose["services"]["delivery"]
+    helm = yaml.safe_load((DEPLOY / "helm-delivery-values.yml").read_text())
+    assert helm["command"] == worker["command"]
+    assert f"{helm['image']['name']}:{helm['image']['tag']}" == worker["image"]
+    env = {e["name"]: e for e in helm["extraEnv"]}
+    port = int(worker["environment"]["DELIVERY_METRICS_PORT"])
+    assert int(env["DELIVERY_METRICS_PORT"]["value"]) == port == helm["applicationSettings"]["port"]
+    # Everything the compose service passes that the worker needs to deliver, but the optional tuning.
+    tuning = {"SMTP_PORT", "SMTP_STARTTLS", "SMTP_CA_FILE", "STAFF_CONSOLE_URL", "NOTIFY_MAX_AGE_HOURS"}
+    assert set(worker["environment"]) - tuning - set(env) == set()
+    assert (helm["livenessProbe"]["httpGet"]["path"], helm["readinessProbe"]["httpGet"]["path"]) == ("/healthz",
+                                                                                                    "/readyz")
