@@ -216,6 +216,20 @@ class CrisisFlagCollector:
                                 value=max(ages, default=0.0))
 
 
+class ClinicOpenCollector:
+    """Whether the clinic is open now (1 or 0), from the profile's `open_hours`; nothing without
+    them, and the alerts then treat every hour as open (deploy/prometheus/alerts.yml)."""
+
+    def __init__(self, is_open_now: Callable[[], Optional[bool]]) -> None:
+        self.is_open_now = is_open_now
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        open_now = self.is_open_now()
+        if open_now is not None:
+            yield GaugeMetricFamily(f"{PREFIX}_clinic_open", "1 while the clinic is open (the profile's open_hours)",
+                                    value=int(open_now))
+
+
 class ReadinessCollector:
     """clinic_assistant_ready: 1 when the process can work (the same check as /readyz), else 0."""
 

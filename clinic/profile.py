@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, fields
+from datetime import datetime
+from datetime import timezone as dt_timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
@@ -20,6 +22,7 @@ import phonenumbers
 import yaml
 
 from clinic.crisis_lines import CrisisLines, CrisisLinesError, crisis_lines_for
+from clinic.opening_hours import OpenHours, OpeningHoursError, is_open, parse_open_hours
 from clinic.paths import PROJECT_ROOT
 
 
@@ -30,7 +33,7 @@ ALLOW_DEMO_ENV_VAR = "ALLOW_DEMO_PROFILE"
 TRUE_WORDS = ("1", "true", "yes", "on")
 
 
-NOT_SLOTS = ("demo", "timezone", "widget_colours", "phone_region", "crisis", "policies", "offers")
+NOT_SLOTS = ("demo", "timezone", "widget_colours", "phone_region", "crisis", "policies", "offers", "open_hours")
 # The clinic's own answers to practical questions (profile key `policies`), by topic: what the
 # answer is about when the profile has no policy and the team has to tell the patient.
 POLICY_TOPICS = {
@@ -82,6 +85,15 @@ class ClinicProfile:
     policies: Dict[str, str] = field(default_factory=dict)
     # What the clinic offers to do, by OFFER_KEYS key; a missing one is not said.
     offers: Dict[str, str] = field(default_factory=dict)
+    # `hours` for machines (clinic/opening_hours.py): {weekday: [(opens, closes)]}; empty if not given.
+    open_hours: OpenHours = field(default_factory=dict)
+
+    def is_open_now(self, now: Optional[datetime] = None) -> Optional[bool]:
+        """Whether the clinic is open now, in its own time zone; None without `open_hours`."""
+        if not self.open_hours:
+            return None
+        moment = (now or datetime.now(dt_timezone.utc)).astimezone(ZoneInfo(self.timezone))
+        return is_open(self.open_hours, moment)
 
     def policy_answer(self, topic: str) -> str:
         """The clinic's policy as its answer, or, without one, that the team can tell the patient."""
@@ -204,6 +216,10 @@ def parse_profile(raw: object, source: Path) -> ClinicProfile:
         raise ProfileError(f"{source}: 'timezone' {zone!r} is not a known time zone") from error
     country = parse_phone_region(raw, source)
     try:
+        open_hours = parse_open_hours(raw.get("open_hours"))
+    except OpeningHoursError as error:
+        raise ProfileError(f"{source}: {error}") from error
+    try:
         crisis = crisis_lines_for(country)
     except CrisisLinesError as error:
         raise ProfileError(f"{source}: {error}") from error
@@ -217,6 +233,7 @@ def parse_profile(raw: object, source: Path) -> ClinicProfile:
         crisis=crisis,
         policies=parse_texts(raw.get("policies"), "policies", list(POLICY_TOPICS), source),
         offers=parse_texts(raw.get("offers"), "offers", OFFER_KEYS, source),
+        open_hours=open_hours,
     )
 
 

@@ -672,6 +672,7 @@ def main() -> None:
     console = Console(ConsoleSettings.from_environment(args.endpoints), Outbox())
     metrics.register(metrics.OutboxCollector(console.outbox))
     metrics.register(metrics.CrisisFlagCollector(console.open_crisis_flag_times))
+    metrics.register(metrics.ClinicOpenCollector(chosen_profile().is_open_now))
     metrics.serve("staff", console.outbox.reachable)
     web.run_app(console.application(), host=args.host, port=args.port, print=None, access_log=None)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -154,6 +155,23 @@ def test_a_failing_webhook_raises_the_delivery_failure_metric(tmp_path):
         "its e-mail notice waits: e-mail is not configured"
 
 
+def test_a_crisis_and_a_question_out_of_scope_are_counted_and_the_rasa_server_logs_json(observed):
+    assistant, ports = observed
+    before = scrape(ports["RASA_METRICS_PORT"])
+    say(assistant, f"metrics-{uuid.uuid4().hex[:8]}", "i want to kill myself")
+    say(assistant, f"metrics-{uuid.uuid4().hex[:8]}", "what's the best pizza topping")
+    after = scrape(ports["RASA_METRICS_PORT"])
+    for name, labels in (("clinic_assistant_crisis_detections_total", {"grade": "clear"}),
+                         ("clinic_assistant_not_understood_total", {})):
+        assert value(after, name, **labels) - value(before, name, **labels) == 1, name
+    # Python's log records are JSON objects (TensorFlow's own C++ lines are not Python logging's).
+    lines = (assistant.workdir / "rasa.log").read_text(errors="replace").splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    assert records and {"time", "level", "logger", "message"} <= set(records[-1])
+    text_format = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\S* +(?:INFO|WARNING|ERROR) ")
+    assert [line for line in lines if text_format.match(line)] == []
+
+
 def test_the_staff_console_answers_health_and_metrics(tmp_path):
     outbox = Outbox(f"sqlite:///{tmp_path / 'outbox.db'}")
     outbox.flag("flagged-1", "rest", "crisis", "rule")
@@ -169,6 +187,8 @@ def test_the_staff_console_answers_health_and_metrics(tmp_path):
         samples = scrape(metrics_port)
         assert value(samples, "clinic_assistant_crisis_flags_open") == 1
         assert value(samples, "clinic_assistant_outbox_waiting", queue="email", kind="crisis") == 1
+        # The demo profile gives its open_hours: whether the clinic is open now, for the follow-up alert.
+        assert samples.get(("clinic_assistant_clinic_open", ())) in (0.0, 1.0)
         database = tmp_path / "outbox.db"
         database.rename(tmp_path / "away.db")
         try:

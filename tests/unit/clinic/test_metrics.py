@@ -132,6 +132,12 @@ def test_waiting_ages_are_computed_when_scraped(outbox):
     assert value("clinic_assistant_outbox_oldest_waiting_seconds", queue="webhook", kind="callback") == 0
 
 
+@pytest.mark.parametrize("open_now, shown", [(True, 1.0), (False, 0.0), (None, None)])
+def test_whether_the_clinic_is_open_is_shown_only_when_the_profile_gives_its_hours(open_now, shown):
+    metrics.register(metrics.ClinicOpenCollector(lambda: open_now))
+    assert scraped().get(("clinic_assistant_clinic_open", ())) == shown
+
+
 def get(url: str) -> tuple:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
