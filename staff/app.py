@@ -525,14 +525,15 @@ class Console:
         per_day_share = [(day, 100 * figures.not_understood_per_day[day] / figures.messages_per_day[day]
                           if figures.messages_per_day[day] else 0.0) for day in figures.days]
         median = figures.median_first_contact()
-        still_new = f"{figures.not_yet_contacted} still new"
+        still_new = f"{figures.not_yet_contacted} not reached yet"
         first_contact = (f"Median time from a request to its first contact: "
                          f"<strong>{insights.duration_text(median)}</strong> "
-                         f"({len(figures.first_contact_seconds)} request(s) handled; {still_new})."
+                         f"({len(figures.first_contact_seconds)} request(s) reached; {still_new})."
                          if median is not None else f"No request of the period handled yet ({still_new}).")
         body = (f'<form method="get" action="{self.url("/glance")}">'
                 + select("days", "Period", [(str(d), f"last {d} days") for d in (7, 14, 30, 90)], str(days))
                 + "<button>Show</button></form>"
+                + f"<p>Days are the clinic's, in {_html(self.settings.timezone)}.</p>"
                 + f"<p>{sum(figures.messages_per_day.values())} message(s); {100 * share:.1f}% not understood.</p>"
                 + f"<p>{sum(figures.requests_per_day.values())} request(s). {first_contact}</p>"
                 + '<div class="charts">'

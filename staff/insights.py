@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from clinic.topics import TOPIC_TITLES
+from staff.store import NO_ANSWER
+
+NOT_CONTACTED = ("new", NO_ANSWER)  # statuses that say the patient has not been reached
 from tools.review import DEFAULT_LOW_CONFIDENCE, Finding, findings, read_events, reason_for
 from tools.tracker_db import events_table
 
@@ -96,9 +99,9 @@ class Glance:
     topics: List[Tuple[str, int]] = field(default_factory=list)
     funnel: List[Tuple[str, int]] = field(default_factory=list)
     requests_per_day: Dict[str, int] = field(default_factory=dict)
-    # Seconds from each request of the period to its first status change away from "new".
+    # Seconds from each request of the period to the first status that says the patient was reached.
     first_contact_seconds: List[float] = field(default_factory=list)
-    # Requests of the period still "new".
+    # Requests of the period whose patient has not been reached yet.
     not_yet_contacted: int = 0
 
     def not_understood_share(self) -> float:
@@ -173,7 +176,8 @@ def glance(url: object, requests: List[Dict[str, object]], days: int, timezone: 
         result.conversations_per_day[day] = len(senders)
     result.topics = topics.most_common(8)
     bookings = [r for r in requests if r["kind"] == "booking" and str(r["created_at"]) >= _utc_iso(since)]
-    # Requests by the clinic's calendar day, and how soon each was first handled (any status but "new").
+    # Requests by the clinic's calendar day, and how soon the desk first reached each patient (a
+    # status other than "new" and "tried, no answer": a call nobody answered is no contact).
     result.requests_per_day = {day: 0 for day in result.days}
     for stored in requests:
         received = _when(stored["created_at"])
@@ -181,7 +185,8 @@ def glance(url: object, requests: List[Dict[str, object]], days: int, timezone: 
         if day not in result.requests_per_day:
             continue
         result.requests_per_day[day] += 1
-        first = next((_when(c["changed_at"]) for c in stored.get("history") or [] if c["status"] != "new"), None)
+        first = next((_when(c["changed_at"]) for c in stored.get("history") or []
+                      if c["status"] not in NOT_CONTACTED), None)
         if first is None:
             result.not_yet_contacted += 1
         else:

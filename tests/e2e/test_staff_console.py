@@ -491,7 +491,8 @@ def test_the_figures_at_a_glance_match_the_store(console: RunningConsole) -> Non
     requests = page[page.index("<figcaption>Requests per day"):page.index("<figcaption>Conversations per day")]
     assert sum(int(n) for n in re.findall(r"<td>\d{4}-\d\d-\d\d</td><td>(\d+)</td>", requests)) == 2
     assert re.search(r"Median time from a request to its first contact: <strong>\d+ min</strong> "
-                     r"\(\d request\(s\) handled; \d still new\)", page), page
+                     r"\(\d request\(s\) reached; \d not reached yet\)", page), page
+    assert "Days are the clinic's, in America/New_York." in page
     # The funnel's longest label is drawn whole.
     assert ">clinic told (webhook or e-mail)</text>" in page
 

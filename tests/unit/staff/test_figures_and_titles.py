@@ -36,8 +36,9 @@ def test_requests_per_day_are_counted_by_the_clinics_calendar_with_the_median_fi
     figures = glance(f"sqlite:///{tmp_path / 'none.db'}", requests, 14, ZONE, now=now)
     assert len(figures.requests_per_day) == 14 and list(figures.requests_per_day)[-1] == "2026-12-07"
     assert figures.requests_per_day["2026-12-06"] == 1 and figures.requests_per_day["2026-12-07"] == 3
-    assert sorted(figures.first_contact_seconds) == [1800, 7200, 10800]
-    assert figures.median_first_contact() == 7200 and figures.not_yet_contacted == 1
+    # A call nobody answered is no contact: the first request was reached at 00:00 UTC on the 8th.
+    assert sorted(figures.first_contact_seconds) == [7200, 10800, 73800]
+    assert figures.median_first_contact() == 10800 and figures.not_yet_contacted == 1
 
 
 @pytest.mark.parametrize("seconds, text", [(0, "0 min"), (25 * 60, "25 min"), (3600, "1 h"),
