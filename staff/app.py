@@ -525,11 +525,11 @@ class Console:
         per_day_share = [(day, 100 * figures.not_understood_per_day[day] / figures.messages_per_day[day]
                           if figures.messages_per_day[day] else 0.0) for day in figures.days]
         median = figures.median_first_contact()
-        still_new = f"{figures.not_yet_contacted} not reached yet"
+        not_reached = f"{figures.not_yet_contacted} not reached yet"
         first_contact = (f"Median time from a request to its first contact: "
                          f"<strong>{insights.duration_text(median)}</strong> "
-                         f"({len(figures.first_contact_seconds)} request(s) reached; {still_new})."
-                         if median is not None else f"No request of the period handled yet ({still_new}).")
+                         f"({len(figures.first_contact_seconds)} request(s) reached; {not_reached})."
+                         if median is not None else f"No patient of the period reached yet ({not_reached}).")
         body = (f'<form method="get" action="{self.url("/glance")}">'
                 + select("days", "Period", [(str(d), f"last {d} days") for d in (7, 14, 30, 90)], str(days))
                 + "<button>Show</button></form>"

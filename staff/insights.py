@@ -15,10 +15,10 @@ import sqlalchemy as sa
 
 from clinic.topics import TOPIC_TITLES
 from staff.store import NO_ANSWER
-
-NOT_CONTACTED = ("new", NO_ANSWER)  # statuses that say the patient has not been reached
 from tools.review import DEFAULT_LOW_CONFIDENCE, Finding, findings, read_events, reason_for
 from tools.tracker_db import events_table
+
+NOT_CONTACTED = ("new", NO_ANSWER)  # statuses that say the patient has not been reached
 
 BOOKING_FORM = "booking_form"
 
