@@ -102,12 +102,11 @@ class SentenceEncoder:
         # The one traced graph, called directly: the tf.function's matching of each call's arguments
         # against its signature cost about a millisecond per message and never finds another graph.
         self._pooled = pooled.get_concrete_function()
+        self._tensor = tf.constant  # the concrete function takes tensors only
         self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, in order; an empty text gets the vector of an empty sentence."""
-        import tensorflow as tf
-
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         encodings = self._tokenizer.encode_batch([t or "" for t in texts])
@@ -124,7 +123,7 @@ class SentenceEncoder:
                 ids[row, :len(tokens)] = tokens
                 mask[row, :len(tokens)] = 1
             with self._lock:
-                vectors[batch] = self._pooled(tf.constant(ids), tf.constant(mask)).numpy()
+                vectors[batch] = self._pooled(self._tensor(ids), self._tensor(mask)).numpy()
         return vectors
 
 
