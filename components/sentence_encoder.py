@@ -18,7 +18,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from clinic.encoder import DIMENSIONS, ENCODER_NAME, ENCODER_REVISION, shared_encoder
+from clinic.encoder import (DIMENSIONS, ENCODER_NAME, ENCODER_REVISION, encode_remembered, shared_encoder,
+                            vector_cache_path)
 from clinic.questions import question_parts
 from clinic.text import topic_text
 
@@ -53,11 +54,12 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
                execution_context: ExecutionContext) -> "SentenceEncoderFeaturizer":
         return cls({**cls.get_default_config(), **config}, execution_context.node_name)
 
-    def featurize(self, messages: List[Message]) -> None:
+    def featurize(self, messages: List[Message], training: bool = False) -> None:
         """One encoder call for all the messages; a button's payload ("/ask_cost") is no sentence,
-        and gets a vector of zeros without one."""
+        and gets a vector of zeros without one. Training examples encoded before are read back."""
         texts = [topic_text(m.get(TEXT)) for m in messages if not (m.get(TEXT) or "").startswith("/")]
-        vectors = iter(self.encoder.encode(texts))
+        vectors = iter(encode_remembered(self.encoder, texts, vector_cache_path()) if training
+                       else self.encoder.encode(texts))
         for message in messages:
             vector = np.zeros(DIMENSIONS, dtype=np.float32) if (message.get(TEXT) or "").startswith("/") \
                 else next(vectors)
@@ -82,5 +84,5 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             message.set(QUESTION_PARTS, [(part, next(vectors)) for part in parts])
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self.featurize([m for m in training_data.training_examples if m.get(TEXT)])
+        self.featurize([m for m in training_data.training_examples if m.get(TEXT)], training=True)
         return training_data

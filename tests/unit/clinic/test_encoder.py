@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import List
 
 import numpy as np
 import pytest
 
-from clinic.encoder import (DIMENSIONS, ENCODER_DIR_VARIABLE, ENCODER_SHA256, EncoderFilesError,
-                            default_encoder_dir, encoder_dir, shared_encoder, verify_encoder_files)
+from clinic.encoder import (DIMENSIONS, ENCODER_DIR_VARIABLE, ENCODER_REVISION, ENCODER_SHA256, VECTOR_CACHE_VARIABLE,
+                            EncoderFilesError, default_encoder_dir, encode_remembered, encoder_dir, read_vectors,
+                            shared_encoder, text_key, vector_cache_path, verify_encoder_files)
 from clinic.text import meaning_text
 
 
@@ -77,3 +79,48 @@ def test_a_batch_gives_each_text_the_vector_it_gets_alone():
 ])
 def test_meaning_text_spells_out_emoji(text, expected):
     assert meaning_text(text) == expected
+
+
+class CountingEncoder:
+    """Stands in for the encoder: a vector per text from its length, and the texts it was asked for."""
+
+    def __init__(self) -> None:
+        self.asked: List[str] = []
+
+    def encode(self, texts):
+        self.asked.extend(texts)
+        return np.array([np.full(DIMENSIONS, len(text), dtype=np.float32) for text in texts]).reshape(-1, DIMENSIONS)
+
+
+def test_training_vectors_are_read_back_and_only_new_texts_encoded(tmp_path: Path):
+    cache, encoder = tmp_path / "vectors.npz", CountingEncoder()
+    first = encode_remembered(encoder, ["ab", "abc", "ab"], cache)
+    assert encoder.asked == ["ab", "abc"] and first[:, 0].tolist() == [2, 3, 2]
+    second = encode_remembered(encoder, ["abcd", "abc"], cache)
+    assert encoder.asked == ["ab", "abc", "abcd"] and second[:, 0].tolist() == [4, 3]
+    assert encode_remembered(encoder, ["ab"], None)[0, 0] == 2 and encoder.asked[-1] == "ab"
+
+
+def test_a_damaged_vector_file_is_encoded_afresh_and_rewritten(tmp_path: Path):
+    cache, encoder = tmp_path / "vectors.npz", CountingEncoder()
+    cache.write_bytes(b"not a numpy file")
+    assert encode_remembered(encoder, ["hello"], cache)[0, 0] == 5 and encoder.asked == ["hello"]
+    assert list(read_vectors(cache)) == [text_key("hello")]
+
+
+def test_the_kept_vectors_stop_at_the_limit_keeping_the_latest_training(monkeypatch, tmp_path: Path):
+    monkeypatch.setattr("clinic.encoder.VECTOR_CACHE_LIMIT", 3)
+    cache, encoder = tmp_path / "vectors.npz", CountingEncoder()
+    encode_remembered(encoder, ["a", "bb"], cache)
+    encode_remembered(encoder, ["ccc"], cache)
+    encode_remembered(encoder, ["dddd", "eeeee"], cache)
+    assert set(read_vectors(cache)) == {text_key("dddd"), text_key("eeeee"), text_key("ccc")}
+
+
+def test_the_vector_file_is_named_after_the_encoder_and_can_be_switched_off(monkeypatch, tmp_path: Path):
+    monkeypatch.delenv(VECTOR_CACHE_VARIABLE, raising=False)
+    assert ENCODER_REVISION[:12] in vector_cache_path().name
+    monkeypatch.setenv(VECTOR_CACHE_VARIABLE, "")
+    assert vector_cache_path() is None
+    monkeypatch.setenv(VECTOR_CACHE_VARIABLE, str(tmp_path / "v.npz"))
+    assert vector_cache_path() == tmp_path / "v.npz"
