@@ -39,8 +39,9 @@ RuleIndex = Dict[Tuple[Optional[Text], Optional[Text]], Set[Text]]
 )
 class RecentTurnsRulePolicy(RulePolicy):
     _window: Optional[int] = None
-    # Per lookup (rules, rules for a loop's unhappy path): the lookup and its index.
-    _indexes: Optional[Dict[int, Tuple[Dict[Text, Text], RuleIndex]]] = None
+    # Per lookup (rules, rules for a loop's unhappy path): the lookup, its size and its index. Training
+    # removes rules from a lookup while it predicts with it; a new size rebuilds the index.
+    _indexes: Optional[Dict[int, Tuple[Dict[Text, Text], int, RuleIndex]]] = None
 
     def rule_window(self) -> int:
         """The number of latest states any rule can look at: the longest rule, plus one."""
@@ -73,12 +74,12 @@ class RecentTurnsRulePolicy(RulePolicy):
         if self._indexes is None:
             self._indexes = {}
         known = self._indexes.get(id(lookup))
-        if known is None or known[0] is not lookup:
+        if known is None or known[0] is not lookup or known[1] != len(lookup):
             index: RuleIndex = defaultdict(set)
             for key in lookup:
                 index[self._requirement(self._rule_key_to_state(key)[-1])].add(key)
-            known = self._indexes[id(lookup)] = (lookup, dict(index))
-        return known[1]
+            known = self._indexes[id(lookup)] = (lookup, len(lookup), dict(index))
+        return known[2]
 
     @staticmethod
     def _requirement(rule_state: State) -> Tuple[Optional[Text], Optional[Text]]:

@@ -64,7 +64,11 @@ def test_the_index_leaves_the_rules_rasa_leaves(policy: RecentTurnsRulePolicy) -
     assert applied > 3000
 
 
-def test_the_index_follows_a_new_lookup(policy: RecentTurnsRulePolicy) -> None:
+def test_the_index_follows_a_new_lookup_and_a_rule_removed_in_training(policy: RecentTurnsRulePolicy) -> None:
     states = [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}]
-    policy.lookup[RULES] = {json.dumps(states): "utter_greet"}
-    assert policy._get_possible_keys(policy.lookup[RULES], states) == {json.dumps(states)}
+    longer = [{}, *states]
+    policy.lookup[RULES] = {json.dumps(states): "utter_greet", json.dumps(longer): "utter_welcome"}
+    assert policy._get_possible_keys(policy.lookup[RULES], longer) == {json.dumps(states), json.dumps(longer)}
+    # RulePolicy.train removes a contradicted rule from the lookup it is predicting with.
+    policy.lookup[RULES].pop(json.dumps(longer))
+    assert policy._get_possible_keys(policy.lookup[RULES], longer) == {json.dumps(states)}
