@@ -110,13 +110,13 @@ new-faq: install ## the skeleton of a new FAQ topic to fill in: make new-faq NAM
 	@$(if $(NAME),,$(error give the intent name: make new-faq NAME=ask_something))
 	@$(PY) -m tools.new_faq "$(NAME)"
 
-check-topic: install ## one FAQ topic against the held-out gate, in under a minute: make check-topic NAME=ask_cost
+check-topic: install ## one FAQ topic against the held-out gate, in about a minute: make check-topic NAME=ask_cost
 	@$(if $(NAME),,$(error give the topic's intent: make check-topic NAME=ask_something))
 	@$(PY) -m tools.check_topic "$(NAME)"
 
 # What a new or edited topic can break, without training the whole model: its gate, the generated
 # files, Rasa's reading of the data and domain, and the repository's checks of every topic.
-test-topic: check-topic validate ## what a topic can break, in about a minute: make test-topic NAME=ask_cost
+test-topic: check-topic validate ## what a topic can break, in about two minutes: make test-topic NAME=ask_cost
 	$(PY) -m pytest -q -p no:cacheprovider tests/repository
 
 review: install ## messages the assistant did not understand, newest first (EXPORT=file.yml: NLU candidates)
