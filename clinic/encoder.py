@@ -14,6 +14,7 @@ training. Messages are always encoded afresh."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sys
 import threading
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 ENCODER_REVISION = "1110a243fdf4706b3f48f1d95db1a4f5529b4d41"
@@ -166,8 +169,11 @@ def write_vectors(path: Path, vectors: Dict[str, np.ndarray], first: Sequence[st
     keys = list(dict.fromkeys([*first, *vectors]))[:VECTOR_CACHE_LIMIT]
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.npz")
-    np.savez(partial, keys=np.array(keys), vectors=np.stack([vectors[key] for key in keys]))
-    os.replace(partial, path)
+    try:
+        np.savez(partial, keys=np.array(keys), vectors=np.stack([vectors[key] for key in keys]))
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def encode_remembered(encoder: "SentenceEncoder", texts: Sequence[str], path: Optional[Path]) -> np.ndarray:
@@ -180,7 +186,10 @@ def encode_remembered(encoder: "SentenceEncoder", texts: Sequence[str], path: Op
     missing = {key: text for key, text in zip(keys, texts) if key not in known}
     if missing:
         known.update(zip(missing, encoder.encode(list(missing.values()))))
-        write_vectors(path, known, keys)
+        try:
+            write_vectors(path, known, keys)
+        except OSError as error:  # a read-only or full disk costs the next training time, nothing else
+            logger.warning("could not keep the training examples' sentence vectors in %s: %s", path, error)
     return np.stack([known[key] for key in keys])
 
 

@@ -108,6 +108,14 @@ def test_a_damaged_vector_file_is_encoded_afresh_and_rewritten(tmp_path: Path):
     assert list(read_vectors(cache)) == [text_key("hello")]
 
 
+def test_vectors_that_cannot_be_kept_are_still_given(tmp_path: Path):
+    blocked = tmp_path / "a file, not a folder"
+    blocked.write_text("")
+    encoder = CountingEncoder()
+    assert encode_remembered(encoder, ["hello"], blocked / "vectors.npz")[0, 0] == 5
+    assert encoder.asked == ["hello"] and list(tmp_path.iterdir()) == [blocked]
+
+
 def test_the_kept_vectors_stop_at_the_limit_keeping_the_latest_training(monkeypatch, tmp_path: Path):
     monkeypatch.setattr("clinic.encoder.VECTOR_CACHE_LIMIT", 3)
     cache, encoder = tmp_path / "vectors.npz", CountingEncoder()
