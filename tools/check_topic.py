@@ -498,6 +498,31 @@ def relative(root: Path, path: Path) -> str:
         return str(path)
 
 
+def checked_inputs(root: Path) -> str:
+    """A fingerprint of everything a check reads: the data, domain, config and components a training
+    reads, the held-out sets, the check's own code, and the model its solver starts from."""
+    from tools.ensure_model import fingerprint, input_files
+
+    tools = [root / "tools" / name for name in ("check_topic.py", "topics.py", "nlu_eval.py")]
+    models = sorted((root / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True) \
+        if (root / "models").is_dir() else []
+    files = [*input_files(root, root / "config.yml"), *holdout_paths(root), *tools]
+    return fingerprint(root, [f for f in files if f.is_file()]) + (f":{models[0].name}" if models else "")
+
+
+def report_path_of(root: Path, intent: str) -> Path:
+    return root / ARTIFACTS / f"check-topic-{intent}.json"
+
+
+def already_passed(root: Path, name: str) -> bool:
+    """The topic passed its last check, and nothing that check read has changed since."""
+    try:
+        report = json.loads(report_path_of(root, topic_path(root, name).stem).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return report.get("passes") is True and report.get("inputs") == checked_inputs(root)
+
+
 def check(root: Path, name: str, build_files: bool = True) -> int:
     """`build_files`: write the files built from the topics once the topic is valid (`make topics`)."""
     started = time.monotonic()
@@ -592,7 +617,7 @@ def check(root: Path, name: str, build_files: bool = True) -> int:
             "(name them there with what belongs to each, if patients could mean them)")
 
     seconds = time.monotonic() - started
-    report_path = root / ARTIFACTS / f"check-topic-{intent}.json"
+    report_path = report_path_of(root, intent)
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_text(json.dumps({
         "intent": intent,
@@ -613,6 +638,7 @@ def check(root: Path, name: str, build_files: bool = True) -> int:
                      "solver_started_from": relative(root, start.source) if start else None},
         "held_out_total": report.total,
         "seconds": {"total": round(seconds, 1), "training": round(train_seconds, 1)},
+        "inputs": checked_inputs(root),
     }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     say()
     say(f"report: {relative(root, report_path)}")
@@ -629,7 +655,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("topic", help="the topic's intent (ask_cost) or its file (topics/ask_cost.yml)")
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    parser.add_argument("--unless-passed", action="store_true",
+                        help="say so and stop if the topic passed its last check and nothing it read has changed")
     args = parser.parse_args(argv)
+    if args.unless_passed and already_passed(args.root.resolve(), args.topic):
+        say(f"{args.topic} passed its last check (test-artifacts/), and nothing that check read has changed "
+            "since: not checked again")
+        return 0
     # The report's arrows and "≥" must not stop it on a terminal that cannot show them.
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")

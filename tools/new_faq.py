@@ -106,7 +106,7 @@ def next_steps(name: str) -> str:
     return (f"Created topics/{name}.yml, the skeleton of {name} (listed last in topics/{ORDER_FILE}).\n"
             f"Write over every TODO placeholder in topics/{name}.yml, then run\n"
             f"  {check:<{width}}to check the topic and build the assistant's files from it\n"
-            f"  {topic_test:<{width}}to run, in about two minutes, the checks a topic can break\n"
+            f"  {topic_test:<{width}}to run, in about a minute, the checks a topic can break\n"
             f"  {'make shell':<{width}}to try it in the terminal\n"
             f"  {test:<{width}}to test everything\n"
             "(docs/EXTENDING.md, section 1).")

@@ -78,6 +78,8 @@ def test_the_guide_adds_its_example_topic_with_one_file_and_two_commands(project
     subprocess.run(["git", "add", "-A"], cwd=project_copy, check=True, capture_output=True)  # the new topic too
     tested = run(project_copy, f"make test-topic NAME={NAME}")
     assert tested.returncode == 0, cause(tested)
+    # Its gate passed in step 3 and nothing changed since: not trained again.
+    assert "not checked again" in tested.stdout and "training the intent classifier" not in tested.stdout
     # Step 5 (`make shell`) is a conversation at the terminal; step 6 (`make test`) is the suite this
     # test belongs to.
 

@@ -14,9 +14,9 @@ import pytest
 from scipy.sparse import csr_matrix
 
 from tests.support.project import ROOT, source_article_ids
-from tools.check_topic import (Pair, StoredClassifier, advice, check, closest_pairs, gate_line, load_data,
-                               merged_columns, neighbours, newest_classifier, not_here_intents, spread_coefficients,
-                               starting_point)
+from tools.check_topic import (Pair, StoredClassifier, advice, already_passed, check, closest_pairs, gate_line,
+                               load_data, main, merged_columns, neighbours, newest_classifier, not_here_intents,
+                               spread_coefficients, starting_point)
 from tools.nlu_eval import MIN_FAQ_F1, meets, report_from_parses, shown, topic_misreadings, verdict
 
 
@@ -365,6 +365,39 @@ def test_a_topic_that_reads_well_passes(project, capsys):
     assert out.strip().splitlines()[-1].startswith("ask_cost passes the held-out gate")
     report = json.loads((project / "test-artifacts" / "check-topic-ask_cost.json").read_text(encoding="utf-8"))
     assert report["passes"] and report["held_out"]["shown"]["f1"] == "1.00" and report["closest_pairs"]
+
+
+def test_a_passed_check_is_not_repeated_until_something_it_read_changes(project, capsys):
+    source_article_ids()
+    assert not already_passed(project, "ask_cost")
+    assert check(project, "ask_cost", build_files=False) == 0
+    assert already_passed(project, "ask_cost")
+    capsys.readouterr()
+    assert main(["--root", str(project), "--unless-passed", "ask_cost"]) == 0
+    assert "not checked again" in capsys.readouterr().out
+    # The topic, the other data, the held-out set and a newer model each count as a change.
+    for changed in ("topics/ask_cost.yml", "data/nlu/other.yml", "tests/nlu_holdout.yml", "models/config-2.tar.gz"):
+        path = project / changed
+        path.parent.mkdir(exist_ok=True)
+        original = path.read_bytes() if path.exists() else None
+        path.write_bytes((original or b"") + b"\n# changed\n")
+        assert not already_passed(project, "ask_cost"), changed
+        if original is None:
+            path.unlink()
+        else:
+            path.write_bytes(original)
+        assert already_passed(project, "ask_cost"), changed
+
+
+def test_a_failed_check_is_always_repeated(project, capsys):
+    source_article_ids()
+    report = project / "test-artifacts" / "check-topic-ask_cost.json"
+    assert check(project, "ask_cost", build_files=False) == 0
+    report.write_text(report.read_text(encoding="utf-8").replace('"passes": true', '"passes": false'),
+                      encoding="utf-8")
+    assert not already_passed(project, "ask_cost")
+    report.write_text("{not json", encoding="utf-8")
+    assert not already_passed(project, "ask_cost")
 
 
 def test_a_topic_that_reads_badly_fails_with_its_misreadings(project, capsys):
