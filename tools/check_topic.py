@@ -104,6 +104,12 @@ class StoredClassifier:
     dense_size: int = 0  # the sentence vector's columns, after the n-grams'
 
 
+def newest_archive(models: Path) -> Optional[Path]:
+    """The newest model archive in `models`: the model the check's solver starts from."""
+    archives = list(models.glob("*.tar.gz")) if models.is_dir() else []
+    return max(archives, key=lambda p: p.stat().st_mtime, default=None)
+
+
 def newest_classifier(models: Path) -> Optional[StoredClassifier]:
     """The intent classifier of the newest model in `models` (None without a readable one)."""
     import io
@@ -111,27 +117,27 @@ def newest_classifier(models: Path) -> Optional[StoredClassifier]:
 
     from components.intent_classifier import ARRAYS_FILE, MODEL_FILE
 
-    archives = sorted(models.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True) \
-        if models.is_dir() else []
-    for archive_path in archives[:1]:
-        stored: Optional[Dict[str, Any]] = None
-        arrays: Optional[Dict[str, np.ndarray]] = None
-        try:
-            with tarfile.open(archive_path, "r:gz") as archive:
-                for member in archive:
-                    name = member.name.rsplit("/", 1)[-1]
-                    if name in (MODEL_FILE, ARRAYS_FILE) and "TfidfIntentClassifier" in member.name:
-                        content = archive.extractfile(member).read()
-                        if name == MODEL_FILE:
-                            stored = json.loads(content)
-                        else:
-                            with np.load(io.BytesIO(content), allow_pickle=False) as loaded:
-                                arrays = {key: loaded[key] for key in ("coef", "intercept")}
-                    if stored is not None and arrays is not None:
-                        return StoredClassifier(archive_path, list(stored["labels"]), stored["vocabularies"],
-                                                arrays["coef"], arrays["intercept"], int(stored.get("dense_size", 0)))
-        except (OSError, tarfile.TarError, ValueError, KeyError, AttributeError):
-            continue  # unreadable, or another kind of model: start from zero
+    archive_path = newest_archive(models)
+    if archive_path is None:
+        return None
+    stored: Optional[Dict[str, Any]] = None
+    arrays: Optional[Dict[str, np.ndarray]] = None
+    try:
+        with tarfile.open(archive_path, "r:gz") as archive:
+            for member in archive:
+                name = member.name.rsplit("/", 1)[-1]
+                if name in (MODEL_FILE, ARRAYS_FILE) and "TfidfIntentClassifier" in member.name:
+                    content = archive.extractfile(member).read()
+                    if name == MODEL_FILE:
+                        stored = json.loads(content)
+                    else:
+                        with np.load(io.BytesIO(content), allow_pickle=False) as loaded:
+                            arrays = {key: loaded[key] for key in ("coef", "intercept")}
+                if stored is not None and arrays is not None:
+                    return StoredClassifier(archive_path, list(stored["labels"]), stored["vocabularies"],
+                                            arrays["coef"], arrays["intercept"], int(stored.get("dense_size", 0)))
+    except (OSError, tarfile.TarError, ValueError, KeyError, AttributeError):
+        pass  # unreadable, or another kind of model: start from zero
     return None
 
 
@@ -504,10 +510,9 @@ def checked_inputs(root: Path) -> str:
     from tools.ensure_model import fingerprint, input_files
 
     tools = [root / "tools" / name for name in ("check_topic.py", "topics.py", "nlu_eval.py")]
-    models = sorted((root / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True) \
-        if (root / "models").is_dir() else []
+    model = newest_archive(root / "models")
     files = [*input_files(root, root / "config.yml"), *holdout_paths(root), *tools]
-    return fingerprint(root, [f for f in files if f.is_file()]) + (f":{models[0].name}" if models else "")
+    return fingerprint(root, [f for f in files if f.is_file()]) + (f":{model.name}" if model else "")
 
 
 def report_path_of(root: Path, intent: str) -> Path:
