@@ -13,8 +13,11 @@ from contextlib import contextmanager
 from enum import Enum
 from typing import Any, Awaitable, Callable, Dict, Iterator, Optional
 
+from rasa.core.channels.channel import UserMessage
+
 from clinic import logs, metrics
 from clinic.replies import log_failure
+from components.sentence_encoder import encoded_ahead
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +38,13 @@ def with_trace_id(metadata: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     """A message's metadata with the trace id of its handling (clinic/logs.py): Rasa keeps it with
     the message and sends it to the action server, which logs it and stores it with a request."""
     return {**(metadata or {}), logs.TRACE_KEY: logs.current_trace_id()}
+
+
+async def hand_over(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> None:
+    """Hands one message to Rasa, its sentence vectors computed first, off the event loop and
+    together with those of other messages waiting (components/sentence_encoder.py)."""
+    async with encoded_ahead(message.text):
+        await on_new_message(message)
 
 
 class Outcome(Enum):

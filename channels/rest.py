@@ -31,7 +31,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.gate import (BUSY_TEXT, DEFAULT_MAX_MESSAGE_LENGTH, DEFAULT_MAX_PENDING, ConversationGate, Outcome,
-                           input_limits, with_trace_id)
+                           hand_over, input_limits, with_trace_id)
 from clinic.replies import service_problem_text
 
 MAX_BODY_BYTES = 64 * 1024
@@ -141,7 +141,7 @@ class HardenedRestInput(InputChannel):
                 return UserMessage(parsed["message"], collector, parsed["sender"],
                                    input_channel=self.name(), metadata=with_trace_id(parsed["metadata"]))
 
-            outcome = await self.gate.handle(parsed["sender"], lambda: on_new_message(message()),
+            outcome = await self.gate.handle(parsed["sender"], lambda: hand_over(on_new_message, message()),
                                              "handling a REST message")
             if outcome is Outcome.BUSY:
                 return response.json({"error": BUSY_TEXT}, status=429)

@@ -36,7 +36,7 @@ from socketio import AsyncServer
 from clinic.parsing import normalise_phone
 from clinic.profile import ProfileError, current_profile
 from channels.gate import (BUSY_TEXT, DEFAULT_MAX_MESSAGE_LENGTH, DEFAULT_MAX_PENDING, ConversationGate, Outcome,
-                           input_limits, with_trace_id)
+                           hand_over, input_limits, with_trace_id)
 from clinic.replies import service_problem_text
 from clinic.paths import PROJECT_ROOT
 
@@ -245,7 +245,7 @@ class WidgetSocketIOInput(SocketIOInput):
                                    input_channel=self.name(),
                                    metadata=with_trace_id(metadata if isinstance(metadata, dict) else {}))
 
-            outcome = await self.gate.handle(sender_id, lambda: on_new_message(message()),
+            outcome = await self.gate.handle(sender_id, lambda: hand_over(on_new_message, message()),
                                              "handling a widget message")
             if outcome is Outcome.BUSY:
                 await reply(sender_id, BUSY_TEXT)

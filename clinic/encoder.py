@@ -9,17 +9,22 @@ files. TensorFlow (Rasa's) runs it through `transformers`; no torch.
 
 Training encodes every training example, about half of a training's time; the vectors of texts
 already encoded are kept in a file (models/, see `vector_cache_path`) and read back by the next
-training. Messages are always encoded afresh."""
+training. Messages are always encoded afresh: served messages on a thread of their own, several at
+once (EncodingAhead)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
+import queue
 import sys
 import threading
+from concurrent.futures import Future
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, AsyncIterator, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -204,3 +209,93 @@ def shared_encoder(directory: Optional[Path] = None) -> SentenceEncoder:
         if directory not in _LOADED:
             _LOADED[directory] = SentenceEncoder(directory)
         return _LOADED[directory]
+
+
+class EncodingAhead:
+    """Encodes served messages on a thread of its own, the messages waiting at the same time together.
+
+    The channels hand each message's encoder inputs here before Rasa reads the message
+    (`encoded`); the featurizer then finds its vectors `ready`, and encodes only what it does not
+    find. Meanwhile the event loop serves other messages (TensorFlow runs without the GIL), and under
+    load one call encodes many messages for little more than one costs (BENCHMARKS.md). Vectors are
+    kept only while their message is handled: nothing is remembered from one message to the next."""
+
+    def __init__(self) -> None:
+        self.encoder: Optional[SentenceEncoder] = None
+        self._waiting: "queue.SimpleQueue[Tuple[List[str], Future]]" = queue.SimpleQueue()
+        self._worker: Optional[threading.Thread] = None
+        self._starting = threading.Lock()
+        # text -> (vector, how many messages being handled hold it)
+        self._ready: Dict[str, Tuple[np.ndarray, int]] = {}
+
+    def serve(self, encoder: SentenceEncoder) -> None:
+        """Messages are encoded ahead from now on (the featurizer calls this when a model loads it)."""
+        self.encoder = encoder
+
+    def submit(self, texts: Sequence[str]) -> "Future[np.ndarray]":
+        """The texts' vectors, one row each, computed on the encoder's thread."""
+        future: "Future[np.ndarray]" = Future()
+        self._waiting.put((list(texts), future))
+        with self._starting:
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, name="sentence-encoder", daemon=True)
+                self._worker.start()
+        return future
+
+    def _work(self) -> None:
+        while True:
+            jobs = [self._waiting.get()]
+            count = len(jobs[0][0])
+            while count < BATCH_SIZE:
+                try:
+                    jobs.append(self._waiting.get_nowait())
+                except queue.Empty:
+                    break
+                count += len(jobs[-1][0])
+            self._encode(jobs)
+
+    def _encode(self, jobs: List[Tuple[List[str], Future]]) -> None:
+        try:
+            assert self.encoder is not None, "submit() before serve()"
+            vectors = self.encoder.encode([text for texts, _ in jobs for text in texts])
+        except Exception as error:  # noqa: BLE001 (each waiting message learns it, none is stuck)
+            for _, future in jobs:
+                future.set_exception(error)
+            return
+        start = 0
+        for texts, future in jobs:
+            future.set_result(vectors[start:start + len(texts)])
+            start += len(texts)
+
+    @asynccontextmanager
+    async def encoded(self, texts: Sequence[str]) -> AsyncIterator[None]:
+        """While the body runs, the texts' vectors are `ready`. Without an encoder in service, or if
+        encoding fails here, the body runs all the same and the featurizer encodes as it would."""
+        if self.encoder is None or not texts:
+            yield
+            return
+        try:
+            vectors = await asyncio.wrap_future(self.submit(texts))
+        except Exception as error:  # noqa: BLE001 (the featurizer encodes again and reports its own failure)
+            logger.warning("encoding a message ahead failed (%s); it is encoded when read", type(error).__name__)
+            yield
+            return
+        for text, vector in zip(texts, vectors):
+            held = self._ready.get(text)
+            self._ready[text] = (vector, held[1] + 1 if held else 1)
+        try:
+            yield
+        finally:
+            for text in texts:
+                vector, holders = self._ready[text]
+                if holders > 1:
+                    self._ready[text] = (vector, holders - 1)
+                else:
+                    del self._ready[text]
+
+    def ready(self, text: str) -> Optional[np.ndarray]:
+        held = self._ready.get(text)
+        return None if held is None else held[0]
+
+
+AHEAD = EncodingAhead()

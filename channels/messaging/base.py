@@ -18,7 +18,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.gate import BUSY_TEXT, ConversationGate, Outcome, with_trace_id
+from channels.gate import BUSY_TEXT, ConversationGate, Outcome, hand_over, with_trace_id
 from clinic.replies import service_problem_text
 
 logger = logging.getLogger(__name__)
@@ -233,7 +233,7 @@ class MessagingInput(InputChannel):
 
                 async def hand_over(conversation: str = conversation, typed: str = message.text) -> None:
                     text = await self.resolve_numbered_reply(request, conversation, typed)
-                    await on_new_message(UserMessage(text, output, conversation, input_channel=self.name(),
+                    await hand_over(on_new_message, UserMessage(text, output, conversation, input_channel=self.name(),
                                                      metadata=with_trace_id(None)))
 
                 outcome = await self.gate.handle(conversation, hand_over, f"handling a {self.name()} message")

@@ -10,6 +10,7 @@ import sys
 import pytest
 import rasa
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -22,7 +23,7 @@ def patched_methods() -> dict:
 
     return {"run": RemoteAction.run, "validate": RemoteAction._validate_action_result,
             "save": FailSafeTrackerStore.save, "retrieve": FailSafeTrackerStore.retrieve,
-            "retrieve_full_tracker": FailSafeTrackerStore.retrieve_full_tracker}
+            "retrieve_full_tracker": FailSafeTrackerStore.retrieve_full_tracker, "graph": DaskGraphRunner.run}
 
 
 def test_loading_the_components_applies_every_patch_as_a_plain_rasa_command_would():
@@ -30,11 +31,12 @@ def test_loading_the_components_applies_every_patch_as_a_plain_rasa_command_woul
     probe = ("import components\n"
              "from rasa.core.actions.action import RemoteAction\n"
              "from rasa.core.tracker_store import FailSafeTrackerStore as F\n"
+             "from rasa.engine.runner.dask import DaskGraphRunner as G\n"
              "print(RemoteAction.run.has_deadline, RemoteAction._validate_action_result.keeps_its_validator,"
-             " F.save.is_strict, F.retrieve.__module__, F.retrieve_full_tracker.__module__)\n")
+             " F.save.is_strict, F.retrieve.__module__, F.retrieve_full_tracker.__module__, G.run.runs_in_order)\n")
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.split() == ["True", "True", "True", "rasa_patches", "rasa_patches"]
+    assert result.stdout.split() == ["True", "True", "True", "rasa_patches", "rasa_patches", "True"]
 
 
 def test_applying_twice_changes_nothing():

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+import random
+from typing import Any, Dict, List
 
 import pytest
 from jsonschema import ValidationError, validators
 
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
-from rasa_patches import install_response_validator
+from rasa_patches import EventSchemaChecks, install_response_validator
 
 VALID = [
     {"events": [], "responses": []},
@@ -62,3 +63,57 @@ def test_the_schema_is_checked_once(patched: RemoteAction, monkeypatch: pytest.M
     for _ in range(20):
         assert patched._validate_action_result(VALID[1])
     assert len(checks) <= 1
+
+
+def random_value(rng: random.Random) -> Any:
+    return rng.choice([None, True, 0, 1.5, "text", [], ["a"], {}, {"k": 1}, [{"event": "slot"}]])
+
+
+def random_event(rng: random.Random, kinds: List[str]) -> Any:
+    """Events of every kind with fields of every type, and things that are no event at all."""
+    if rng.random() < 0.05:
+        return random_value(rng)
+    event: Dict[str, Any] = {}
+    roll = rng.random()
+    event["event"] = rng.choice(kinds) if roll < 0.85 else random_value(rng) if roll < 0.95 else "no_such_event"
+    if rng.random() < 0.05:
+        del event["event"]
+    for field in rng.sample(["name", "value", "text", "timestamp", "metadata", "parse_data", "entities",
+                             "policy", "confidence", "data", "input_channel", "hide_rule_turn", "extra"],
+                            rng.randint(0, 5)):
+        event[field] = rng.choice(["full_name", 3, None, {}, [], 0.9, "x", {"intent": {}}])
+    return event
+
+
+def random_response(rng: random.Random, kinds: List[str]) -> Any:
+    if rng.random() < 0.03:
+        return random_value(rng)
+    response: Dict[str, Any] = {}
+    if rng.random() < 0.9:
+        response["events"] = ([random_event(rng, kinds) for _ in range(rng.randint(0, 6))]
+                              if rng.random() < 0.95 else random_value(rng))
+    if rng.random() < 0.5:
+        response["responses"] = [{"response": "utter_x"}] if rng.random() < 0.9 else random_value(rng)
+    return response
+
+
+def test_one_event_schema_per_kind_accepts_exactly_what_the_whole_schema_accepts() -> None:
+    schema = RemoteAction.action_response_format_spec()
+    whole = validators.validator_for(schema)(schema)
+    checks = EventSchemaChecks(schema)
+    kinds = sorted(checks.by_kind)
+    assert len(kinds) == 23  # Rasa 3.6's kinds of event: the shortcut is taken
+    rng = random.Random(7)
+    responses = VALID + INVALID + [random_response(rng, kinds) for _ in range(3000)]
+    verdicts = [(checks.is_valid(response), whole.is_valid(response)) for response in responses]
+    assert [fast for fast, _ in verdicts] == [full for _, full in verdicts]
+    # Both verdicts occur often enough for the comparison to mean something.
+    assert 300 < sum(full for _, full in verdicts) < len(verdicts) - 300
+
+
+def test_a_schema_of_another_shape_is_checked_whole() -> None:
+    schema = {"type": "object", "properties": {"events": {"type": "array", "items": {"type": "object"}}}}
+    checks = EventSchemaChecks(schema)
+    assert checks.by_kind == {}
+    assert checks.is_valid({"events": [{"anything": 1}]})
+    assert not checks.is_valid({"events": [1]})
