@@ -38,7 +38,8 @@ def parsed(runner: Any, run: Any, text: str, tracker: DialogueStateTracker, targ
 
 def prediction(runner: Any, run: Any, tracker: DialogueStateTracker, target: str) -> tuple:
     result = run(runner, {"__tracker__": copy.deepcopy(tracker)}, [target])[target]
-    return result.policy_name, list(result.probabilities), result.events, result.optional_events, result.is_end_to_end_prediction
+    return (result.policy_name, list(result.probabilities), result.events, result.optional_events,
+            result.is_end_to_end_prediction)
 
 
 def test_every_reading_and_every_next_action_is_dasks(model_path: Path):
@@ -48,7 +49,8 @@ def test_every_reading_and_every_next_action_is_dasks(model_path: Path):
     configure_structlog(logging.WARNING)
     agent = Agent.load(str(model_path))
     processor = agent.processor
-    runner, nlu, core = processor.graph_runner, processor.model_metadata.nlu_target, processor.model_metadata.core_target
+    runner = processor.graph_runner
+    nlu, core = processor.model_metadata.nlu_target, processor.model_metadata.core_target
     empty = DialogueStateTracker.from_events("reading", [])
     round_messages = [m.text for m in load_round(ROOT / "tests" / "rounds" / "round-o.yml")][:120]
     for text in round_messages:
