@@ -944,11 +944,14 @@ REASONS = {
 
 
 def parse_reason(text: Optional[str]) -> Optional[str]:
+    """The reasons a text names, in its order ("anxiety and depression"), or None."""
     lowered = clean_text(text).lower()
-    for reason, pattern in REASONS.items():
-        if re.search(rf"\b(?:{pattern})", lowered):
-            return reason
-    return None
+    named = sorted((found.start(), reason) for reason, pattern in REASONS.items()
+                   for found in [re.search(rf"\b(?:{pattern})", lowered)] if found)
+    reasons = [reason for _, reason in named]
+    if not reasons:
+        return None
+    return reasons[0] if len(reasons) == 1 else ", ".join(reasons[:-1]) + " and " + reasons[-1]
 
 
 def time_slots(text: str, now: datetime, region: str = DEFAULT_REGION) -> Dict[str, Optional[str]]:

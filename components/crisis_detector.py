@@ -223,6 +223,9 @@ DENIED_HARM = re.compile(
     r"(?:thoughts?|thinking|plans?|intent(?:ions?)?|urges?|desires?|wish(?:es)?|ideas?)\s+(?:of|to|about|for)\s+"
     r"(?:\w+\s+)?(?:hurt\w*|harm\w*|kill\w*|end\w*|suicid\w*|die|dying)"
     r"(?:\s+(?:my\s?self|him\w*|her\w*|them\w*|my\s+life))?"
+    # ...or not thinking or planning it, in the English of other languages too ("I am not thinking to kill myself")
+    r"|\b(?:not|never)\s+(?:thinking|planning)\s+(?:to|of|about)\s+(?:\w+\s+)?"
+    r"(?:hurt\w*|harm\w*|kill\w*|end\w*|suicid\w*|die|dying)(?:\s+(?:my\s?self|my\s+life))?"
     # ...and in the English of other languages, after saying so: "I am safe, no hurt myself"
     r"|\bsafe\W+(?:and\s+)?(?:i\s+)?(?:no|not|never|don'?t|dont|will\s+not|won'?t)\s+(?:going\s+to\s+)?"
     r"(?:hurt|harm)\w*\s+my\s?self\b"

@@ -231,12 +231,13 @@ class MessagingInput(InputChannel):
             for message in messages:
                 conversation = self.conversation_id(message.sender)
 
-                async def hand_over(conversation: str = conversation, typed: str = message.text) -> None:
+                async def resolve_and_hand_over(conversation: str = conversation, typed: str = message.text) -> None:
                     text = await self.resolve_numbered_reply(request, conversation, typed)
                     await hand_over(on_new_message, UserMessage(text, output, conversation, input_channel=self.name(),
                                                      metadata=with_trace_id(None)))
 
-                outcome = await self.gate.handle(conversation, hand_over, f"handling a {self.name()} message")
+                outcome = await self.gate.handle(conversation, resolve_and_hand_over,
+                                                 f"handling a {self.name()} message")
                 if outcome is Outcome.BUSY:
                     await output.send_text_message(conversation, BUSY_TEXT)
                 elif outcome is Outcome.FAILED:

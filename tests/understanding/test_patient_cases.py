@@ -36,6 +36,9 @@ CASES = [
     ("menu", {"help_menu"}),
     ("?", {"help_menu"}),
     ("help me debug my sql query", {"out_of_scope", "nlu_fallback"}),
+    # A closing read about equally as thanks and as goodbye gets either answer, not "did you mean".
+    ("thanks bye", {"thank", "goodbye"}),
+    ("ok thanks bye", {"thank", "goodbye"}),
     # Vague distress gets the check-in; a request for crisis lines gets them.
     ("i can't do this anymore", {"distress"}),
     ("nothing matters", {"distress"}),

@@ -256,6 +256,8 @@ def test_numeric_dates_follow_the_clinics_region(text, region, day):
 @pytest.mark.parametrize("text, reason", [
     ("depression", "depression"), ("I've been so depressed", "depression"), ("anxiety", "anxiety"),
     ("PTSD", "PTSD"), ("trauma", "PTSD"), ("chronic pain", "pain"), ("other", "other"), ("banana", None),
+    ("anxiety and depression", "anxiety and depression"), ("depressed, anxious", "depression and anxiety"),
+    ("PTSD, panic attacks and chronic pain", "PTSD, anxiety and pain"),
 ])
 def test_reasons(text, reason):
     assert parse_reason(text) == reason

@@ -16,7 +16,7 @@ def pipeline_steps(*steps):
     config = read_yaml(ROOT / "config.yml")
     schema = Recipe.recipe_for_name(config["recipe"]).graph_config_for_recipe(
         config, {}, training_type=TrainingType.BOTH).predict_schema
-    nodes = [next(node for node in schema.nodes.values() if node.uses is step)
+    nodes = [next(node for node in schema.nodes.values() if issubclass(node.uses, step))
              for step in (FallbackClassifier, *steps)]
     return schema, nodes
 
