@@ -211,6 +211,11 @@ def shared_encoder(directory: Optional[Path] = None) -> SentenceEncoder:
         return _LOADED[directory]
 
 
+# A message waits at most this long for its vectors (many messages queued at once take a few hundred
+# milliseconds); past it, it goes on and is encoded when read, as without encoding ahead.
+AHEAD_TIMEOUT = 10.0
+
+
 class EncodingAhead:
     """Encodes served messages on a thread of its own, the messages waiting at the same time together.
 
@@ -252,9 +257,13 @@ class EncodingAhead:
                 except queue.Empty:
                     break
                 count += len(jobs[-1][0])
-            self._encode(jobs)
+            # A message given up on (its waiter timed out or went away) is not encoded; the others
+            # can no longer be cancelled, so their results can always be set.
+            self._encode([job for job in jobs if job[1].set_running_or_notify_cancel()])
 
     def _encode(self, jobs: List[Tuple[List[str], Future]]) -> None:
+        if not jobs:
+            return
         try:
             assert self.encoder is not None, "submit() before serve()"
             vectors = self.encoder.encode([text for texts, _ in jobs for text in texts])
@@ -275,7 +284,7 @@ class EncodingAhead:
             yield
             return
         try:
-            vectors = await asyncio.wrap_future(self.submit(texts))
+            vectors = await asyncio.wait_for(asyncio.wrap_future(self.submit(texts)), AHEAD_TIMEOUT)
         except Exception as error:  # noqa: BLE001 (the featurizer encodes again and reports its own failure)
             logger.warning("encoding a message ahead failed (%s); it is encoded when read", type(error).__name__)
             yield

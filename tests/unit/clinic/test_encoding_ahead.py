@@ -122,3 +122,30 @@ def test_the_featurizer_takes_vectors_encoded_ahead_and_encodes_the_rest(monkeyp
     for (_, ahead_part), (_, alone_part) in zip(ahead_read.get(QUESTION_PARTS), alone.get(QUESTION_PARTS)):
         assert np.abs(ahead_part - alone_part).max() < 1e-5
     assert not payload.get_dense_features(TEXT)[1].features.any()
+
+
+def test_a_message_given_up_on_is_skipped_and_the_encoder_keeps_serving(monkeypatch: pytest.MonkeyPatch,
+                                                                       caplog: pytest.LogCaptureFixture):
+    import clinic.encoder
+
+    monkeypatch.setattr(clinic.encoder, "AHEAD_TIMEOUT", 0.05)
+    ahead, encoder = EncodingAhead(), CountingEncoder()
+    ahead.serve(encoder)  # type: ignore[arg-type]
+    found = []
+
+    async def message(text: str) -> None:
+        async with ahead.encoded([text]):
+            found.append((text, ahead.ready(text) is not None))
+
+    async def run() -> None:
+        # The first call waits (the encoder is busy): the first message gives up after 50 ms, and the
+        # second, queued behind it, too; both go on without vectors, and neither is lost.
+        await asyncio.gather(message("first"), message("second"))
+        encoder.release.set()
+        await message("third")
+
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(run())
+    assert sorted(found) == [("first", False), ("second", False), ("third", True)]
+    assert "encoding a message ahead failed (TimeoutError)" in caplog.text
+    assert ["second"] not in encoder.calls  # given up on before the worker took it: never encoded
