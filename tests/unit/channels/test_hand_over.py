@@ -30,7 +30,7 @@ def test_the_message_is_handed_over_with_its_vectors_ready(monkeypatch: pytest.M
 
     asyncio.run(hand_over(on_new_message, message))
     assert seen == [(message, [True, True, True])]  # the whole message and each of its two questions
-    assert all(AHEAD.ready(text) is None for text in encoder_inputs(message.text))
+    assert [AHEAD.ready(text) for text in encoder_inputs(message.text)] == [None, None, None]
 
 
 def test_a_payload_is_handed_over_without_encoding(monkeypatch: pytest.MonkeyPatch):
