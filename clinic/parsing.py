@@ -298,10 +298,14 @@ def _clock(moment: datetime) -> str:
 
 def describe_windows(windows: Sequence[TimeWindow]) -> str:
     """Every window a patient offered, as the confirmation summary lists them."""
-    texts = [window.describe() for window in windows]
-    if len(texts) <= 1:
-        return "".join(texts)
-    return "; ".join(texts[:-1]) + "; or " + texts[-1]
+    return spoken_list([window.describe() for window in windows], "; ", "; or ")
+
+
+def spoken_list(items: Sequence[str], separator: str, last_separator: str) -> str:
+    """Items as a sentence lists them: "a, b and c" (", ", " and "); one item alone; "" for none."""
+    if len(items) <= 1:
+        return "".join(items)
+    return separator.join(items[:-1]) + last_separator + items[-1]
 
 
 def window_slots(windows: Sequence[TimeWindow]) -> Dict[str, Optional[str]]:
@@ -948,10 +952,7 @@ def parse_reason(text: Optional[str]) -> Optional[str]:
     lowered = clean_text(text).lower()
     named = sorted((found.start(), reason) for reason, pattern in REASONS.items()
                    for found in [re.search(rf"\b(?:{pattern})", lowered)] if found)
-    reasons = [reason for _, reason in named]
-    if not reasons:
-        return None
-    return reasons[0] if len(reasons) == 1 else ", ".join(reasons[:-1]) + " and " + reasons[-1]
+    return spoken_list([reason for _, reason in named], ", ", " and ") or None
 
 
 def time_slots(text: str, now: datetime, region: str = DEFAULT_REGION) -> Dict[str, Optional[str]]:
