@@ -4,6 +4,7 @@ A SIGTERM to make's process group reaches tools.run twice, directly and forwarde
 second handler call can start between any two lines of the first. Each case below replays that at
 one line (a trace function calls the handler again there) and expects one clean stop, never a hang.
 """
+import gc
 import signal
 import sys
 import threading
@@ -34,6 +35,10 @@ def handle_sigterm(second_signal_at_line: Optional[int]) -> dict:
         return tracer
 
     def handle() -> None:
+        # No cyclic garbage collection while traced: a collection's weakref callbacks would add lines that
+        # are not the handler's, at a different count in each run (CI once saw the second signal land there).
+        gc.collect()
+        gc.disable()
         sys.settrace(tracer)
         try:
             run._request_stop(signal.SIGTERM, None)
@@ -41,6 +46,7 @@ def handle_sigterm(second_signal_at_line: Optional[int]) -> dict:
             outcome["raised"].append(stop)
         finally:
             sys.settrace(None)
+            gc.enable()
 
     thread = threading.Thread(target=handle, daemon=True)  # a hang must fail the test, not block pytest
     thread.start()
