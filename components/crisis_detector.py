@@ -180,7 +180,8 @@ PAST_EXCUSABLE: FrozenSet[str] = frozenset(p.name for p in PATTERNS["strong"] if
 QUESTION = re.compile(
     r"(?:^|[,.;:!-]\s*|\b(?:and|but|so|also|um+|uh+|ok|okay|well|like)\s+)"
     r"(?:can|could|does|do|did|is|are|was|will|would|should|how|what|what'?s|whats|why|when|which|who|where|if|"
-    r"has|have)\b|\?|\b(?:curious|wondering|wonder)\b|\bquestions?\s+(?:about|on|regarding)\b"
+    r"has|have)\b|\?|\b(?:curious|wondering|wonder)\b|\bquestions?\s+(?:about|on|regarding)\b|"
+    r"\b(?:real|quick|honest|serious|genuine|dumb|stupid|silly)\s+question\b"
 )
 
 # Past episodes asked about now ("I self-harmed years ago, am I a candidate?").
@@ -191,7 +192,8 @@ PAST_CONTEXT = re.compile(
     r"(?:i'?m|im)\s+(?:\d+\s+now\s+and\s+)?(?:clean|sober)|before\s+(?:\w+\s+)?years|survived|"
     r"(?:now|these\s+days)\s+(?:i'?m|im|i\s+am|he'?s|she'?s|(?:he|she)\s+is)\s+(?:much\s+|a\s+lot\s+|doing\s+)?"
     r"(?:better|well|fine|stable)|stable\s+now|"
-    r"last\s+(?:year|month|summer|winter|spring|fall|autumn)|died\s+by\s+suicide|"
+    r"last\s+(?:year|month|summer|winter|spring|fall|autumn)|died\s+by\s+suicide|years\s+back|"
+    r"(?:attempts?|overdose|self[-\s]?harm)\s+history|"
     r"history\s+of|previous(?:ly)?|past|former|prior|old\s+(?:[\w-]+\s+){0,2}scars|long\s+behind\s+me|"
     r"been\s+(?:free|clean|well|fine|stable)|doing\s+(?:much\s+|a\s+lot\s+)?better|in\s+recovery|recovered)\b"
 )
@@ -207,7 +209,8 @@ PRESENT_MARKER = re.compile(
 _MENTION_NOW = r"\b(?:suicid\w*|sucid\w*|overdos\w*)\b(?!\s+attempts?)"
 # Between a person and the mention, no word that moves it to the past or to someone else.
 # Nor one that makes it a question or a struggle told of ("questions about the overdose risk").
-_WINDOW = (r"(?:(?!\b(?:had|was|were|used|ago|my|questions?|ask\w*|read|heard|struggled|battled|dealt|suffered)\b)"
+_WINDOW = (r"(?:(?!\b(?:had|was|were|used|ago|my|questions?|ask\w*|read|heard|struggled|battled|dealt|suffered|"
+           r"survived)\b)"
            r".){0,%d}")
 PRESENT_DANGER = re.compile(
     r"\b(?:i'?m|i\s+am|im|i\s+feel|i'?ve\s+been|ive\s+been|i\s+keep|i\s+have|been\s+having|"
@@ -227,7 +230,8 @@ DENIED_HARM = re.compile(
     r"|\b(?:not|never)\s+(?:thinking|planning)\s+(?:to|of|about)\s+(?:\w+\s+)?"
     r"(?:hurt\w*|harm\w*|kill\w*|end\w*|suicid\w*|die|dying)(?:\s+(?:my\s?self|my\s+life))?"
     # ...and in the English of other languages, after saying so: "I am safe, no hurt myself"
-    r"|\bsafe\W+(?:and\s+)?(?:i\s+)?(?:no|not|never|don'?t|dont|will\s+not|won'?t)\s+(?:going\s+to\s+)?"
+    r"|\bsafe\W+(?:and\s+)?(?:i\s+|i'?m\s+|im\s+|i\s+am\s+)?(?:no|not|never|don'?t|dont|will\s+not|won'?t)\s+"
+    r"(?:going\s+to\s+|gonna\s+)?"
     r"(?:hurt|harm)\w*\s+my\s?self\b"
 )
 # Acts of harm asked about in general ("can a bad trip make people want to hurt themselves?").
@@ -275,6 +279,10 @@ FIGURE_OF_SPEECH = re.compile(
 # treatment, a life saved, a phone about to die, killing oneself with overtime. They are taken out before
 # any pattern reads the message, and they excuse a reading by meaning.
 SET_PHRASES = re.compile(
+    # dying on the table is a fear of the treatment; victims bleeding out are a paramedic's work
+    r"\b(?:going\s+to|gonna|will|might|could|don'?t\s+want\s+to|dont\s+want\s+to|afraid\s+(?:i'?ll|to)|"
+    r"scared\s+(?:i'?ll|to))\s+die\s+on\s+the\s+(?:operating\s+)?table\b|"
+    r"\b(?:victims|patients|soldiers|casualties)\s+(?:who\s+are\s+)?bleeding\s+out\b|"
     r"\bsuicide\s+(?:doors?|squad|lanes?|runs?|sprints?|blonde|kings?|knobs?|seats?|drills?)\b|"
     r"\bjump(?:s|ed|ing)?\s+the\s+gun\b|\bbit(?:e|ing)\s+the\s+bullet\b|\bkill(?:ing)?\s+two\s+birds\b|"
     r"\bshoot\s+(?:me|us)\s+(?:an?\s+)?(?:text|message|e-?mail|line|call|dm)\b|"

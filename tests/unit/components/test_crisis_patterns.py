@@ -78,7 +78,7 @@ def test_every_example_is_caught_by_its_own_entry(section, entry, example):
 def test_past_history_excuses_only_strong_entries():
     excused = {p.name for p in PATTERNS["strong"] if p.past_history_excused}
     assert excused == {"kill_self", "end_life", "self_harm", "overdose", "took_too_many", "method", "car_method",
-                       "passed_out", "third_person_goodbye", "third_person_intent"}
+                       "passed_out", "third_person_goodbye", "third_person_intent", "pills_taken"}
     assert not any(p.past_history_excused for s in ("other_languages", "mentions") for p in PATTERNS[s])
 
 
