@@ -210,7 +210,7 @@ _MENTION_NOW = r"\b(?:suicid\w*|sucid\w*|overdos\w*)\b(?!\s+attempts?)"
 # Between a person and the mention, no word that moves it to the past or to someone else.
 # Nor one that makes it a question or a struggle told of ("questions about the overdose risk").
 _WINDOW = (r"(?:(?!\b(?:had|was|were|used|ago|my|questions?|ask\w*|read|heard|struggled|battled|dealt|suffered|"
-           r"survived)\b)"
+           r"survived|seen|see|treated|witnessed|attended)\b)"
            r".){0,%d}")
 PRESENT_DANGER = re.compile(
     r"\b(?:i'?m|i\s+am|im|i\s+feel|i'?ve\s+been|ive\s+been|i\s+keep|i\s+have|been\s+having|"
@@ -268,7 +268,8 @@ ORDINARY_CONTEXT = re.compile(
 )
 FIGURE_OF_SPEECH = re.compile(
     r"\b(?:is|are|was|it'?s|its)\s+(?:killing|murdering)\s+me\b|\bdying\s+(?:to|for)\b|\bi'?d\s+die\s+for\b|"
-    r"\bkiller\b|\bmurder\b|\bto\s+die\s+for\b|\bdied\s+laughing\b|\bi'?m\s+so\s+dead\b|"
+    r"\bkiller\b|\bmurder\b|\bto\s+die\s+for\b|\bdied\s+laughing\b|\bi'?m\s+so\s+dead\b|\bi'?d\s+kill\s+for\b|"
+    r"\bshoot\s+(?:over|round|across|by)\b|"
     r"\bkilling\s+(?:my|the)\s+(?!self)\w+|\bshot\s+myself\s+in\s+the\s+foot\b|\bdead\s+tired\b|"
     r"\b(?:lol|lmao|haha\w*|jk)\b"
 )
@@ -282,6 +283,11 @@ SET_PHRASES = re.compile(
     # dying on the table is a fear of the treatment; victims bleeding out are a paramedic's work
     r"\b(?:going\s+to|gonna|will|might|could|don'?t\s+want\s+to|dont\s+want\s+to|afraid\s+(?:i'?ll|to)|"
     r"scared\s+(?:i'?ll|to))\s+die\s+on\s+the\s+(?:operating\s+)?table\b|"
+    # people who end up unconscious at raves, a script "about overdoses": words of danger told of, not lived
+    r"\b(?:people|patients|users|ravers|someone|folks)\s+(?:\w+\s+)?(?:end\s+up|get|go|getting|become|are)\s+"
+    r"unconscious\b|"
+    r"\b(?:script|answer|info\w*|lecture|speech|spiel|pamphlet|leaflet|stuff)\s+(?:about|on)\s+(?:the\s+)?"
+    r"(?:overdos\w*|suicid\w*)|\babout\s+(?:the\s+)?overdos\w*\s+(?:stuff|thing|risk|part|question|bit|info)\b|"
     r"\b(?:victims|patients|soldiers|casualties)\s+(?:who\s+are\s+)?bleeding\s+out\b|"
     r"\bsuicide\s+(?:doors?|squad|lanes?|runs?|sprints?|blonde|kings?|knobs?|seats?|drills?)\b|"
     r"\bjump(?:s|ed|ing)?\s+the\s+gun\b|\bbit(?:e|ing)\s+the\s+bullet\b|\bkill(?:ing)?\s+two\s+birds\b|"
@@ -299,7 +305,7 @@ SET_PHRASES = re.compile(
     r"(?:psychiatrist|therapist|counsell?or|doctor|gp|clinic|provider|boyfriend|girlfriend|partner|husband|wife|ex|"
     r"fianc\w*|landlord|job|employer)\b|"
     r"\b(?:do|will|would|should|must)\s+(?:i|we|you)\s+(?:have|need)\s+to\s+starve\s+(?:my\s?self|our\s?selves|"
-    r"your\s?self)\s+(?:before|for|the)\b|"
+    r"your\s?self)\s+(?:(?:like|as|just\s+like)\s+)?(?:before|for|the)\b|"
     r"\b(?:having|had)\s+a\s+seizure\s+(?:once|years|as\s+a|when\s+i\s+was|back\s+in|in\s+(?:the\s+past|\d{4}))\b|"
     r"\b(?:won'?t|wont|will\s+not|not\s+going\s+to)\s+be\s+around\s+(?:next|this|on|for|until|till|over)\s+"
     r"[\w\s]{0,25}?[,.;]?\s*(?:i'?m|im|i\s+am|we'?re|as\s+i'?m|because\s+i'?m|cause\s+i'?m)\s+(?:\w+\s+)?"
