@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from abc import abstractmethod
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Collection, Dict, List, Optional, Text
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
@@ -34,6 +34,7 @@ from clinic.parsing import (
     parse_preferred_windows,
     parse_reason,
     time_slots,
+    unmistakable_time,
     window_slots,
 )
 
@@ -191,11 +192,14 @@ def corrected_details(slot: str, text: str) -> Dict[str, Any]:
     return found
 
 
-def details_given_at_once(text: str, requested: str, form_slots: List[str]) -> Dict[str, Any]:
+def details_given_at_once(text: str, requested: str, form_slots: List[str],
+                          filled: Collection[str] = ()) -> Dict[str, Any]:
     """The form's answers in a message made of nothing else, by slot, when it gives more than one
-    ("I'm Dana Lee, 415-555-0199, weekday mornings" at the name question); otherwise nothing, and
-    the message is read as the answer to the question asked. A name counts where it was asked for
-    or introduced as one ("Depression, 415-555-0199" at the reason question holds no name)."""
+    ("I'm Dana Lee, 415-555-0199, weekday mornings" at the name question), or a time not given yet
+    that no name is made of, at another question ("friday morning" at the name question); otherwise
+    nothing, and the message is read as the answer to the question asked. A name counts where it
+    was asked for or introduced as one ("Depression, 415-555-0199" at the reason question holds no
+    name)."""
     name_asked = requested == "full_name"
     parts = detail_parts(text, names_in_lower_case=name_asked) or {}
     found: Dict[str, Any] = {}
@@ -210,7 +214,9 @@ def details_given_at_once(text: str, requested: str, form_slots: List[str]) -> D
     if parts.get("reason") and "reason" in form_slots:
         found["reason"] = parse_reason(parts["reason"])
     answered = {"full_name", "contact_details", "preferred_time_text", "reason"} & set(found)
-    return found if len(answered) > 1 else {}
+    time_alone = (answered == {"preferred_time_text"} and requested != "preferred_time_text"
+                  and "preferred_time_text" not in filled and unmistakable_time(parts["time"]))
+    return found if len(answered) > 1 or time_alone else {}
 
 
 class ValidatingForm(FormValidationAction):
@@ -241,9 +247,12 @@ class ValidatingForm(FormValidationAction):
         text = clean_text(tracker.latest_message.get("text"))
         clinic = current_profile().slot_values()
         form_slots = domain.get("forms", {}).get(self.form_name(), {}).get("required_slots", [])
-        given = details_given_at_once(text, requested, form_slots)
+        given = details_given_at_once(text, requested, form_slots,
+                                      [slot for slot in form_slots if tracker.get_slot(slot) is not None])
         if given:
             # The question asked is asked again when the message did not answer it.
+            if requested not in given:
+                dispatcher.utter_message(response="utter_details_noted")
             return [SlotSet(slot, value) for slot, value in self._passed({requested: None, **given}).items()]
         if answers_the_question(requested, text) and not is_button(text) and not (
                 requested in QUESTIONS_ARE_ANSWERS and never_the_message(tracker)):

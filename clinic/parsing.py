@@ -89,7 +89,8 @@ def asks_why_needed(text: Optional[str]) -> bool:
 # ----------------------------------------------------------------------------- names
 
 NAME_PREFIX = re.compile(
-    r"^(?:(?:hi|hello|hey)[,!.]?\s+)?(?:my\s+name\s+is|my\s+name'?s|name'?s|name\s+is|i'?m|i\s+am|im|"
+    r"^(?:(?:hi|hello|hey|ok|okay|sure|yes|yeah|yep|fine|alright|oh|so|sorry|um+|uh+)[,!.]?\s+)*"
+    r"(?:my\s+name\s+is|my\s+name'?s|name'?s|name\s+is|i'?m|i\s+am|im|"
     r"this\s+is|it'?s|its|call\s+me)\s+",
     re.IGNORECASE,
 )
@@ -176,6 +177,16 @@ def detail_parts(text: Optional[str], names_in_lower_case: bool = False) -> Opti
     if times:
         found["time"] = ", ".join(times)
     return found or None
+
+
+# A time that no name is made of: a part of the day, a number, or a day counted from today ("friday
+# morning", "next tuesday", "3pm"); "April May" may be a name.
+UNMISTAKABLE_TIME = re.compile(r"\d|\b(?:%s|tomorrow|today|tonight|next|this|weekdays?|weekends?|am|pm)\b"
+                               % "|".join(DAY_PARTS), re.IGNORECASE)
+
+
+def unmistakable_time(text: Optional[str]) -> bool:
+    return bool(UNMISTAKABLE_TIME.search(clean_text(text)))
 
 
 def introduces_a_name(text: Optional[str]) -> bool:

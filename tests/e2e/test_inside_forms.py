@@ -118,3 +118,25 @@ def test_every_step_of_the_call_back_form_replies_and_asks_again_and_loses_nothi
     assert request["request_id"] in confirmed
     assert (request["kind"], request["name"], request["phone"], request["message"]) == \
         ("callback", NAME, E164, "questions about the cost")
+
+
+@pytest.mark.parametrize("name_said, time_said, summary_time", [
+    ("ok its Sam Reed", "friday morning", "Friday"),
+    ("okay, I'm Sam Reed", "next tuesday afternoon", "Tuesday"),
+    ("sure, my name is Sam Reed", "thursday at 3pm", "Thursday"),
+])
+def test_a_time_typed_at_the_name_question_is_kept_and_a_name_after_ok_is_read(assistant, domain, outbox,
+                                                                              name_said, time_said, summary_time):
+    sender = f"inside-details-{uuid.uuid4().hex[:8]}"
+    say(assistant, sender, "i want to book")
+    asked_name = rendered(domain, "utter_ask_full_name")[:30]
+    replies = texts(say(assistant, sender, time_said))
+    assert replies[0] == rendered(domain, "utter_details_noted") and replies[-1].startswith(asked_name), replies
+    replies = texts(say(assistant, sender, name_said))
+    assert replies[-1].startswith(rendered(domain, "utter_ask_contact_details")[:30]), replies
+    for answer in (PHONE, "skip", "skip", "yes"):
+        summary = " ".join(texts(say(assistant, sender, answer)))
+    assert "Sam Reed" in summary and summary_time in summary, summary
+    say(assistant, sender, "/affirm")
+    [request] = [r["payload"] for r in outbox.requests() if r["payload"]["conversation_id"] == sender]
+    assert (request["name"], request["phone"], request["preferred_time_text"]) == ("Sam Reed", E164, time_said)

@@ -87,6 +87,22 @@ def test_details_given_at_once_leave_the_question_asked_open_when_they_do_not_an
     assert ran.slots["reason"] is None
 
 
+def test_a_time_alone_at_the_name_question_is_noted_and_the_name_asked_again(run_action, form_tracker):
+    ran = run_action(ValidateBookingForm(), form_tracker("full_name", "friday morning", "greet", 0.9))
+    assert ran.responses == ["utter_details_noted"]
+    assert ran.slots["preferred_time_text"] == "friday morning" and ran.slots["preferred_time"]
+    assert ran.slots["full_name"] is None
+
+
+@pytest.mark.parametrize("text, slots", [
+    ("April May", {}),  # a name made of months
+    ("friday morning", {"preferred_time_text": "next tuesday", "preferred_time": "2030-01-01T09:00:00"}),
+])
+def test_a_time_alone_is_not_taken_when_it_may_be_a_name_or_was_given(run_action, form_tracker, text, slots):
+    ran = run_action(ValidateBookingForm(), form_tracker("full_name", text, "nlu_fallback", 0.9, slots=slots))
+    assert ran.slots.get("preferred_time_text") is None and "utter_details_noted" not in ran.responses
+
+
 def test_a_name_asked_for_may_be_in_lower_case(run_action, form_tracker):
     ran = run_action(ValidateBookingForm(), form_tracker("full_name", "dana lee, 415 555 0199"))
     assert ran.slots["full_name"] == "Dana Lee" and ran.slots["phone"] == "+14155550199"

@@ -129,6 +129,9 @@ def test_email_syntax(raw, expected):
     ("how much does it cost", None),
     ("one two three four five six seven", None),
     ("ann@example.org", None),
+    ("ok its Sam Reed", "Sam Reed"),
+    ("okay, I'm Dana Lee", "Dana Lee"),
+    ("ok", None),
 ])
 def test_name_sanity(raw, expected):
     assert parse_name(raw) == expected
