@@ -264,10 +264,30 @@ def normalise_email(text: Optional[str]) -> Optional[str]:
     return email
 
 
+# An address said aloud and transcribed ("maya dot chen at gmail dot com"), as the whole message: in a
+# sentence, "at" and "dot" are too often words ("I work at example dot com").
+SPOKEN_EMAIL = re.compile(
+    r"^(?:(?:it'?s|its|my\s+e-?mail(?:\s+address)?\s+is|e-?mail(?:\s+me)?(?:\s+at)?|sure|ok(?:ay)?)[,:]?\s+)?"
+    r"([a-z0-9_%+-]+(?:(?:\s+dot\s+|\.)[a-z0-9_%+-]+)*)\s+at\s+([a-z0-9-]+(?:(?:\s+dot\s+|\.)[a-z0-9-]+)+)[.!]?$",
+    re.IGNORECASE)
+
+
+def spoken_email(text: str) -> Optional[str]:
+    found = SPOKEN_EMAIL.match(text)
+    if not found or " dot " not in f" {found.group(0).lower()} ":
+        return None
+    local, domain = (re.sub(r"\s+dot\s+", ".", part, flags=re.IGNORECASE) for part in found.groups())
+    return normalise_email(f"{local}@{domain}")
+
+
 def parse_contact(text: Optional[str], region: str = DEFAULT_REGION) -> Dict[str, str]:
-    """Phone and/or e-mail found anywhere in a message: {"phone": ..., "email": ...}."""
+    """Phone and/or e-mail found anywhere in a message, or an address said aloud as the whole message:
+    {"phone": ..., "email": ...}."""
     text = clean_text(text)
     found: Dict[str, str] = {}
+    email = spoken_email(text)
+    if email:
+        return {"email": email}
     for candidate in EMAIL_CANDIDATE.findall(text):
         email = normalise_email(candidate)
         if email:

@@ -280,6 +280,20 @@ def test_contact_found_anywhere_in_a_message():
     assert parse_contact("my mobile is 07911 123456", "GB") == {"phone": "+447911123456"}
 
 
+@pytest.mark.parametrize("said, email", [
+    ("maya at gmail dot com", "maya@gmail.com"),
+    ("Maya dot Chen at gmail dot com.", "maya.chen@gmail.com"),
+    ("my email is maya at example dot co dot uk", "maya@example.co.uk"),
+    ("its maya.chen at gmail dot com", "maya.chen@gmail.com"),
+    # in a sentence, or without a spoken "dot", "at" stays a word
+    ("I work at google dot com", None),
+    ("I read about it at webmd.com", None),
+    ("call me at 5 pm", None),
+])
+def test_an_address_said_aloud_is_read_when_it_is_the_whole_message(said, email):
+    assert parse_contact(said).get("email") == email
+
+
 def test_questions_are_told_apart_from_answers():
     assert looks_like_question("how much does it cost")
     assert looks_like_question("ok, what about insurance?")
