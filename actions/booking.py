@@ -22,8 +22,11 @@ from actions.forms import (
     corrected_details,
     submit_request,
 )
+from actions.handoff import start_appointment_change
 from clinic.parsing import TimeWindow, describe_windows, prefill_from_message, windows_from_slots
 from clinic.text import clean_text
+
+BOOKING_FORM, CALLBACK_FORM = "booking_form", "callback_form"
 
 
 # Detail a patient can change at the confirmation, by the words they might use for it.
@@ -137,6 +140,10 @@ class ActionChangeBooking(Action):
                      if any(w in text.split() or w in text for w in words)), None)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        # "I need to change the time" with no booking in progress (none begun, or one already sent):
+        # an appointment the assistant cannot see, so a change request for the staff.
+        if tracker.get_slot(CONFIRMATION_SLOT) != "booking" and (tracker.active_loop or {}).get("name") != BOOKING_FORM:
+            return start_appointment_change(dispatcher, tracker) + [FollowupAction(CALLBACK_FORM)]
         # "actually my number is 415 555 0199": the new detail is in the message; show the summary again.
         given = corrected_details("", clean_text(tracker.latest_message.get("text")))
         if given:

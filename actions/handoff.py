@@ -50,9 +50,14 @@ class ActionStartAppointmentChange(Action):
         return "action_start_appointment_change"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        kind = appointment_change_kind(tracker.latest_message.get("text"))
-        dispatcher.utter_message(response=CHANGE_STARTS[kind], **current_profile().slot_values())
-        return [SlotSet(REQUEST_KIND_SLOT, kind)]
+        return start_appointment_change(dispatcher, tracker)
+
+
+def start_appointment_change(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Says what becomes of a change or cancellation; the call-back form then takes the details."""
+    kind = appointment_change_kind(tracker.latest_message.get("text"))
+    dispatcher.utter_message(response=CHANGE_STARTS[kind], **current_profile().slot_values())
+    return [SlotSet(REQUEST_KIND_SLOT, kind)]
 
 
 class ActionSubmitCallback(Action):

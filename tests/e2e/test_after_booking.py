@@ -101,3 +101,19 @@ def test_a_change_asked_for_at_the_summary_changes_the_booking_waiting_there(ass
     say(assistant, sender, "/affirm")
     [payload] = stored(outbox, sender)
     assert payload["kind"] == "booking" and payload["preferred_time_text"] == "next wednesday morning"
+
+
+@pytest.mark.parametrize("message", [
+    "actually I need to change the time",
+    "can i change the day",
+    "need to change the date sorry",
+])
+def test_a_change_asked_for_after_the_booking_was_sent_is_a_request_for_the_staff(assistant, outbox, message):
+    sender = new_sender("sent-change")
+    book_until_summary(assistant, sender)
+    say(assistant, sender, "/affirm")
+    [booking] = stored(outbox, sender)
+    conversation = request_about_an_appointment(assistant, sender, message)
+    assert "can't see" in conversation and "couldn't work out a day" not in conversation, conversation
+    change = next(p for p in stored(outbox, sender) if p["request_id"] != booking["request_id"])
+    assert change["kind"] == "change" and change["name"] == "Ann Smith" and change["request_id"] in conversation

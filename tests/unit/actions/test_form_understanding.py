@@ -140,6 +140,17 @@ def test_a_correction_at_the_summary_updates_it_and_shows_it_again(run_action, m
     assert FollowupAction("action_booking_summary") in ran.events
 
 
+@pytest.mark.parametrize("text, response", [
+    ("actually I need to change the time", "utter_appointment_change_start_change"),
+    ("change the date", "utter_appointment_change_start_change"),
+])
+def test_a_change_with_no_booking_in_progress_is_a_change_request_for_the_staff(run_action, make_tracker,
+                                                                                text, response):
+    ran = run_action(ActionChangeBooking(), make_tracker({}, text, "change_booking", 0.9))
+    assert ran.responses == [response] and ran.slots == {"request_kind": "change"}
+    assert FollowupAction("callback_form") in ran.events
+
+
 def test_the_summary_remembers_that_it_waits_for_confirmation(run_action, make_tracker):
     tracker = make_tracker({"full_name": "Ann Lee", "contact_details": "+12025550143", "consent": True},
                            latest_action="booking_form")
