@@ -23,6 +23,15 @@ def outbox(assistant) -> Outbox:
     return Outbox(assistant.env["OUTBOX_DB_URL"])
 
 
+def confirmed_booking(assistant, outbox: Outbox, prefix: str):
+    """A new conversation with a booking confirmed and stored: its sender and stored payload."""
+    sender = new_sender(prefix)
+    book_until_summary(assistant, sender)
+    say(assistant, sender, "/affirm")
+    [payload] = stored(outbox, sender)
+    return sender, payload
+
+
 @pytest.mark.parametrize("question", [
     "what's my reference number again?",
     "did my booking go through?",
@@ -30,10 +39,7 @@ def outbox(assistant) -> Outbox:
     "sorry, can you remind me of the booking number",
 ])
 def test_the_reference_is_given_again_with_what_happens_next(assistant, outbox, question):
-    sender = new_sender("status")
-    book_until_summary(assistant, sender)
-    say(assistant, sender, "/affirm")
-    [payload] = stored(outbox, sender)
+    sender, payload = confirmed_booking(assistant, outbox, "status")
     answer = " ".join(texts(say(assistant, sender, question)))
     assert payload["request_id"] in answer
     assert "went through" in answer and "contact you" in answer
@@ -109,10 +115,7 @@ def test_a_change_asked_for_at_the_summary_changes_the_booking_waiting_there(ass
     "need to change the date sorry",
 ])
 def test_a_change_asked_for_after_the_booking_was_sent_is_a_request_for_the_staff(assistant, outbox, message):
-    sender = new_sender("sent-change")
-    book_until_summary(assistant, sender)
-    say(assistant, sender, "/affirm")
-    [booking] = stored(outbox, sender)
+    sender, booking = confirmed_booking(assistant, outbox, "sent-change")
     conversation = request_about_an_appointment(assistant, sender, message)
     assert "can't see" in conversation and "couldn't work out a day" not in conversation, conversation
     change = next(p for p in stored(outbox, sender) if p["request_id"] != booking["request_id"])
