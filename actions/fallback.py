@@ -7,12 +7,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.questions import LAST_TOPIC, answer_topic, follow_up_topic, related_topics
+from actions.questions import FALLBACK_INTENT, LAST_TOPIC, answer_topic, follow_up_topic, related_topics
 from clinic import metrics
 from clinic.questions import is_follow_up
 from clinic.topics import DEFAULT_SUGGESTIONS, TOPIC_TITLES
 
-FALLBACK_INTENT = "nlu_fallback"
 MAX_SUGGESTIONS = 3
 # Topics below this classifier confidence are noise rather than a plausible reading.
 MIN_SUGGESTION_CONFIDENCE = 0.05
@@ -67,7 +66,7 @@ class ActionSuggestRephrase(Action):
             # Read against the previous answer's topic, saying which topic it took; with no topic
             # to take, the previous answer's next topics are offered.
             related = related_topics(previous, domain)
-            topic = follow_up_topic(ranking, previous, related, domain)
+            topic = follow_up_topic(ranking, previous, related, domain, tracker.latest_message.get("text"))
             if topic:
                 introduction = "utter_follow_up_same_topic" if topic == previous else "utter_follow_up_topic"
                 return answer_topic(topic, dispatcher, introduction, previous_title=TOPIC_TITLES[previous])

@@ -10,12 +10,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from clinic.profile import current_profile
+from clinic.questions import leans_on_before
 from clinic.topics import TOPIC_TITLES
 
 LAST_TOPIC, SECOND_QUESTION = "last_topic", "second_question"
+FALLBACK_INTENT, OUT_OF_SCOPE = "nlu_fallback", "out_of_scope"
 # Topics read this unsurely are no reading of a follow-up at all.
 MIN_FOLLOW_UP_CONFIDENCE = 0.05
 FOLLOW_UP_CANDIDATES = 3
+# A follow-up whose likeliest topic is read less surely than this names no topic of its own.
+MIN_OWN_TOPIC_CONFIDENCE = 0.3
 
 
 def faq_topic(name: Optional[str], domain: Dict[Text, Any]) -> bool:
@@ -31,15 +35,30 @@ def related_topics(topic: str, domain: Dict[Text, Any]) -> List[str]:
 
 
 def follow_up_topic(ranking: Sequence[Dict[str, Any]], previous: str, related: Sequence[str],
-                    domain: Dict[Text, Any]) -> Optional[str]:
+                    domain: Dict[Text, Any], text: Optional[str] = None) -> Optional[str]:
     """What an unsure follow-up to the answer about `previous` asks: among the classifier's likeliest
     topics, the first that is the previous topic ("what about grief specifically" after the conditions
-    treated) or one its answer offers next, else the likeliest."""
-    candidates = [entry["name"] for entry in ranking
+    treated) or one its answer offers next; else the previous topic itself when the message opens by
+    leaning on it and names no topic of its own ("what about the next day" after getting home); else
+    the likeliest."""
+    candidates = [entry for entry in ranking
                   if faq_topic(entry.get("name"), domain)
                   and (entry.get("confidence") or 0.0) >= MIN_FOLLOW_UP_CONFIDENCE][:FOLLOW_UP_CANDIDATES]
-    return next((name for name in candidates if name == previous or name in related),
-                candidates[0] if candidates else None)
+    names = [entry["name"] for entry in candidates]
+    offered = next((name for name in names if name == previous or name in related), None)
+    if offered:
+        return offered
+    names_no_topic = not any(entry["confidence"] >= MIN_OWN_TOPIC_CONFIDENCE for entry in candidates)
+    if text is not None and leans_on_before(text) and faq_topic(previous, domain) and names_no_topic \
+            and not out_of_scope_first(ranking):
+        return previous
+    return names[0] if names else None
+
+
+def out_of_scope_first(ranking: Sequence[Dict[str, Any]]) -> bool:
+    """Out of scope is the likeliest reading besides the fallback ("and is there a good taco place near
+    there" after the address)."""
+    return next((entry.get("name") for entry in ranking if entry.get("name") != FALLBACK_INTENT), None) == OUT_OF_SCOPE
 
 
 def answer_topic(topic: str, dispatcher: CollectingDispatcher, introduction: str, **values: Any) -> List[EventType]:

@@ -16,11 +16,13 @@ from clinic.text import meaning_text, normalise
 QUESTION_OPENER = (r"(?:how|what|what'?s|whats|when|where|why|which|who|does|do|is|are|can|could|will|would|should|"
                    r"did|any)\b")
 # Where one question ends and the next begins: after a question mark or semicolon; after a full
-# stop or exclamation mark and a space; or at "and", "also", "plus", "&" or a comma before a word
-# that opens a question ("how much is it and does insurance cover it").
+# stop or exclamation mark and a space; at "and", "also", "plus", "&" or a comma before a word
+# that opens a question ("how much is it and does insurance cover it"); or at a comma and a
+# conjunction before any word ("is it addictive, and generally speaking how safe is it").
 QUESTION_BREAK = re.compile(
     r"(\?+|;+|[.!]+(?=\s))\s*"
-    rf"|\s*(?:,\s*|\s)(?:and\s+also|and|also|plus|&|but)\s+(?={QUESTION_OPENER})"
+    r"|\s*,\s*(?:and\s+also|and|also|plus|&|but)\s+"
+    rf"|\s(?:and\s+also|and|also|plus|&|but)\s+(?={QUESTION_OPENER})"
     rf"|,\s*(?={QUESTION_OPENER})",
     re.IGNORECASE)
 MIN_QUESTION_WORDS = 2

@@ -29,8 +29,21 @@ def normalise(text: Optional[str]) -> str:
     return clean_text(text).lower().replace("\u2019", "'").replace("\u2018", "'")
 
 
+# A flag is two regional indicator letters ("🇦🇺"); a squared or circled letter ("🅿️", "🅰") stands for
+# its letter. Their Unicode names ("negative squared latin capital letter p") would read as words
+# about letters and languages.
+REGIONAL_INDICATOR = "REGIONAL INDICATOR SYMBOL LETTER "
+ENCLOSED_LETTER = re.compile(r"\b(?:SQUARED|CIRCLED|PARENTHESIZED)\b.*\bLATIN (?:CAPITAL|SMALL) LETTER ([A-Z])$")
+REPEATED_FLAG = re.compile(r"\bflag(?:\s+flag\b)+")
+
+
 def _symbol_name(ch: str) -> str:
     name = unicodedata.name(ch, "")
+    if name.startswith(REGIONAL_INDICATOR):
+        return " flag "
+    letter = ENCLOSED_LETTER.search(name)
+    if letter:
+        return f" {letter.group(1).lower()} "
     return f" {name.lower()} " if name else " "
 
 
@@ -44,7 +57,7 @@ def meaning_text(text: Optional[str]) -> str:
         return text
     spelled = "".join(_symbol_name(ch) if unicodedata.category(ch) == "So" else
                       "" if unicodedata.category(ch) in ("Sk", "Mn") and _restyles(ch) else ch for ch in text)
-    return " ".join(spelled.split())
+    return REPEATED_FLAG.sub("flag", " ".join(spelled.split()))
 
 
 def _restyles(ch: str) -> bool:

@@ -98,7 +98,8 @@ def answers_given(text: str, parse: Dict[str, Any], before: Optional[Dict[str, A
     or for an unsure follow-up the topic it takes from the answer before (as actions/fallback.py)."""
     previous = last_topic(before) if before else None
     if previous and route(parse) in DEFLECTIONS and is_follow_up(text):
-        topic = follow_up_topic(parse.get("intent_ranking") or [], previous, related_topics(previous, domain), domain)
+        topic = follow_up_topic(parse.get("intent_ranking") or [], previous, related_topics(previous, domain), domain,
+                                text)
         if topic:
             return [topic]
     # The second question is answered after an FAQ answer only (the FAQ rules).

@@ -41,6 +41,24 @@ def test_a_follow_up_takes_the_likeliest_topic_the_last_answer_offers_next(domai
     assert follow_up_topic([{"name": "greet", "confidence": 0.9}], "ask_cost", [], domain_dict) is None
 
 
+def test_a_follow_up_leaning_on_the_last_answer_with_no_topic_of_its_own_keeps_its_topic(domain_dict):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.25}, {"name": "goodbye", "confidence": 0.18},
+               {"name": "ask_time_to_effect", "confidence": 0.14}]
+
+    def topic(text, entries=ranking):
+        return follow_up_topic(entries, "ask_getting_home", [], domain_dict, text)
+
+    assert topic("what about the next day") == "ask_getting_home"
+    # A follow-up that refers back without leaning on the answer takes the likeliest topic; so does
+    # one read likelier out of scope ("and is there a good taco place near there"), or one that names
+    # a topic surely.
+    assert topic("is that the next day") == "ask_time_to_effect"
+    out_of_scope = [ranking[0], {"name": "out_of_scope", "confidence": 0.49}, *ranking[1:]]
+    assert topic("and is there a good taco place near there", out_of_scope) == "ask_time_to_effect"
+    ranking[2]["confidence"] = 0.35
+    assert topic("what about the next day") == "ask_time_to_effect"
+
+
 def test_an_unsure_follow_up_is_answered_in_context_and_says_so(run_action, make_tracker):
     ranking = [{"name": "nlu_fallback", "confidence": 0.25}, {"name": "ask_treatment_course", "confidence": 0.24},
                {"name": "ask_dosage", "confidence": 0.22}]

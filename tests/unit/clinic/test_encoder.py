@@ -74,6 +74,10 @@ def test_a_batch_gives_each_text_the_vector_it_gets_alone():
     ("$ per drip?? 💸", "$ per drip?? money with wings"),
     ("👍🏽 thanks", "thumbs up sign thanks"),
     ("chcę umrzeć", "chcę umrzeć"),
+    # A flag, however many, is a flag; a squared letter is its letter.
+    ("medicare 🇦🇺 ✅ or ❌", "medicare flag white heavy check mark or cross mark"),
+    ("🇺🇸🇬🇧 ok?", "flag ok?"),
+    ("parking 🚗🅿️?", "parking automobile p ?"),
     ("plain text", "plain text"),
     (None, ""),
 ])

@@ -17,6 +17,10 @@ from clinic.questions import is_follow_up, question_parts
     ("whats the price plus how long is each session", ["whats the price", "how long is each session"]),
     ("ins cover?? $ per drip??", ["ins cover", "$ per drip"]),
     ("Is it safe; can I drive home after?", ["Is it safe", "can I drive home after"]),
+    # A comma and a conjunction end a question whatever word comes next.
+    ("is it addictive, and generally speaking how safe is it?",
+     ["is it addictive", "generally speaking how safe is it"]),
+    ("how much is it, but honestly is it worth it?", ["how much is it", "honestly is it worth it"]),
 ])
 def test_each_question_of_a_message_is_found_in_order(text, parts):
     assert question_parts(text) == parts
@@ -28,6 +32,7 @@ def test_each_question_of_a_message_is_found_in_order(text, parts):
     "do you take aetna and blue cross",    # one question about two insurers
     "I'm 17. Is it safe?",                 # a statement, then one question
     "My son has depression. Is ketamine safe for teens?",
+    "my son is 19, and i wonder if he can get it?",  # a statement, then one question
     "",
 ])
 def test_one_question_is_not_split(text):
