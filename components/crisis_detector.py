@@ -206,7 +206,9 @@ PRESENT_MARKER = re.compile(
 
 # A disclosure that the writer or someone else is at risk now.
 # A suicide attempt is an event told of, not a state: it is not danger on these words alone.
-_MENTION_NOW = r"\b(?:suicid\w*|sucid\w*|overdos\w*)\b(?!\s+attempts?)"
+# Nor is one dated years ago ("attempted suicide three years ago").
+_MENTION_NOW = (r"\b(?:suicid\w*|sucid\w*|overdos\w*)\b(?!\s+attempts?)"
+                r"(?!\s+(?:\w+\s+){0,2}(?:years?|months?|decades?)\s+ago\b)")
 # Between a person and the mention, no word that moves it to the past or to someone else.
 # Nor one that makes it a question or a struggle told of ("questions about the overdose risk").
 _WINDOW = (r"(?:(?!\b(?:had|was|were|used|ago|my|questions?|ask\w*|read|heard|struggled|battled|dealt|suffered|"
@@ -289,6 +291,10 @@ SET_PHRASES = re.compile(
     r"\b(?:script|answer|info\w*|lecture|speech|spiel|pamphlet|leaflet|stuff)\s+(?:about|on)\s+(?:the\s+)?"
     r"(?:overdos\w*|suicid\w*)|\babout\s+(?:the\s+)?overdos\w*\s+(?:stuff|thing|risk|part|question|bit|info)\b|"
     r"\b(?:victims|patients|soldiers|casualties)\s+(?:who\s+are\s+)?bleeding\s+out\b|"
+    # a wallet bleeding out, cuts and burns of a cook's work
+    r"\b(?:wallet|bank\s+account|account|savings|budget|bank|finances)(?:'s|\s+is)?\s+(?:\w+\s+)?"
+    r"bleeding\s+(?:out|dry)\b|"
+    r"\b(?:cook|chef|kitchen|butcher|baker)\b.{0,60}?\b(?:cut|burn\w*)\s+(?:and\s+(?:cut|burn\w*)\s+)?my\s?self\b|"
     r"\bsuicide\s+(?:doors?|squad|lanes?|runs?|sprints?|blonde|kings?|knobs?|seats?|drills?)\b|"
     r"\bjump(?:s|ed|ing)?\s+the\s+gun\b|\bbit(?:e|ing)\s+the\s+bullet\b|\bkill(?:ing)?\s+two\s+birds\b|"
     r"\bshoot\s+(?:me|us)\s+(?:an?\s+)?(?:text|message|e-?mail|line|call|dm)\b|"
@@ -339,6 +345,9 @@ NEGATED_MENTION = re.compile(
     r"\b(?:free\s+(?:of|from)|no\s+longer\s+(?:\w+\s+)?|not|never|stopped(?:\s+having)?|without|no)\s+(?:\w+\s+)?"
     r"(?:suicid|overdos)"
 )
+# "...if i have suicidal thoughts and i said not anymore": no danger now, unless something says it is
+# back (a PRESENT_MARKER such as "again" or "tonight").
+NO_LONGER = re.compile(r"\bsuicid\w*(?:\s+\w+){0,8}?[\s,]+(?:but\s+)?not\s+any\s?more\b")
 
 
 @dataclass(frozen=True)
@@ -386,7 +395,9 @@ class CrisisRules:
         if not message:
             return None
         danger = PRESENT_DANGER.search(message)
-        if danger and (NEGATED_MENTION.search(message) or SAFE_NOW.search(message) or HYPOTHETICAL.search(message)):
+        no_longer = NO_LONGER.search(message) and not PRESENT_MARKER.search(message)
+        if danger and (NEGATED_MENTION.search(message) or no_longer or SAFE_NOW.search(message)
+                       or HYPOTHETICAL.search(message)):
             danger = None
         past = not danger and (bool(PAST_CONTEXT.search(message)) and not PRESENT_MARKER.search(message)
                                or bool(HYPOTHETICAL.search(message))

@@ -57,9 +57,23 @@ def test_a_follow_up_without_a_topic_of_its_own_is_read_against_the_last_answer_
     sender = new_sender()
     say(assistant, sender, opening)
     replies = texts(say(assistant, sender, follow_up))
-    assert replies[0].startswith("Taking that as a follow-up to"), (follow_up, replies)
-    # The line names the topic taken, and that topic's answer follows.
-    [topic] = [topic for topic, title in TOPIC_TITLES.items() if replies[0].endswith(f'here is "{title}":')]
+    # The line names the topic taken (another, or the same one again), and that topic's answer follows.
+    [topic] = [topic for topic, title in TOPIC_TITLES.items()
+               if replies[0].startswith("Taking that as a follow-up to") and replies[0].endswith(f'here is "{title}":')
+               or replies[0].startswith(f'Taking that as more on "{title}"')]
+    assert replies[1].startswith(answer(domain, topic)), replies
+
+
+@pytest.mark.parametrize("opening, follow_up, topic", [
+    ("can i drive after", "what about the next day", "ask_getting_home"),
+    ("can i drive home after an infusion", "and the morning after?", "ask_getting_home"),
+    ("how much does it cost", "and for my husband", "ask_cost"),
+])
+def test_a_follow_up_leaning_on_the_last_answer_gets_that_topic_again(assistant, domain, opening, follow_up, topic):
+    sender = new_sender()
+    say(assistant, sender, opening)
+    replies = texts(say(assistant, sender, follow_up))
+    assert replies[0].startswith(f'Taking that as more on "{TOPIC_TITLES[topic]}"'), (follow_up, replies)
     assert replies[1].startswith(answer(domain, topic)), replies
 
 

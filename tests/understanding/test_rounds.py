@@ -31,7 +31,8 @@ FLOORS = {"round-a": (0.975, 1.0), "round-b": (0.965, 1.0), "round-c": (0.965, 1
           "lookalikes-5": (0.96, 1.0), "lookalikes-6": (0.89, 0.9), "lookalikes-7": (0.915, 1.0),
           "lookalikes-8": (0.855, 0.88), "round-n": (0.94, 0.95), "round-o": (0.955, 1.0), "sealed": (0.96, 1.0),
           "round-p": (0.955, 0.96), "lookalikes-9": (0.885, 0.95), "lookalikes-10": (0.925, 0.98),
-          "lookalikes-11": (0.93, 1.0), "round-q": (0.965, 1.0), "lookalikes-12": (0.93, 1.0)}
+          "lookalikes-11": (0.93, 1.0), "round-q": (0.965, 1.0), "lookalikes-12": (0.93, 1.0),
+          "round-r": (0.975, 1.0), "lookalikes-13": (0.925, 1.0)}
 
 
 @pytest.mark.parametrize("path", sorted(ROUNDS.glob("*.yml")), ids=lambda p: p.stem)

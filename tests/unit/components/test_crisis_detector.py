@@ -159,6 +159,11 @@ def test_crisis_patterns_fire_and_name_their_rule(text, rule):
         "I don't want to die on the table, what dose do you give?",
         "I'm a paramedic, I've seen more overdoses than I can count. Could I talk to a nurse?",
         "do i have to starve myself like before surgery",
+        "my brother attempted suicide two years ago and is doing well, can he get infusions",
+        "the nurse asked if i was suicidal and honestly not anymore, is ketamine used for that",
+        "my bank account is bleeding out from copays, any payment plans?",
+        "i work as a chef and burn myself most weeks, can i fast before the appointment",
+        "i'm on the platform waiting for the bus, how far is the clinic from the station",
         "",
         "   ",
     ],
@@ -213,6 +218,9 @@ def test_set_phrases_are_neither_a_pattern_nor_a_reading_by_meaning(text):
     "i want to die from this pain",
     "he says he's not sticking around past sunday",
     "i'm going to kill myself with these pills",
+    "my brother attempted suicide last night and is in the ICU",
+    "i was suicidal last year and not anymore, but tonight i'm suicidal again",
+    "i cut myself every night after my shift in the kitchen",
 ])
 def test_set_phrases_leave_the_dangerous_wordings_to_the_patterns(text):
     assert RULES.detect(text) is not None
