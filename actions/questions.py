@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from clinic.profile import current_profile
-from clinic.questions import leans_on_before
+from clinic.questions import adds_a_detail
 from clinic.topics import TOPIC_TITLES
 
 LAST_TOPIC, SECOND_QUESTION = "last_topic", "second_question"
@@ -39,8 +39,8 @@ def follow_up_topic(ranking: Sequence[Dict[str, Any]], previous: str, related: S
     """What an unsure follow-up to the answer about `previous` asks: among the classifier's likeliest
     topics, the first that is the previous topic ("what about grief specifically" after the conditions
     treated) or one its answer offers next; else the previous topic itself when the message opens by
-    leaning on it and names no topic of its own ("what about the next day" after getting home); else
-    the likeliest."""
+    leaning on it and adds a detail but no topic of its own ("what about the next day" after getting
+    home); else the likeliest."""
     candidates = [entry for entry in ranking
                   if faq_topic(entry.get("name"), domain)
                   and (entry.get("confidence") or 0.0) >= MIN_FOLLOW_UP_CONFIDENCE][:FOLLOW_UP_CANDIDATES]
@@ -49,7 +49,7 @@ def follow_up_topic(ranking: Sequence[Dict[str, Any]], previous: str, related: S
     if offered:
         return offered
     names_no_topic = not any(entry["confidence"] >= MIN_OWN_TOPIC_CONFIDENCE for entry in candidates)
-    if text is not None and leans_on_before(text) and faq_topic(previous, domain) and names_no_topic \
+    if text is not None and adds_a_detail(text) and faq_topic(previous, domain) and names_no_topic \
             and not out_of_scope_first(ranking):
         return previous
     return names[0] if names else None

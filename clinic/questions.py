@@ -68,3 +68,18 @@ def is_follow_up(text: Optional[str]) -> bool:
     those would I need?", "what about for teens", "how long does that last")."""
     cleaned = _short(text)
     return bool(cleaned) and bool(LEANS_ON_BEFORE.match(cleaned) or REFERS_BACK.search(cleaned))
+
+
+# Words that name nothing by themselves: "and then what", "what about it" only ask to go on.
+EMPTY_WORDS = frozenset("""a an the it that this those these them they one ones what which who how why when where then so
+and or but also about of for to is are was be do does did can could would will should else more now there here
+ok okay please pls""".split())
+WORD = re.compile(r"[a-z][a-z']*")
+
+
+def adds_a_detail(text: Optional[str]) -> bool:
+    """A message that leans on the previous answer and adds a detail of its own ("what about the next
+    day", "and for my husband"), not one that only asks to go on ("and then what")."""
+    cleaned = _short(text)
+    opening = LEANS_ON_BEFORE.match(cleaned)
+    return bool(opening) and any(word not in EMPTY_WORDS for word in WORD.findall(cleaned[opening.end():]))

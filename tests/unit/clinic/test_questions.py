@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clinic.questions import is_follow_up, question_parts
+from clinic.questions import adds_a_detail, is_follow_up, question_parts
 
 
 @pytest.mark.parametrize("text, parts", [
@@ -53,3 +53,13 @@ def test_follow_ups_lean_on_the_last_answer(text):
 ])
 def test_questions_of_their_own_are_no_follow_ups(text):
     assert not is_follow_up(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("what about the next day", True), ("and for my husband", True), ("and the morning after?", True),
+    ("and then what", False), ("what about it?", False), ("ok and", False),
+    ("the next day", False),  # leans on nothing
+])
+def test_a_follow_up_adds_a_detail_of_its_own_or_only_asks_to_go_on(text, expected):
+    assert adds_a_detail(text) is expected
+
