@@ -71,9 +71,9 @@ def is_follow_up(text: Optional[str]) -> bool:
 
 
 # Words that name nothing by themselves: "and then what", "what about it" only ask to go on.
-EMPTY_WORDS = frozenset("""a an the it that this those these them they one ones what which who how why when where then so
-and or but also about of for to is are was be do does did can could would will should else more now there here
-ok okay please pls""".split())
+EMPTY_WORDS = frozenset("""a an the it that this those these them they one ones what which who how why when where
+then so and or but also about of for to is are was be do does did can could would will should else more now there
+here ok okay please pls""".split())
 WORD = re.compile(r"[a-z][a-z']*")
 
 
