@@ -294,7 +294,8 @@ SET_PHRASES = re.compile(
     # a wallet bleeding out, cuts and burns of a cook's work
     r"\b(?:wallet|bank\s+account|account|savings|budget|bank|finances)(?:'s|\s+is)?\s+(?:\w+\s+)?"
     r"bleeding\s+(?:out|dry)\b|"
-    r"\b(?:cook|chef|kitchen|butcher|baker)\b.{0,60}?\b(?:cut|burn\w*)\s+(?:and\s+(?:cut|burn\w*)\s+)?my\s?self\b|"
+    r"\b(?:cook|chef|kitchen|butcher|baker)\b.{0,60}?\b(?:cut|burn\w*)\s+(?:and\s+(?:cut|burn\w*)\s+)?my\s?self\s+"
+    r"(?:\w+\s+){0,2}?(?:every|each|on|at|during|most)\s+(?:\w+\s+)?(?:shifts?|work|service)\b|"
     r"\bsuicide\s+(?:doors?|squad|lanes?|runs?|sprints?|blonde|kings?|knobs?|seats?|drills?)\b|"
     r"\bjump(?:s|ed|ing)?\s+the\s+gun\b|\bbit(?:e|ing)\s+the\s+bullet\b|\bkill(?:ing)?\s+two\s+birds\b|"
     r"\bshoot\s+(?:me|us)\s+(?:an?\s+)?(?:text|message|e-?mail|line|call|dm)\b|"

@@ -165,7 +165,7 @@ def test_crisis_patterns_fire_and_name_their_rule(text, rule):
         "can i eat today before i do it, or fast",
         "the nurse asked if i was suicidal and honestly not anymore, is ketamine used for that",
         "my bank account is bleeding out from copays, any payment plans?",
-        "i work as a chef and burn myself most weeks, can i fast before the appointment",
+        "i work as a chef and burn myself on most shifts, can i fast before the appointment",
         "i'm on the platform waiting for the bus, how far is the clinic from the station",
         "",
         "   ",
@@ -224,6 +224,7 @@ def test_set_phrases_are_neither_a_pattern_nor_a_reading_by_meaning(text):
     "my brother attempted suicide last night and is in the ICU",
     "i was suicidal last year and not anymore, but tonight i'm suicidal again",
     "i cut myself every night after my shift in the kitchen",
+    "i'm a chef and i cut myself every night when i get home",
 ])
 def test_set_phrases_leave_the_dangerous_wordings_to_the_patterns(text):
     assert RULES.detect(text) is not None
